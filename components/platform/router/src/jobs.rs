@@ -1,0 +1,253 @@
+//! Jobs and their files in the store.
+//!
+//! A job is written once (`job/<id>`), its outcome once (`result/<id>`), by whichever
+//! component or worker produced it. No record is ever read-modified-written, so concurrent
+//! writers (several gateway instances, N native workers) never lose an update; the Spin
+//! key-value interface has no atomic update to rely on.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use spin_sdk::http::Response;
+use spin_sdk::key_value::Store;
+
+use crate::auth::Principal;
+use crate::ids::{is_uuid, now_ms, uuid};
+use crate::multipart::{sanitize_file_name, UploadedFile};
+use crate::store::{get_chunks, get_json, put_chunks, set_json};
+use crate::{ApiError, ApiResult};
+
+/// A stored file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileRef {
+    /// File name.
+    pub name: String,
+    /// Media type.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Number of stored chunks.
+    pub chunks: u32,
+}
+
+/// A job record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    /// Job id (UUID).
+    pub id: String,
+    /// Owner.
+    pub user_id: String,
+    /// `<section>/<toolId>`.
+    pub tool: String,
+    /// Creation time (ms).
+    pub created_at: u64,
+    /// Inputs (stored only when a worker needs them).
+    pub inputs: Vec<FileRef>,
+    /// Settings JSON text.
+    pub settings: String,
+    /// Total input size.
+    pub original_size: u64,
+}
+
+/// Why a job failed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ResultError {
+    /// HTTP status to answer.
+    pub status: u16,
+    /// Error code.
+    pub code: String,
+    /// Message.
+    pub message: String,
+}
+
+/// A job's outcome.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobResult {
+    /// `completed` or `failed`.
+    pub status: String,
+    /// Completion time (ms).
+    pub completed_at: u64,
+    /// Output files.
+    #[serde(default)]
+    pub files: Vec<FileRef>,
+    /// Total output size.
+    #[serde(default)]
+    pub processed_size: u64,
+    /// Extra response fields from the tool.
+    #[serde(default)]
+    pub extra: Value,
+    /// Failure details.
+    #[serde(default)]
+    pub error: Option<ResultError>,
+}
+
+/// Creates a job record; with `store_inputs` the uploaded files are stored for a worker.
+pub fn create(store: &Store, principal: &Principal, tool: &str, files: &[UploadedFile], settings: &str, store_inputs: bool) -> ApiResult<Job> {
+    let id = uuid();
+    let mut inputs = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let chunks = if store_inputs { put_chunks(store, &format!("blob/{id}/in/{i}"), &file.data)? } else { 0 };
+        inputs.push(FileRef { name: file.name.clone(), media_type: file.media_type.clone(), size: file.size, chunks });
+    }
+    let job = Job {
+        id,
+        user_id: principal.user.id.clone(),
+        tool: tool.to_string(),
+        created_at: now_ms(),
+        original_size: files.iter().map(|f| f.size).sum(),
+        inputs,
+        settings: settings.to_string(),
+    };
+    set_json(store, &format!("job/{}", job.id), &job)?;
+    Ok(job)
+}
+
+/// An output file before storing.
+pub struct NewFile {
+    /// Name.
+    pub name: String,
+    /// Media type.
+    pub media_type: String,
+    /// Bytes.
+    pub data: Vec<u8>,
+}
+
+/// Stores a job's outputs and marks it completed.
+pub fn complete(store: &Store, job: &Job, files: Vec<NewFile>, extra: Value) -> ApiResult<JobResult> {
+    let mut refs: Vec<FileRef> = Vec::new();
+    for file in files {
+        let mut name = sanitize_file_name(&file.name);
+        let mut n = 1;
+        while refs.iter().any(|r| r.name == name) {
+            name = format!("{n}_{}", sanitize_file_name(&file.name));
+            n += 1;
+        }
+        let chunks = put_chunks(store, &format!("blob/{}/out/{name}", job.id), &file.data)?;
+        refs.push(FileRef { name, media_type: file.media_type, size: file.data.len() as u64, chunks });
+    }
+    let result = JobResult {
+        status: "completed".into(),
+        completed_at: now_ms(),
+        processed_size: refs.iter().map(|f| f.size).sum(),
+        files: refs,
+        extra,
+        error: None,
+    };
+    set_json(store, &format!("result/{}", job.id), &result)?;
+    Ok(result)
+}
+
+/// Marks a job failed.
+pub fn fail(store: &Store, job: &Job, error: &ApiError) -> ApiResult<()> {
+    let result = JobResult {
+        status: "failed".into(),
+        completed_at: now_ms(),
+        files: Vec::new(),
+        processed_size: 0,
+        extra: Value::Null,
+        error: Some(ResultError { status: error.status, code: error.code.to_string(), message: error.message.clone() }),
+    };
+    set_json(store, &format!("result/{}", job.id), &result)
+}
+
+/// A job's outcome, if it has one.
+pub fn result(store: &Store, job_id: &str) -> ApiResult<Option<JobResult>> {
+    get_json(store, &format!("result/{job_id}"))
+}
+
+/// Characters left as they are in file names inside URLs (RFC 3986 unreserved).
+const URL_NAME: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'.').remove(b'-').remove(b'_').remove(b'~');
+
+/// The download URL of a job's file.
+pub fn download_url(job_id: &str, name: &str) -> String {
+    let encoded = percent_encoding::utf8_percent_encode(name, URL_NAME).to_string();
+    format!("/api/v1/download/{job_id}/{encoded}")
+}
+
+/// The seed-001 body of a finished job: `{jobId, downloadUrl, originalSize, processedSize}`
+/// plus the tool's extra fields; a failed job becomes its error.
+pub fn response_body(job: &Job, result: &JobResult) -> ApiResult<Value> {
+    if let Some(error) = &result.error {
+        let code: &'static str = match error.code.as_str() {
+            "INVALID_SETTINGS" => "INVALID_SETTINGS",
+            "UNSUPPORTED_INPUT" => "UNSUPPORTED_INPUT",
+            "TOO_LARGE" => "TOO_LARGE",
+            "TIMEOUT" => "TIMEOUT",
+            "NOT_FOUND" => "NOT_FOUND",
+            "PROCESSING_FAILED" => "PROCESSING_FAILED",
+            _ => "INTERNAL",
+        };
+        return Err(ApiError::new(error.status, code, error.message.clone()));
+    }
+    let mut body = Map::new();
+    if let Value::Object(extra) = &result.extra {
+        body.extend(extra.clone());
+    }
+    body.insert("jobId".into(), json!(job.id));
+    if let Some(first) = result.files.first() {
+        body.insert("downloadUrl".into(), json!(download_url(&job.id, &first.name)));
+        body.insert("filename".into(), json!(first.name));
+    }
+    body.insert("originalSize".into(), json!(job.original_size));
+    body.insert("processedSize".into(), json!(result.processed_size));
+    Ok(Value::Object(body))
+}
+
+/// Loads a job the principal may see (owner or admin); 404 otherwise, so ids of other
+/// users' jobs are not confirmed.
+pub fn visible_job(store: &Store, principal: &Principal, job_id: &str) -> ApiResult<Job> {
+    if !is_uuid(job_id) {
+        return Err(ApiError::not_found("Job not found"));
+    }
+    let job: Job = get_json(store, &format!("job/{job_id}"))?.ok_or_else(|| ApiError::not_found("Job not found"))?;
+    if job.user_id != principal.user.id && !principal.user.is_admin() {
+        return Err(ApiError::not_found("Job not found"));
+    }
+    Ok(job)
+}
+
+/// `GET /api/v1/download/<jobId>/<filename>`.
+pub fn download(store: &Store, principal: &Principal, job_id: &str, file_name: &str) -> ApiResult<Response> {
+    let job = visible_job(store, principal, job_id)?;
+    let name = percent_encoding::percent_decode_str(file_name).decode_utf8_lossy().to_string();
+    let result = result(store, &job.id)?.ok_or_else(|| ApiError::not_found("File not found"))?;
+    let file = result.files.iter().find(|f| f.name == name).ok_or_else(|| ApiError::not_found("File not found"))?;
+    let data = get_chunks(store, &format!("blob/{}/out/{}", job.id, file.name), file.chunks, file.size)?;
+    let disposition = format!(
+        "attachment; filename*=UTF-8''{}",
+        percent_encoding::utf8_percent_encode(&file.name, percent_encoding::NON_ALPHANUMERIC)
+    );
+    Ok(Response::builder()
+        .status(200)
+        .header("content-type", file.media_type.as_str())
+        .header("content-disposition", disposition)
+        .header("x-content-type-options", "nosniff")
+        .body(data)
+        .build())
+}
+
+/// `GET /api/v1/jobs/<jobId>`: status of a job (owner or admin).
+pub fn status(store: &Store, principal: &Principal, job_id: &str) -> ApiResult<Value> {
+    let job = visible_job(store, principal, job_id)?;
+    let progress: Option<Value> = get_json(store, &format!("progress/{}", job.id))?;
+    match result(store, &job.id)? {
+        Some(r) if r.status == "completed" => {
+            let mut body = response_body(&job, &r)?;
+            body["status"] = json!("completed");
+            body["progress"] = json!(100);
+            Ok(body)
+        }
+        Some(r) => {
+            let e = r.error.unwrap_or(ResultError { status: 500, code: "INTERNAL".into(), message: "failed".into() });
+            Ok(json!({"jobId": job.id, "status": "failed", "progress": 100, "error": e.message, "code": e.code}))
+        }
+        None => {
+            let pct = progress.as_ref().and_then(|p| p["progress"].as_u64()).unwrap_or(0);
+            let message = progress.as_ref().and_then(|p| p["message"].as_str()).unwrap_or("Queued").to_string();
+            Ok(json!({"jobId": job.id, "status": if pct == 0 { "queued" } else { "processing" }, "progress": pct, "message": message}))
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Conversions between the SDK's plain types and the generated WIT bindings of each world.
+
+macro_rules! world_glue {
+    ($name:ident, $bindings:path) => {
+        /// Glue for one world's bindings; used by the export macros.
+        pub mod $name {
+            use $bindings as b;
+            use b::lathe::tool::types as t;
+
+            /// Converts the tool's description.
+            pub fn describe<T: crate::Tool>() -> t::ToolInfo {
+                let info = T::describe();
+                t::ToolInfo {
+                    id: info.id.to_string(),
+                    section: info.section.as_str().to_string(),
+                    name: info.name.to_string(),
+                    description: info.description.to_string(),
+                    settings_schema: info.settings_schema.to_string(),
+                    kind: kind(),
+                    min_inputs: info.min_inputs,
+                    max_inputs: info.max_inputs,
+                    accepts: info.accepts.iter().map(|s| s.to_string()).collect(),
+                }
+            }
+
+            fn kind() -> t::ToolKind {
+                if stringify!($name) == "native_glue" {
+                    t::ToolKind::Native
+                } else {
+                    t::ToolKind::Pure
+                }
+            }
+
+            /// Runs the tool, checking input counts and types first.
+            pub fn run<T: crate::Tool>(
+                inputs: Vec<t::InputFile>,
+                settings: String,
+            ) -> Result<t::ToolOutput, t::ToolError> {
+                let inputs: Vec<crate::Input> = inputs
+                    .into_iter()
+                    .map(|f| crate::Input { name: f.name, media_type: f.media_type, data: f.data })
+                    .collect();
+                let info = T::describe();
+                crate::check_input_count(&info, &inputs).map_err(error)?;
+                let settings = if settings.trim().is_empty() { "{}".to_string() } else { settings };
+                let out = T::run(inputs, &settings).map_err(error)?;
+                Ok(t::ToolOutput {
+                    files: out
+                        .files
+                        .into_iter()
+                        .map(|f| t::OutputFile { name: f.name, media_type: f.media_type, data: f.data })
+                        .collect(),
+                    extra: out
+                        .extra
+                        .map(|m| serde_json::Value::Object(m).to_string())
+                        .unwrap_or_default(),
+                })
+            }
+
+            fn error(e: crate::ToolError) -> t::ToolError {
+                match e {
+                    crate::ToolError::InvalidSettings(m) => t::ToolError::InvalidSettings(m),
+                    crate::ToolError::UnsupportedInput(m) => t::ToolError::UnsupportedInput(m),
+                    crate::ToolError::TooLarge(m) => t::ToolError::TooLarge(m),
+                    crate::ToolError::Failed(m) => t::ToolError::Failed(m),
+                }
+            }
+        }
+    };
+}
+
+world_glue!(pure_glue, crate::pure);
+#[cfg(feature = "native")]
+world_glue!(native_glue, crate::native_bindings);

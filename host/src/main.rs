@@ -1,0 +1,178 @@
+//! `lathe-host`: runs Lathe's Spin app locally.
+//!
+//! It reads `spin.toml`, loads exactly the `.wasm` files Spin would (composing component
+//! dependencies as Spin does), serves HTTP with Spin's routing, and provides the Spin
+//! capabilities the components import: key-value on an embedded SQLite file in the data
+//! directory, and variables from the manifest and `SPIN_VARIABLE_*`. It also runs the
+//! native tool worker in the same process.
+
+mod compose;
+mod manifest;
+mod routing;
+mod runtime;
+mod server;
+mod worker;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use lathe_factor_key_value::Backend;
+use lathe_key_value_sqlite::SqliteStore;
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+
+use crate::runtime::{DataDir, Limits};
+use crate::server::{App, HttpComponent};
+
+const USAGE: &str = "\
+lathe-host: run Lathe's Spin app locally
+
+USAGE:
+    lathe-host [up] [OPTIONS]
+
+OPTIONS:
+    --manifest <FILE>      spin.toml to run [default: spin.toml]
+    --listen <ADDR>        address to serve on [default: 127.0.0.1:1349]
+    --data-dir <DIR>       where the key-value store and compiled cache live [default: .lathe]
+    --memory-mb <MB>       memory limit of one component instance [default: 2048]
+    --timeout-secs <S>     time limit of one request or native job [default: 300]
+    --workers <N>          native worker threads [default: 2]
+    -h, --help             print this help
+
+Configuration reaches components through Spin variables: set SPIN_VARIABLE_<NAME>
+(e.g. SPIN_VARIABLE_ADMIN_PASSWORD) as under `spin up`.
+";
+
+struct Options {
+    manifest: PathBuf,
+    listen: String,
+    data_dir: PathBuf,
+    memory_mb: usize,
+    timeout_secs: u64,
+    workers: usize,
+}
+
+fn parse_args() -> anyhow::Result<Options> {
+    let mut opts = Options {
+        manifest: PathBuf::from("spin.toml"),
+        listen: "127.0.0.1:1349".into(),
+        data_dir: PathBuf::from(".lathe"),
+        memory_mb: 2048,
+        timeout_secs: 300,
+        workers: 2,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().with_context(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "up" => {}
+            "--manifest" | "-f" => opts.manifest = value("--manifest")?.into(),
+            "--listen" => opts.listen = value("--listen")?,
+            "--data-dir" => opts.data_dir = value("--data-dir")?.into(),
+            "--memory-mb" => opts.memory_mb = value("--memory-mb")?.parse()?,
+            "--timeout-secs" => opts.timeout_secs = value("--timeout-secs")?.parse()?,
+            "--workers" => opts.workers = value("--workers")?.parse()?,
+            "-h" | "--help" => {
+                print!("{USAGE}");
+                std::process::exit(0);
+            }
+            other => bail!("unknown argument '{other}'\n\n{USAGE}"),
+        }
+    }
+    Ok(opts)
+}
+
+fn main() -> anyhow::Result<()> {
+    let opts = parse_args()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(opts))
+}
+
+async fn run(opts: Options) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let app = manifest::load(&opts.manifest)?;
+    let data = DataDir { root: opts.data_dir.clone() };
+    std::fs::create_dir_all(&data.root).with_context(|| format!("creating {}", data.root.display()))?;
+    let limits = Limits { memory_bytes: opts.memory_mb << 20, timeout: Duration::from_secs(opts.timeout_secs) };
+
+    // Key-value stores: every label a component names, all in the one embedded file.
+    let mut stores: HashMap<String, Arc<dyn Backend>> = HashMap::new();
+    for component in app.components.values() {
+        for label in &component.key_value_stores {
+            if !stores.contains_key(label) {
+                stores.insert(label.clone(), Arc::new(SqliteStore::open(&data.kv_path(), label)?));
+            }
+        }
+    }
+    let stores = Arc::new(stores);
+
+    let app_vars = lathe_factor_variables::resolve_app_variables(&app.variables, |k| std::env::var(k).ok())?;
+    let engine = runtime::engine()?;
+    let linker = runtime::http_linker(&engine)?;
+
+    // Compile each routed component once.
+    let mut loaded: HashMap<String, Arc<HttpComponent>> = HashMap::new();
+    let mut native_tools = Vec::new();
+    let mut warmup_routes = Vec::new();
+    for trigger in &app.routes {
+        let c = &app.components[&trigger.component];
+        if let Some(native) = &c.native_tool {
+            native_tools.push(native.clone());
+        }
+        if !c.dependencies.is_empty() {
+            warmup_routes.push(trigger.route.trim_end_matches("/...").to_string());
+        }
+        if loaded.contains_key(&c.id) {
+            continue;
+        }
+        let bytes = compose::compose(&c.source, &c.dependencies)?;
+        let component = runtime::compile(&engine, &bytes, &data.cache_dir())
+            .with_context(|| format!("component '{}'", c.id))?;
+        let instance_pre = linker.instantiate_pre(&component).map_err(anyhow::Error::from).with_context(|| format!("linking component '{}'", c.id))?;
+        let pre = ProxyPre::new(instance_pre).map_err(anyhow::Error::from).with_context(|| format!("component '{}' is not an HTTP handler", c.id))?;
+        let variables = runtime::component_variables(&c.variables, &app_vars)?;
+        loaded.insert(
+            c.id.clone(),
+            Arc::new(HttpComponent {
+                id: c.id.clone(),
+                pre,
+                allowed_stores: Arc::new(c.key_value_stores.clone()),
+                variables: Arc::new(variables),
+            }),
+        );
+    }
+
+    if !native_tools.is_empty() {
+        let kv = stores.get("default").cloned().context("native tools need the 'default' key-value store")?;
+        let worker = worker::Worker::new(&engine, kv, &native_tools, limits, &data.cache_dir())?;
+        worker.spawn(opts.workers);
+    }
+
+    let router = routing::Router::new(app.routes.iter().map(|t| (t.route.clone(), loaded[&t.component].clone())));
+    let server = Arc::new(App { router, stores, limits });
+
+    let listener = tokio::net::TcpListener::bind(&opts.listen).await.with_context(|| format!("binding {}", opts.listen))?;
+    let addr = listener.local_addr()?;
+
+    // Warm-up: every tool gateway registers its tool in the catalog on its first request;
+    // the health check bootstraps the admin account.
+    for route in &warmup_routes {
+        let (status, body) = server::local_request(&server, "GET", route).await?;
+        if !status.is_success() {
+            bail!("warm-up of {route} failed with {status}: {}", String::from_utf8_lossy(&body));
+        }
+    }
+    server::local_request(&server, "GET", "/api/v1/health").await?;
+
+    println!(
+        "Lathe ({}) is listening on http://{addr} ({} routes, {} native tools, ready in {} ms)",
+        app.name,
+        app.routes.len(),
+        native_tools.len(),
+        started.elapsed().as_millis()
+    );
+    println!("Log in:  curl -s -X POST http://{addr}/api/auth/login -H 'Content-Type: application/json' -d '{{\"username\":\"admin\",\"password\":\"<password>\"}}'");
+    server::serve(server, listener).await
+}

@@ -1,0 +1,221 @@
+//! The wasmtime side: one engine, components compiled once (and cached on disk), and the
+//! per-request store state that carries every host capability a component may import.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use lathe_factor_key_value::{Backend, KeyValueState};
+use lathe_factor_variables::VariablesState;
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Engine, ResourceLimiter};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+/// How often the epoch ticks; time limits are counted in these ticks.
+pub const EPOCH_TICK: Duration = Duration::from_millis(50);
+
+/// Limits applied to every component call.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Most linear memory one instance may grow to, in bytes.
+    pub memory_bytes: usize,
+    /// Most wall-clock time one request or tool run may take.
+    pub timeout: Duration,
+}
+
+/// Builds the engine: pooling allocator (fast instantiation), epoch interruption (time
+/// limits) and SIMD.
+pub fn engine() -> anyhow::Result<Engine> {
+    let mut config = wasmtime::Config::new();
+    config.epoch_interruption(true);
+    config.wasm_simd(true);
+    config.cranelift_opt_level(wasmtime::OptLevel::Speed);
+    let mut pool = wasmtime::PoolingAllocationConfig::default();
+    pool.total_component_instances(200);
+    pool.total_core_instances(2000);
+    pool.total_memories(400);
+    pool.total_tables(2000);
+    pool.max_memory_size(4 << 30);
+    pool.max_core_instances_per_component(64);
+    pool.max_memories_per_component(16);
+    pool.max_tables_per_component(64);
+    config.allocation_strategy(wasmtime::InstanceAllocationStrategy::Pooling(pool));
+    let engine = Engine::new(&config)?;
+    let ticker = engine.clone();
+    std::thread::spawn(move || loop {
+        std::thread::sleep(EPOCH_TICK);
+        ticker.increment_epoch();
+    });
+    Ok(engine)
+}
+
+/// Compiles a component, reusing a cached compilation from `cache_dir` when the bytes and
+/// the engine are the same.
+pub fn compile(engine: &Engine, bytes: &[u8], cache_dir: &Path) -> anyhow::Result<Component> {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    let path = cache_dir.join(format!("{:016x}.cwasm", hasher.finish()));
+    if path.exists() {
+        // SAFETY: the file was written by `Component::serialize` of this same engine
+        // configuration (the compatibility hash is part of its name) into our data dir.
+        if let Ok(component) = unsafe { Component::deserialize_file(engine, &path) } {
+            return Ok(component);
+        }
+    }
+    let component = Component::new(engine, bytes).map_err(anyhow::Error::from).context("compiling component")?;
+    std::fs::create_dir_all(cache_dir).ok();
+    let tmp = path.with_extension("tmp");
+    if std::fs::write(&tmp, component.serialize()?).is_ok() {
+        std::fs::rename(&tmp, &path).ok();
+    }
+    Ok(component)
+}
+
+/// A memory limiter that remembers when it refused to grow, so a trap can be reported as
+/// "memory limit exceeded" rather than a crash.
+pub struct MemoryLimiter {
+    limit: usize,
+    /// Set when a growth request was refused.
+    pub hit: bool,
+}
+
+impl MemoryLimiter {
+    /// A limiter allowing `limit` bytes per memory.
+    pub fn new(limit: usize) -> Self {
+        Self { limit, hit: false }
+    }
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.limit {
+            self.hit = true;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 1_000_000)
+    }
+}
+
+/// Refuses outbound HTTP: no Lathe component lists `allowed_outbound_hosts`, so, as in
+/// Spin, every outgoing request is denied.
+#[derive(Default)]
+pub struct DenyOutbound;
+
+impl wasmtime_wasi_http::WasiHttpHooks for DenyOutbound {
+    fn send_request(
+        &mut self,
+        _request: http::Request<wasmtime_wasi_http::WasiBody>,
+        _options: Option<wasmtime_wasi_http::RequestOptions>,
+        _fut: Box<dyn std::future::Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+    ) -> Box<
+        dyn std::future::Future<
+                Output = Result<
+                    (
+                        http::Response<wasmtime_wasi_http::WasiBody>,
+                        Box<dyn std::future::Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+                    ),
+                    wasmtime_wasi_http::Error,
+                >,
+            > + Send,
+    > {
+        Box::new(async {
+            Err(wasmtime_wasi_http::p2::bindings::http::types::ErrorCode::HttpRequestDenied.into())
+        })
+    }
+}
+
+/// Everything one component instance may reach: WASI, wasi:http, Spin key-value and
+/// variables, plus the resource limiter.
+pub struct RequestState {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    hooks: DenyOutbound,
+    table: ResourceTable,
+    /// Spin key-value.
+    pub kv: KeyValueState,
+    /// Spin variables.
+    pub variables: VariablesState,
+    /// Memory limiter.
+    pub limiter: MemoryLimiter,
+}
+
+impl RequestState {
+    /// State for one request to a component.
+    pub fn new(
+        stores: Arc<HashMap<String, Arc<dyn Backend>>>,
+        allowed_stores: Arc<Vec<String>>,
+        variables: Arc<HashMap<String, String>>,
+        limits: Limits,
+    ) -> Self {
+        let wasi = WasiCtx::builder().inherit_stdout().inherit_stderr().build();
+        Self {
+            wasi,
+            http: WasiHttpCtx::new(),
+            hooks: DenyOutbound,
+            table: ResourceTable::new(),
+            kv: KeyValueState::new(stores, allowed_stores),
+            variables: VariablesState::new(variables),
+            limiter: MemoryLimiter::new(limits.memory_bytes),
+        }
+    }
+}
+
+impl WasiView for RequestState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl WasiHttpView for RequestState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.hooks }
+    }
+}
+
+/// The linker for HTTP components: everything Spin offers that Lathe's components use.
+pub fn http_linker(engine: &Engine) -> anyhow::Result<Linker<RequestState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    lathe_factor_key_value::add_to_linker(&mut linker, |s: &mut RequestState| &mut s.kv)?;
+    lathe_factor_variables::add_to_linker(&mut linker, |s: &mut RequestState| &mut s.variables)?;
+    Ok(linker)
+}
+
+/// Resolves a component's variables against the application's.
+pub fn component_variables(
+    templates: &HashMap<String, String>,
+    app: &HashMap<String, String>,
+) -> anyhow::Result<HashMap<String, String>> {
+    templates
+        .iter()
+        .map(|(k, t)| Ok((k.clone(), lathe_factor_variables::expand_template(t, app)?)))
+        .collect()
+}
+
+/// The data directory layout.
+pub struct DataDir {
+    /// Root.
+    pub root: PathBuf,
+}
+
+impl DataDir {
+    /// The SQLite file behind the key-value stores.
+    pub fn kv_path(&self) -> PathBuf {
+        self.root.join("key-value.db")
+    }
+
+    /// Compiled component cache.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.root.join("compiled")
+    }
+}

@@ -1,0 +1,219 @@
+//! The HTTP front: hyper accepts connections, Spin's routing picks a component, and each
+//! request runs in a fresh instance (pooling allocator + pre-instantiation keep that cheap).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{combinators::BoxBody, BodyExt, Full};
+use hyper::{Request, Response, StatusCode};
+use lathe_factor_key_value::Backend;
+
+use wasmtime::{Store, UpdateDeadline};
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
+use wasmtime_wasi_http::WasiHttpView;
+
+use crate::routing::Router;
+use crate::runtime::{Limits, RequestState};
+
+/// A loaded HTTP component, ready to instantiate per request.
+pub struct HttpComponent {
+    /// Component id from the manifest.
+    pub id: String,
+    /// Pre-instantiated component.
+    pub pre: ProxyPre<RequestState>,
+    /// Stores the component may open.
+    pub allowed_stores: Arc<Vec<String>>,
+    /// Its resolved variables.
+    pub variables: Arc<HashMap<String, String>>,
+}
+
+/// Everything the server needs, shared by all connections.
+pub struct App {
+    /// Route table.
+    pub router: Router<Arc<HttpComponent>>,
+    /// Key-value stores by label.
+    pub stores: Arc<HashMap<String, Arc<dyn Backend>>>,
+    /// Per-call limits.
+    pub limits: Limits,
+}
+
+/// A request body from any source (a connection, or the host's own warm-up requests).
+pub type Body = BoxBody<Bytes, hyper::Error>;
+
+/// Why a component call ended without a response.
+#[derive(Debug)]
+struct Timeout;
+
+impl std::fmt::Display for Timeout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("time limit exceeded")
+    }
+}
+
+impl std::error::Error for Timeout {}
+
+fn json_error(status: StatusCode, code: &str, message: &str) -> Response<HyperOutgoingBody> {
+    let body = serde_json::json!({ "error": message, "code": code }).to_string();
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed_unsync())
+        .expect("valid response")
+}
+
+impl App {
+    /// Handles one request: route, instantiate, call the component's handler.
+    pub async fn handle(self: Arc<Self>, mut req: Request<Body>, client: SocketAddr) -> Response<HyperOutgoingBody> {
+        let path = req.uri().path().to_string();
+        let Some(matched) = self.router.route(&path) else {
+            return json_error(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found");
+        };
+        let component = matched.target.clone();
+        for (name, value) in [
+            ("spin-path-info", matched.path_info.clone()),
+            ("spin-matched-route", matched.route.clone()),
+            ("spin-component-route", matched.route.trim_end_matches("/...").to_string()),
+            ("spin-raw-component-route", matched.route.clone()),
+            ("spin-base-path", "/".to_string()),
+            ("spin-client-addr", client.to_string()),
+        ] {
+            if let Ok(v) = hyper::header::HeaderValue::from_str(&value) {
+                req.headers_mut().insert(name, v);
+            }
+        }
+        match self.call(&component, req).await {
+            Ok(resp) => resp,
+            Err(resp) => resp,
+        }
+    }
+
+    async fn call(
+        &self,
+        component: &HttpComponent,
+        req: Request<Body>,
+    ) -> Result<Response<HyperOutgoingBody>, Response<HyperOutgoingBody>> {
+        let state = RequestState::new(
+            self.stores.clone(),
+            component.allowed_stores.clone(),
+            component.variables.clone(),
+            self.limits,
+        );
+        let mut store = Store::new(component.pre.engine(), state);
+        store.limiter(|s| &mut s.limiter);
+        let started = Instant::now();
+        let timeout = self.limits.timeout;
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(move |_| {
+            if started.elapsed() > timeout {
+                Err(wasmtime::Error::new(Timeout))
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+        let internal = |e: wasmtime::Error| {
+            eprintln!("lathe-host: {}: {e:#}", component.id);
+            json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal server error")
+        };
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        let req = store.data_mut().http().new_incoming_request(wasmtime_wasi_http::p2::bindings::http::types::Scheme::Http, req).map_err(internal)?;
+        let out = store.data_mut().http().new_response_outparam(sender).map_err(internal)?;
+        let pre = component.pre.clone();
+        let id = component.id.clone();
+        let task = tokio::task::spawn(async move {
+            let result = async {
+                let proxy = pre.instantiate_async(&mut store).await?;
+                proxy.wasi_http_incoming_handler().call_handle(&mut store, req, out).await
+            }
+            .await;
+            let memory_hit = store.data().limiter.hit;
+            (result, memory_hit)
+        });
+        match receiver.await {
+            Ok(Ok(resp)) => Ok(resp),
+            Ok(Err(code)) => {
+                eprintln!("lathe-host: {id}: component answered with error {code:?}");
+                Err(json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal server error"))
+            }
+            Err(_) => {
+                let (result, memory_hit) = match task.await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        eprintln!("lathe-host: {id}: task failed: {e}");
+                        return Err(json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal server error"));
+                    }
+                };
+                let error = match result {
+                    Ok(()) => {
+                        eprintln!("lathe-host: {id}: component sent no response");
+                        return Err(json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal server error"));
+                    }
+                    Err(e) => e,
+                };
+                Err(trap_response(&id, error, memory_hit, timeout))
+            }
+        }
+    }
+}
+
+/// Turns a trapped call into a clear client error: the input drove the tool over a limit
+/// or crashed it, and the server itself is fine.
+fn trap_response(id: &str, error: wasmtime::Error, memory_hit: bool, timeout: std::time::Duration) -> Response<HyperOutgoingBody> {
+    if error.downcast_ref::<Timeout>().is_some() {
+        eprintln!("lathe-host: {id}: stopped after the {} s time limit", timeout.as_secs());
+        return json_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "TIMEOUT",
+            &format!("Processing took longer than the {} s limit and was stopped", timeout.as_secs()),
+        );
+    }
+    if memory_hit {
+        eprintln!("lathe-host: {id}: stopped at the memory limit");
+        return json_error(StatusCode::PAYLOAD_TOO_LARGE, "TOO_LARGE", "Processing this input needs more memory than the limit allows");
+    }
+    eprintln!("lathe-host: {id}: trapped: {error:#}");
+    json_error(StatusCode::UNPROCESSABLE_ENTITY, "PROCESSING_FAILED", "The tool failed on this input")
+}
+
+
+
+/// Serves `app` on `listener` until the process ends.
+pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    loop {
+        let (stream, client) = listener.accept().await?;
+        stream.set_nodelay(true).ok();
+        let app = app.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                let app = app.clone();
+                async move {
+                    let req = req.map(|b| b.boxed());
+                    Ok::<_, std::convert::Infallible>(app.handle(req, client).await)
+                }
+            });
+            let io = hyper_util::rt::TokioIo::new(stream);
+            if let Err(e) = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await {
+                if !e.is_incomplete_message() {
+                    eprintln!("lathe-host: connection error: {e}");
+                }
+            }
+        });
+    }
+}
+
+/// Sends a request to the app in-process (used for warm-up) and returns status and body.
+pub async fn local_request(app: &Arc<App>, method: &str, path: &str) -> anyhow::Result<(StatusCode, Bytes)> {
+    let req = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", "localhost")
+        .body(http_body_util::Empty::<Bytes>::new().map_err(|never| match never {}).boxed())?;
+    let resp = app.clone().handle(req, SocketAddr::from(([127, 0, 0, 1], 0))).await;
+    let status = resp.status();
+    let body = resp.into_body().collect().await.map_err(|e| anyhow::anyhow!("{e:?}"))?.to_bytes();
+    Ok((status, body))
+}
+
