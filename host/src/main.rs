@@ -36,6 +36,7 @@ OPTIONS:
     --manifest <FILE>      spin.toml to run [default: spin.toml]
     --listen <ADDR>        address to serve on [default: 127.0.0.1:1349]
     --data-dir <DIR>       where the key-value store and compiled cache live [default: .lathe]
+    --cache-dir <DIR>      compiled-component cache [default: <data-dir>/compiled]
     --memory-mb <MB>       memory limit of one component instance [default: 2048]
     --timeout-secs <S>     time limit of one request or native job [default: 300]
     --workers <N>          native worker threads [default: 2]
@@ -49,6 +50,7 @@ struct Options {
     manifest: PathBuf,
     listen: String,
     data_dir: PathBuf,
+    cache_dir: Option<PathBuf>,
     memory_mb: usize,
     timeout_secs: u64,
     workers: usize,
@@ -59,6 +61,7 @@ fn parse_args() -> anyhow::Result<Options> {
         manifest: PathBuf::from("spin.toml"),
         listen: "127.0.0.1:1349".into(),
         data_dir: PathBuf::from(".lathe"),
+        cache_dir: None,
         memory_mb: 2048,
         timeout_secs: 300,
         workers: 2,
@@ -71,6 +74,7 @@ fn parse_args() -> anyhow::Result<Options> {
             "--manifest" | "-f" => opts.manifest = value("--manifest")?.into(),
             "--listen" => opts.listen = value("--listen")?,
             "--data-dir" => opts.data_dir = value("--data-dir")?.into(),
+            "--cache-dir" => opts.cache_dir = Some(value("--cache-dir")?.into()),
             "--memory-mb" => opts.memory_mb = value("--memory-mb")?.parse()?,
             "--timeout-secs" => opts.timeout_secs = value("--timeout-secs")?.parse()?,
             "--workers" => opts.workers = value("--workers")?.parse()?,
@@ -93,7 +97,7 @@ fn main() -> anyhow::Result<()> {
 async fn run(opts: Options) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let app = manifest::load(&opts.manifest)?;
-    let data = DataDir { root: opts.data_dir.clone() };
+    let data = DataDir { root: opts.data_dir.clone(), cache: opts.cache_dir.clone() };
     std::fs::create_dir_all(&data.root).with_context(|| format!("creating {}", data.root.display()))?;
     let limits = Limits { memory_bytes: opts.memory_mb << 20, timeout: Duration::from_secs(opts.timeout_secs) };
 

@@ -206,6 +206,8 @@ pub fn component_variables(
 pub struct DataDir {
     /// Root.
     pub root: PathBuf,
+    /// Compiled-component cache, if not under the root.
+    pub cache: Option<PathBuf>,
 }
 
 impl DataDir {
@@ -216,6 +218,6 @@ impl DataDir {
 
     /// Compiled component cache.
     pub fn cache_dir(&self) -> PathBuf {
-        self.root.join("compiled")
+        self.cache.clone().unwrap_or_else(|| self.root.join("compiled"))
     }
 }

@@ -1,1 +1,150 @@
-fn main() {}
+//! Project automation for Lathe.
+//!
+//! * `cargo xtask build`  — build every component (wasm32-wasip2) and the host (release).
+//! * `cargo xtask up`     — build, then start Lathe on 127.0.0.1:1349 with an embedded store.
+//! * `cargo xtask test`   — build, then run every test (unit tests and end-to-end tests).
+//! * `cargo xtask register <url>` — after `spin deploy`, visit every tool route once so each
+//!   tool registers itself in the catalog.
+//! * `cargo xtask bench`  — run the benchmarks against the peers (see docs/performance.md).
+
+mod bench;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn run(cmd: &mut Command) -> Result<()> {
+    eprintln!("xtask: running {cmd:?}");
+    let status = cmd.status().with_context(|| format!("starting {cmd:?}"))?;
+    if !status.success() {
+        bail!("{cmd:?} failed with {status}");
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+/// Package names of the crates under `dir` (one level down) whose manifest matches `pred`.
+fn packages_in(dir: &str, pred: impl Fn(&toml::Table) -> bool) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    let base = root().join(dir);
+    let Ok(entries) = std::fs::read_dir(&base) else { return Ok(names) };
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let manifest = entry.path().join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&manifest) else { continue };
+        let table: toml::Table = text.parse().with_context(|| format!("parsing {}", manifest.display()))?;
+        if pred(&table) {
+            if let Some(name) = table.get("package").and_then(|p| p.get("name")).and_then(|n| n.as_str()) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    Ok(names)
+}
+
+fn is_cdylib(table: &toml::Table) -> bool {
+    table
+        .get("lib")
+        .and_then(|l| l.get("crate-type"))
+        .and_then(|c| c.as_array())
+        .is_some_and(|a| a.iter().any(|v| v.as_str() == Some("cdylib")))
+}
+
+/// Every WASI component: the router components and the tools.
+fn component_packages() -> Result<Vec<String>> {
+    let mut all = packages_in("components/platform", is_cdylib)?;
+    all.extend(packages_in("components/tools", is_cdylib)?);
+    Ok(all)
+}
+
+/// Native library crates with unit tests (host factors, shared libraries).
+fn native_test_packages() -> Result<Vec<String>> {
+    let mut all = vec!["lathe-host".to_string()];
+    all.extend(packages_in("host/factors", |_| true)?);
+    all.extend(packages_in("components/platform", |t| !is_cdylib(t))?);
+    // The tool and native SDKs only build for wasm32-wasip2 (their bindings export
+    // functions); they are exercised through the tools.
+    all.retain(|p| p != "lathe-tool-sdk" && p != "lathe-native-sdk" && p != "lathe-image-kit");
+    Ok(all)
+}
+
+fn build() -> Result<()> {
+    let mut cmd = cargo();
+    cmd.args(["build", "--release", "--target", "wasm32-wasip2"]);
+    for p in component_packages()? {
+        cmd.args(["-p", &p]);
+    }
+    run(&mut cmd)?;
+    run(cargo().args(["build", "--release", "-p", "lathe-host"]))
+}
+
+fn up(extra: &[String]) -> Result<()> {
+    build()?;
+    let host = root().join("target/release/lathe-host");
+    let mut cmd = Command::new(host);
+    cmd.current_dir(root()).args(["up", "--listen", "127.0.0.1:1349", "--data-dir", ".lathe"]).args(extra);
+    run(&mut cmd)
+}
+
+fn test(extra: &[String]) -> Result<()> {
+    build()?;
+    let mut cmd = cargo();
+    cmd.args(["test", "--release", "--no-fail-fast"]);
+    for p in native_test_packages()? {
+        cmd.args(["-p", &p]);
+    }
+    cmd.args(["-p", "lathe-tests"]);
+    cmd.args(extra);
+    run(&mut cmd)
+}
+
+/// Visits every tool route of spin.toml so the tools register in the catalog.
+fn register(url: &str) -> Result<()> {
+    let text = std::fs::read_to_string(root().join("spin.toml"))?;
+    let manifest: toml::Table = text.parse()?;
+    let routes = manifest
+        .get("trigger")
+        .and_then(|t| t.get("http"))
+        .and_then(|h| h.as_array())
+        .cloned()
+        .unwrap_or_default();
+    for route in routes {
+        let Some(path) = route.get("route").and_then(|r| r.as_str()) else { continue };
+        if !path.starts_with("/api/v1/tools/") {
+            continue;
+        }
+        let target = format!("{}{}", url.trim_end_matches('/'), path.trim_end_matches("/..."));
+        run(Command::new("curl").args(["-fsS", "-o", "/dev/null", &target]))?;
+        println!("registered {target}");
+    }
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("build") => build(),
+        Some("up") => up(&args[1..]),
+        Some("test") => test(&args[1..]),
+        Some("register") => register(args.get(1).context("usage: cargo xtask register <url>")?),
+        Some("bench") => {
+            build()?;
+            bench::run(&root(), &args[1..])
+        }
+        _ => {
+            eprintln!("usage: cargo xtask <build|up|test|register <url>|bench>");
+            std::process::exit(2);
+        }
+    }
+}

@@ -91,7 +91,7 @@ fn encode_jpeg(image: &DynamicImage, quality: u8) -> Result<Vec<u8>, jpeg_encode
     } else {
         jpeg_encoder::SamplingFactor::R_4_2_0
     });
-    encoder.set_optimized_huffman_tables(true);
+    encoder.set_optimized_huffman_tables(false);
     match image {
         DynamicImage::ImageLuma8(gray) => {
             encoder.encode(gray.as_raw(), gray.width() as u16, gray.height() as u16, jpeg_encoder::ColorType::Luma)?

@@ -1,14 +1,18 @@
 //! Conversions between the SDK's plain types and the generated WIT bindings of each world.
 
-macro_rules! world_glue {
-    ($name:ident, $bindings:path) => {
+/// Generates the conversions for one world's bindings (used here for `pure-tool` and by
+/// `lathe-native-sdk` for `native-tool`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __world_glue {
+    ($name:ident, $bindings:path, $kind:ident) => {
         /// Glue for one world's bindings; used by the export macros.
         pub mod $name {
             use $bindings as b;
             use b::lathe::tool::types as t;
 
             /// Converts the tool's description.
-            pub fn describe<T: crate::Tool>() -> t::ToolInfo {
+            pub fn describe<T: $crate::Tool>() -> t::ToolInfo {
                 let info = T::describe();
                 t::ToolInfo {
                     id: info.id.to_string(),
@@ -24,24 +28,20 @@ macro_rules! world_glue {
             }
 
             fn kind() -> t::ToolKind {
-                if stringify!($name) == "native_glue" {
-                    t::ToolKind::Native
-                } else {
-                    t::ToolKind::Pure
-                }
+                t::ToolKind::$kind
             }
 
             /// Runs the tool, checking input counts and types first.
-            pub fn run<T: crate::Tool>(
+            pub fn run<T: $crate::Tool>(
                 inputs: Vec<t::InputFile>,
                 settings: String,
             ) -> Result<t::ToolOutput, t::ToolError> {
-                let inputs: Vec<crate::Input> = inputs
+                let inputs: Vec<$crate::Input> = inputs
                     .into_iter()
-                    .map(|f| crate::Input { name: f.name, media_type: f.media_type, data: f.data })
+                    .map(|f| $crate::Input { name: f.name, media_type: f.media_type, data: f.data })
                     .collect();
                 let info = T::describe();
-                crate::check_input_count(&info, &inputs).map_err(error)?;
+                $crate::check_input_count(&info, &inputs).map_err(error)?;
                 let settings = if settings.trim().is_empty() { "{}".to_string() } else { settings };
                 let out = T::run(inputs, &settings).map_err(error)?;
                 Ok(t::ToolOutput {
@@ -52,23 +52,21 @@ macro_rules! world_glue {
                         .collect(),
                     extra: out
                         .extra
-                        .map(|m| serde_json::Value::Object(m).to_string())
+                        .map(|m| $crate::__serde_json::Value::Object(m).to_string())
                         .unwrap_or_default(),
                 })
             }
 
-            fn error(e: crate::ToolError) -> t::ToolError {
+            fn error(e: $crate::ToolError) -> t::ToolError {
                 match e {
-                    crate::ToolError::InvalidSettings(m) => t::ToolError::InvalidSettings(m),
-                    crate::ToolError::UnsupportedInput(m) => t::ToolError::UnsupportedInput(m),
-                    crate::ToolError::TooLarge(m) => t::ToolError::TooLarge(m),
-                    crate::ToolError::Failed(m) => t::ToolError::Failed(m),
+                    $crate::ToolError::InvalidSettings(m) => t::ToolError::InvalidSettings(m),
+                    $crate::ToolError::UnsupportedInput(m) => t::ToolError::UnsupportedInput(m),
+                    $crate::ToolError::TooLarge(m) => t::ToolError::TooLarge(m),
+                    $crate::ToolError::Failed(m) => t::ToolError::Failed(m),
                 }
             }
         }
     };
 }
 
-world_glue!(pure_glue, crate::pure);
-#[cfg(feature = "native")]
-world_glue!(native_glue, crate::native_bindings);
+__world_glue!(pure_glue, crate::pure, Pure);

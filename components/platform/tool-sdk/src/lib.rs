@@ -1,7 +1,7 @@
 //! Shared plumbing for Lathe tools.
 //!
-//! A tool crate implements [`Tool`] with plain Rust types and calls [`export_tool!`] (or
-//! [`export_native_tool!`] for tools that need the native worker). This crate owns the WIT
+//! A tool crate implements [`Tool`] with plain Rust types and calls [`export_tool!`] (tools
+//! that need the native worker use `lathe-native-sdk`'s `export_native_tool!` instead). This crate owns the WIT
 //! bindings of `lathe:tool`, the conversions to and from them, settings parsing and the small
 //! helpers every tool needs, so a tool crate holds only its own logic.
 
@@ -10,6 +10,9 @@ pub mod settings;
 pub mod archive;
 
 pub use settings::parse_settings;
+
+#[doc(hidden)]
+pub use serde_json as __serde_json;
 
 /// Generated bindings for the `pure-tool` world. Used by [`export_tool!`].
 #[doc(hidden)]
@@ -23,27 +26,8 @@ pub mod pure {
     });
 }
 
-/// Generated bindings for the `native-tool` world (ffmpeg and progress imports).
-#[cfg(feature = "native")]
 #[doc(hidden)]
-pub mod native_bindings {
-    wit_bindgen::generate!({
-        world: "native-tool",
-        path: "../../../wit",
-        pub_export_macro: true,
-        export_macro_name: "export_native",
-        default_bindings_module: "lathe_tool_sdk::native_bindings",
-    });
-}
-
-#[cfg(feature = "native")]
-pub mod native;
-
-#[doc(hidden)]
-pub use glue::{pure_glue};
-#[cfg(feature = "native")]
-#[doc(hidden)]
-pub use glue::native_glue;
+pub use glue::pure_glue;
 
 /// Which section of the API a tool lives in (`/api/v1/tools/<section>/<id>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,29 +253,5 @@ macro_rules! export_tool {
             }
         }
         $crate::pure::export_pure!(__LatheToolExport with_types_in $crate::pure);
-    };
-}
-
-/// Exports a [`Tool`] implementation as a native Lathe tool (runs in the native worker).
-#[cfg(feature = "native")]
-#[macro_export]
-macro_rules! export_native_tool {
-    ($tool:ty) => {
-        struct __LatheToolExport;
-        impl $crate::native_bindings::exports::lathe::tool::tool::Guest for __LatheToolExport {
-            fn describe() -> $crate::native_bindings::lathe::tool::types::ToolInfo {
-                $crate::native_glue::describe::<$tool>()
-            }
-            fn run(
-                inputs: ::std::vec::Vec<$crate::native_bindings::lathe::tool::types::InputFile>,
-                settings: ::std::string::String,
-            ) -> ::std::result::Result<
-                $crate::native_bindings::lathe::tool::types::ToolOutput,
-                $crate::native_bindings::lathe::tool::types::ToolError,
-            > {
-                $crate::native_glue::run::<$tool>(inputs, settings)
-            }
-        }
-        $crate::native_bindings::export_native!(__LatheToolExport with_types_in $crate::native_bindings);
     };
 }

@@ -1,7 +1,7 @@
 //! Host capabilities for native tools: ffmpeg and progress reporting.
 
-use crate::native_bindings::lathe::tool::{ffmpeg as ffi, progress, types as t};
-use crate::{Input, OutputFile, ToolError};
+use crate::bindings::lathe::tool::{ffmpeg as ffi, progress, types as t};
+use lathe_tool_sdk::{Input, OutputFile, ToolError};
 
 /// Reports progress of the current job (0..=100) with a short message.
 pub fn report_progress(percent: u8, message: &str) {
