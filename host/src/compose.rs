@@ -19,7 +19,8 @@ pub fn compose(main: &Path, dependencies: &[(String, PathBuf)]) -> anyhow::Resul
     let socket = graph.register_package(socket)?;
     let mut plugs = Vec::new();
     for (i, (import, path)) in dependencies.iter().enumerate() {
-        let bytes = std::fs::read(path).with_context(|| format!("reading dependency {}", path.display()))?;
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("reading dependency {}", path.display()))?;
         let package = Package::from_bytes(&format!("lathe:dep{i}"), None, bytes, graph.types_mut())
             .with_context(|| format!("loading dependency {}", path.display()))?;
         let exports_import = package_exports(&graph, &package, import);
@@ -28,8 +29,11 @@ pub fn compose(main: &Path, dependencies: &[(String, PathBuf)]) -> anyhow::Resul
         }
         plugs.push(graph.register_package(package)?);
     }
-    wac_graph::plug(&mut graph, plugs, socket).with_context(|| format!("composing {}", main.display()))?;
-    let bytes = graph.encode(EncodeOptions::default()).context("encoding the composed component")?;
+    wac_graph::plug(&mut graph, plugs, socket)
+        .with_context(|| format!("composing {}", main.display()))?;
+    let bytes = graph
+        .encode(EncodeOptions::default())
+        .context("encoding the composed component")?;
     Ok(bytes)
 }
 

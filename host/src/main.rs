@@ -90,29 +90,42 @@ fn parse_args() -> anyhow::Result<Options> {
 
 fn main() -> anyhow::Result<()> {
     let opts = parse_args()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(run(opts))
 }
 
 async fn run(opts: Options) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let app = manifest::load(&opts.manifest)?;
-    let data = DataDir { root: opts.data_dir.clone(), cache: opts.cache_dir.clone() };
-    std::fs::create_dir_all(&data.root).with_context(|| format!("creating {}", data.root.display()))?;
-    let limits = Limits { memory_bytes: opts.memory_mb << 20, timeout: Duration::from_secs(opts.timeout_secs) };
+    let data = DataDir {
+        root: opts.data_dir.clone(),
+        cache: opts.cache_dir.clone(),
+    };
+    std::fs::create_dir_all(&data.root)
+        .with_context(|| format!("creating {}", data.root.display()))?;
+    let limits = Limits {
+        memory_bytes: opts.memory_mb << 20,
+        timeout: Duration::from_secs(opts.timeout_secs),
+    };
 
     // Key-value stores: every label a component names, all in the one embedded file.
     let mut stores: HashMap<String, Arc<dyn Backend>> = HashMap::new();
     for component in app.components.values() {
         for label in &component.key_value_stores {
             if !stores.contains_key(label) {
-                stores.insert(label.clone(), Arc::new(SqliteStore::open(&data.kv_path(), label)?));
+                stores.insert(
+                    label.clone(),
+                    Arc::new(SqliteStore::open(&data.kv_path(), label)?),
+                );
             }
         }
     }
     let stores = Arc::new(stores);
 
-    let app_vars = lathe_factor_variables::resolve_app_variables(&app.variables, |k| std::env::var(k).ok())?;
+    let app_vars =
+        lathe_factor_variables::resolve_app_variables(&app.variables, |k| std::env::var(k).ok())?;
     let engine = runtime::engine()?;
     let linker = runtime::http_linker(&engine)?;
 
@@ -134,8 +147,13 @@ async fn run(opts: Options) -> anyhow::Result<()> {
         let bytes = compose::compose(&c.source, &c.dependencies)?;
         let component = runtime::compile(&engine, &bytes, &data.cache_dir())
             .with_context(|| format!("component '{}'", c.id))?;
-        let instance_pre = linker.instantiate_pre(&component).map_err(anyhow::Error::from).with_context(|| format!("linking component '{}'", c.id))?;
-        let pre = ProxyPre::new(instance_pre).map_err(anyhow::Error::from).with_context(|| format!("component '{}' is not an HTTP handler", c.id))?;
+        let instance_pre = linker
+            .instantiate_pre(&component)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("linking component '{}'", c.id))?;
+        let pre = ProxyPre::new(instance_pre)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("component '{}' is not an HTTP handler", c.id))?;
         let variables = runtime::component_variables(&c.variables, &app_vars)?;
         loaded.insert(
             c.id.clone(),
@@ -149,15 +167,28 @@ async fn run(opts: Options) -> anyhow::Result<()> {
     }
 
     if !native_tools.is_empty() {
-        let kv = stores.get("default").cloned().context("native tools need the 'default' key-value store")?;
+        let kv = stores
+            .get("default")
+            .cloned()
+            .context("native tools need the 'default' key-value store")?;
         let worker = worker::Worker::new(&engine, kv, &native_tools, limits, &data.cache_dir())?;
         worker.spawn(opts.workers);
     }
 
-    let router = routing::Router::new(app.routes.iter().map(|t| (t.route.clone(), loaded[&t.component].clone())));
-    let server = Arc::new(App { router, stores, limits });
+    let router = routing::Router::new(
+        app.routes
+            .iter()
+            .map(|t| (t.route.clone(), loaded[&t.component].clone())),
+    );
+    let server = Arc::new(App {
+        router,
+        stores,
+        limits,
+    });
 
-    let listener = tokio::net::TcpListener::bind(&opts.listen).await.with_context(|| format!("binding {}", opts.listen))?;
+    let listener = tokio::net::TcpListener::bind(&opts.listen)
+        .await
+        .with_context(|| format!("binding {}", opts.listen))?;
     let addr = listener.local_addr()?;
 
     // Warm-up: every tool gateway registers its tool in the catalog on its first request;
@@ -165,7 +196,10 @@ async fn run(opts: Options) -> anyhow::Result<()> {
     for route in &warmup_routes {
         let (status, body) = server::local_request(&server, "GET", route).await?;
         if !status.is_success() {
-            bail!("warm-up of {route} failed with {status}: {}", String::from_utf8_lossy(&body));
+            bail!(
+                "warm-up of {route} failed with {status}: {}",
+                String::from_utf8_lossy(&body)
+            );
         }
     }
     server::local_request(&server, "GET", "/api/v1/health").await?;

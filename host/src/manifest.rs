@@ -109,8 +109,10 @@ struct RawDependency {
 
 /// Reads and checks a manifest.
 pub fn load(path: &Path) -> anyhow::Result<App> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let raw: RawManifest = toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let raw: RawManifest =
+        toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
     if raw.spin_manifest_version != 2 {
         bail!("only spin_manifest_version = 2 is supported");
     }
@@ -130,7 +132,11 @@ pub fn load(path: &Path) -> anyhow::Result<App> {
                 source: base.join(&c.source),
                 variables: c.variables,
                 key_value_stores: c.key_value_stores,
-                dependencies: c.dependencies.into_iter().map(|(name, d)| (name, base.join(d.path))).collect(),
+                dependencies: c
+                    .dependencies
+                    .into_iter()
+                    .map(|(name, d)| (name, base.join(d.path)))
+                    .collect(),
                 native_tool,
             },
         );
@@ -139,17 +145,38 @@ pub fn load(path: &Path) -> anyhow::Result<App> {
         .trigger
         .http
         .into_iter()
-        .map(|t| HttpTrigger { route: t.route, component: t.component })
+        .map(|t| HttpTrigger {
+            route: t.route,
+            component: t.component,
+        })
         .collect();
     for route in &routes {
         if !components.contains_key(&route.component) {
-            bail!("route {} names unknown component '{}'", route.route, route.component);
+            bail!(
+                "route {} names unknown component '{}'",
+                route.route,
+                route.component
+            );
         }
     }
     let variables = raw
         .variables
         .into_iter()
-        .map(|(k, v)| (k, AppVariable { default: v.default, required: v.required, secret: v.secret }))
+        .map(|(k, v)| {
+            (
+                k,
+                AppVariable {
+                    default: v.default,
+                    required: v.required,
+                    secret: v.secret,
+                },
+            )
+        })
         .collect();
-    Ok(App { name: raw.application.name, variables, routes, components })
+    Ok(App {
+        name: raw.application.name,
+        variables,
+        routes,
+        components,
+    })
 }

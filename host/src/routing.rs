@@ -30,7 +30,7 @@ impl<T> Router<T> {
             }
         }
         // Longest prefix first.
-        wildcard.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        wildcard.sort_by_key(|w| std::cmp::Reverse(w.0.len()));
         Self { exact, wildcard }
     }
 
@@ -38,13 +38,25 @@ impl<T> Router<T> {
     pub fn route(&self, path: &str) -> Option<RouteMatch<'_, T>> {
         let trimmed = path.trim_end_matches('/');
         if let Some((route, target)) = self.exact.iter().find(|(r, _)| r == trimmed) {
-            return Some(RouteMatch { target, route: route.clone(), path_info: String::new() });
+            return Some(RouteMatch {
+                target,
+                route: route.clone(),
+                path_info: String::new(),
+            });
         }
         for (prefix, target) in &self.wildcard {
-            let rest = if prefix.is_empty() { Some(path) } else { path.strip_prefix(prefix.as_str()) };
+            let rest = if prefix.is_empty() {
+                Some(path)
+            } else {
+                path.strip_prefix(prefix.as_str())
+            };
             if let Some(rest) = rest {
                 if rest.is_empty() || rest.starts_with('/') {
-                    return Some(RouteMatch { target, route: format!("{prefix}/..."), path_info: rest.to_string() });
+                    return Some(RouteMatch {
+                        target,
+                        route: format!("{prefix}/..."),
+                        path_info: rest.to_string(),
+                    });
                 }
             }
         }
@@ -65,10 +77,16 @@ mod tests {
             ("/api/v1/health".to_string(), "health"),
         ]);
         assert_eq!(*router.route("/api/v1/health").unwrap().target, "health");
-        assert_eq!(*router.route("/api/v1/tools/image/resize").unwrap().target, "resize");
+        assert_eq!(
+            *router.route("/api/v1/tools/image/resize").unwrap().target,
+            "resize"
+        );
         let m = router.route("/api/v1/tools/image/resize/batch").unwrap();
         assert_eq!((*m.target, m.path_info.as_str()), ("resize", "/batch"));
-        assert_eq!(*router.route("/api/v1/tools/image/resizer").unwrap().target, "image");
+        assert_eq!(
+            *router.route("/api/v1/tools/image/resizer").unwrap().target,
+            "image"
+        );
         assert_eq!(*router.route("/anything").unwrap().target, "api");
     }
 }

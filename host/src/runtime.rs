@@ -67,7 +67,9 @@ pub fn compile(engine: &Engine, bytes: &[u8], cache_dir: &Path) -> anyhow::Resul
             return Ok(component);
         }
     }
-    let component = Component::new(engine, bytes).map_err(anyhow::Error::from).context("compiling component")?;
+    let component = Component::new(engine, bytes)
+        .map_err(anyhow::Error::from)
+        .context("compiling component")?;
     std::fs::create_dir_all(cache_dir).ok();
     let tmp = path.with_extension("tmp");
     if std::fs::write(&tmp, component.serialize()?).is_ok() {
@@ -92,7 +94,12 @@ impl MemoryLimiter {
 }
 
 impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.limit {
             self.hit = true;
             return Ok(false);
@@ -100,7 +107,12 @@ impl ResourceLimiter for MemoryLimiter {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= 1_000_000)
     }
 }
@@ -121,7 +133,10 @@ impl wasmtime_wasi_http::WasiHttpHooks for DenyOutbound {
                 Output = Result<
                     (
                         http::Response<wasmtime_wasi_http::WasiBody>,
-                        Box<dyn std::future::Future<Output = Result<(), wasmtime_wasi_http::Error>> + Send>,
+                        Box<
+                            dyn std::future::Future<Output = Result<(), wasmtime_wasi_http::Error>>
+                                + Send,
+                        >,
                     ),
                     wasmtime_wasi_http::Error,
                 >,
@@ -171,13 +186,20 @@ impl RequestState {
 
 impl WasiView for RequestState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
 impl WasiHttpView for RequestState {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.hooks }
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
     }
 }
 
@@ -218,6 +240,8 @@ impl DataDir {
 
     /// Compiled component cache.
     pub fn cache_dir(&self) -> PathBuf {
-        self.cache.clone().unwrap_or_else(|| self.root.join("compiled"))
+        self.cache
+            .clone()
+            .unwrap_or_else(|| self.root.join("compiled"))
     }
 }

@@ -61,13 +61,21 @@ fn json_error(status: StatusCode, code: &str, message: &str) -> Response<HyperOu
     Response::builder()
         .status(status)
         .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body)).map_err(|never| match never {}).boxed_unsync())
+        .body(
+            Full::new(Bytes::from(body))
+                .map_err(|never| match never {})
+                .boxed_unsync(),
+        )
         .expect("valid response")
 }
 
 impl App {
     /// Handles one request: route, instantiate, call the component's handler.
-    pub async fn handle(self: Arc<Self>, mut req: Request<Body>, client: SocketAddr) -> Response<HyperOutgoingBody> {
+    pub async fn handle(
+        self: Arc<Self>,
+        mut req: Request<Body>,
+        client: SocketAddr,
+    ) -> Response<HyperOutgoingBody> {
         let path = req.uri().path().to_string();
         let Some(matched) = self.router.route(&path) else {
             return json_error(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found");
@@ -76,7 +84,10 @@ impl App {
         for (name, value) in [
             ("spin-path-info", matched.path_info.clone()),
             ("spin-matched-route", matched.route.clone()),
-            ("spin-component-route", matched.route.trim_end_matches("/...").to_string()),
+            (
+                "spin-component-route",
+                matched.route.trim_end_matches("/...").to_string(),
+            ),
             ("spin-raw-component-route", matched.route.clone()),
             ("spin-base-path", "/".to_string()),
             ("spin-client-addr", client.to_string()),
@@ -116,17 +127,35 @@ impl App {
         });
         let internal = |e: wasmtime::Error| {
             eprintln!("lathe-host: {}: {e:#}", component.id);
-            json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal server error")
+            json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "Internal server error",
+            )
         };
         let (sender, receiver) = tokio::sync::oneshot::channel();
-        let req = store.data_mut().http().new_incoming_request(wasmtime_wasi_http::p2::bindings::http::types::Scheme::Http, req).map_err(internal)?;
-        let out = store.data_mut().http().new_response_outparam(sender).map_err(internal)?;
+        let req = store
+            .data_mut()
+            .http()
+            .new_incoming_request(
+                wasmtime_wasi_http::p2::bindings::http::types::Scheme::Http,
+                req,
+            )
+            .map_err(internal)?;
+        let out = store
+            .data_mut()
+            .http()
+            .new_response_outparam(sender)
+            .map_err(internal)?;
         let pre = component.pre.clone();
         let id = component.id.clone();
         let task = tokio::task::spawn(async move {
             let result = async {
                 let proxy = pre.instantiate_async(&mut store).await?;
-                proxy.wasi_http_incoming_handler().call_handle(&mut store, req, out).await
+                proxy
+                    .wasi_http_incoming_handler()
+                    .call_handle(&mut store, req, out)
+                    .await
             }
             .await;
             let memory_hit = store.data().limiter.hit;
@@ -136,20 +165,32 @@ impl App {
             Ok(Ok(resp)) => Ok(resp),
             Ok(Err(code)) => {
                 eprintln!("lathe-host: {id}: component answered with error {code:?}");
-                Err(json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal server error"))
+                Err(json_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "INTERNAL",
+                    "Internal server error",
+                ))
             }
             Err(_) => {
                 let (result, memory_hit) = match task.await {
                     Ok(r) => r,
                     Err(e) => {
                         eprintln!("lathe-host: {id}: task failed: {e}");
-                        return Err(json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal server error"));
+                        return Err(json_error(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "INTERNAL",
+                            "Internal server error",
+                        ));
                     }
                 };
                 let error = match result {
                     Ok(()) => {
                         eprintln!("lathe-host: {id}: component sent no response");
-                        return Err(json_error(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "Internal server error"));
+                        return Err(json_error(
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "INTERNAL",
+                            "Internal server error",
+                        ));
                     }
                     Err(e) => e,
                 };
@@ -161,24 +202,41 @@ impl App {
 
 /// Turns a trapped call into a clear client error: the input drove the tool over a limit
 /// or crashed it, and the server itself is fine.
-fn trap_response(id: &str, error: wasmtime::Error, memory_hit: bool, timeout: std::time::Duration) -> Response<HyperOutgoingBody> {
+fn trap_response(
+    id: &str,
+    error: wasmtime::Error,
+    memory_hit: bool,
+    timeout: std::time::Duration,
+) -> Response<HyperOutgoingBody> {
     if error.downcast_ref::<Timeout>().is_some() {
-        eprintln!("lathe-host: {id}: stopped after the {} s time limit", timeout.as_secs());
+        eprintln!(
+            "lathe-host: {id}: stopped after the {} s time limit",
+            timeout.as_secs()
+        );
         return json_error(
             StatusCode::UNPROCESSABLE_ENTITY,
             "TIMEOUT",
-            &format!("Processing took longer than the {} s limit and was stopped", timeout.as_secs()),
+            &format!(
+                "Processing took longer than the {} s limit and was stopped",
+                timeout.as_secs()
+            ),
         );
     }
     if memory_hit {
         eprintln!("lathe-host: {id}: stopped at the memory limit");
-        return json_error(StatusCode::PAYLOAD_TOO_LARGE, "TOO_LARGE", "Processing this input needs more memory than the limit allows");
+        return json_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "TOO_LARGE",
+            "Processing this input needs more memory than the limit allows",
+        );
     }
     eprintln!("lathe-host: {id}: trapped: {error:#}");
-    json_error(StatusCode::UNPROCESSABLE_ENTITY, "PROCESSING_FAILED", "The tool failed on this input")
+    json_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "PROCESSING_FAILED",
+        "The tool failed on this input",
+    )
 }
-
-
 
 /// Serves `app` on `listener` until the process ends.
 pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
@@ -195,7 +253,10 @@ pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> anyhow::
                 }
             });
             let io = hyper_util::rt::TokioIo::new(stream);
-            if let Err(e) = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await {
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(io, service)
+                .await
+            {
                 if !e.is_incomplete_message() {
                     eprintln!("lathe-host: connection error: {e}");
                 }
@@ -205,15 +266,30 @@ pub async fn serve(app: Arc<App>, listener: tokio::net::TcpListener) -> anyhow::
 }
 
 /// Sends a request to the app in-process (used for warm-up) and returns status and body.
-pub async fn local_request(app: &Arc<App>, method: &str, path: &str) -> anyhow::Result<(StatusCode, Bytes)> {
+pub async fn local_request(
+    app: &Arc<App>,
+    method: &str,
+    path: &str,
+) -> anyhow::Result<(StatusCode, Bytes)> {
     let req = Request::builder()
         .method(method)
         .uri(path)
         .header("host", "localhost")
-        .body(http_body_util::Empty::<Bytes>::new().map_err(|never| match never {}).boxed())?;
-    let resp = app.clone().handle(req, SocketAddr::from(([127, 0, 0, 1], 0))).await;
+        .body(
+            http_body_util::Empty::<Bytes>::new()
+                .map_err(|never| match never {})
+                .boxed(),
+        )?;
+    let resp = app
+        .clone()
+        .handle(req, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await;
     let status = resp.status();
-    let body = resp.into_body().collect().await.map_err(|e| anyhow::anyhow!("{e:?}"))?.to_bytes();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+        .to_bytes();
     Ok((status, body))
 }
-

@@ -37,7 +37,10 @@ pub struct WorkerState {
 
 impl WasiView for WorkerState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
     }
 }
 
@@ -56,7 +59,10 @@ pub struct Worker {
 }
 
 fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 impl Worker {
@@ -71,9 +77,16 @@ impl Worker {
         let mut linker = Linker::new(engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         lathe_factor_ffmpeg::add_to_linker(&mut linker, |s: &mut WorkerState| &mut s.ffmpeg)?;
-        let mut worker = Self { engine: engine.clone(), linker, tools: Vec::new(), kv, limits };
+        let mut worker = Self {
+            engine: engine.clone(),
+            linker,
+            tools: Vec::new(),
+            kv,
+            limits,
+        };
         for file in tool_files {
-            let bytes = std::fs::read(file).with_context(|| format!("reading native tool {}", file.display()))?;
+            let bytes = std::fs::read(file)
+                .with_context(|| format!("reading native tool {}", file.display()))?;
             let component = crate::runtime::compile(engine, &bytes, cache_dir)?;
             let (mut store, tool) = worker.instantiate(&component, Box::new(|_, _| {}))?;
             let info = tool.lathe_tool_tool().call_describe(&mut store)?;
@@ -85,7 +98,9 @@ impl Worker {
                 "kind": match info.kind { ToolKind::Pure => "pure", ToolKind::Native => "native" },
                 "minInputs": info.min_inputs, "maxInputs": info.max_inputs, "accepts": info.accepts,
             });
-            worker.kv.set(&format!("catalog/{key}"), entry.to_string().as_bytes())?;
+            worker
+                .kv
+                .set(&format!("catalog/{key}"), entry.to_string().as_bytes())?;
             worker.tools.push(LoadedTool { key, component });
         }
         Ok(worker)
@@ -99,7 +114,12 @@ impl Worker {
         let state = WorkerState {
             wasi: WasiCtx::builder().inherit_stderr().build(),
             table: ResourceTable::new(),
-            ffmpeg: FfmpegState::new("ffmpeg".into(), "ffprobe".into(), self.limits.timeout, progress),
+            ffmpeg: FfmpegState::new(
+                "ffmpeg".into(),
+                "ffprobe".into(),
+                self.limits.timeout,
+                progress,
+            ),
             limiter: MemoryLimiter::new(self.limits.memory_bytes),
         };
         let mut store = Store::new(&self.engine, state);
@@ -123,7 +143,12 @@ impl Worker {
                     Some(job_id) => {
                         if let Err(e) = worker.process(&job_id) {
                             eprintln!("lathe-worker: job {job_id}: {e:#}");
-                            worker.write_failure(&job_id, 500, "INTERNAL", "The worker could not process this job");
+                            worker.write_failure(
+                                &job_id,
+                                500,
+                                "INTERNAL",
+                                "The worker could not process this job",
+                            );
                         }
                         claimed.lock().unwrap().remove(&job_id);
                     }
@@ -151,15 +176,25 @@ impl Worker {
         let chunks = file["chunks"].as_u64().unwrap_or(0);
         let mut data = Vec::with_capacity(file["size"].as_u64().unwrap_or(0) as usize);
         for i in 0..chunks {
-            let chunk = self.kv.get(&format!("blob/{job_id}/{slot}/{i}"))?.context("missing chunk")?;
+            let chunk = self
+                .kv
+                .get(&format!("blob/{job_id}/{slot}/{i}"))?
+                .context("missing chunk")?;
             data.extend_from_slice(&chunk);
         }
         Ok(data)
     }
 
-    fn write_progress(kv: &Arc<dyn Backend>, job_id: &str, percent: u8, message: &str, status: &str) {
+    fn write_progress(
+        kv: &Arc<dyn Backend>,
+        job_id: &str,
+        percent: u8,
+        message: &str,
+        status: &str,
+    ) {
         let value = json!({"progress": percent, "status": status, "message": message});
-        kv.set(&format!("progress/{job_id}"), value.to_string().as_bytes()).ok();
+        kv.set(&format!("progress/{job_id}"), value.to_string().as_bytes())
+            .ok();
     }
 
     fn write_failure(&self, job_id: &str, status: u16, code: &str, message: &str) {
@@ -167,22 +202,43 @@ impl Worker {
             "status": "failed", "completedAt": now_ms(),
             "error": {"status": status, "code": code, "message": message},
         });
-        self.kv.set(&format!("result/{job_id}"), result.to_string().as_bytes()).ok();
+        self.kv
+            .set(&format!("result/{job_id}"), result.to_string().as_bytes())
+            .ok();
         Self::write_progress(&self.kv, job_id, 100, message, "failed");
     }
 
     fn process(&self, job_id: &str) -> anyhow::Result<()> {
-        let job: Value = serde_json::from_slice(&self.kv.get(&format!("job/{job_id}"))?.context("job record missing")?)?;
+        let job: Value = serde_json::from_slice(
+            &self
+                .kv
+                .get(&format!("job/{job_id}"))?
+                .context("job record missing")?,
+        )?;
         let tool_key = job["tool"].as_str().unwrap_or_default();
         let Some(tool) = self.tools.iter().find(|t| t.key == tool_key) else {
-            self.write_failure(job_id, 404, "NOT_FOUND", "This tool is not available on this worker");
+            self.write_failure(
+                job_id,
+                404,
+                "NOT_FOUND",
+                "This tool is not available on this worker",
+            );
             return Ok(());
         };
         let mut inputs = Vec::new();
-        for (i, file) in job["inputs"].as_array().cloned().unwrap_or_default().iter().enumerate() {
+        for (i, file) in job["inputs"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+        {
             inputs.push(InputFile {
                 name: file["name"].as_str().unwrap_or("input").to_string(),
-                media_type: file["mediaType"].as_str().unwrap_or("application/octet-stream").to_string(),
+                media_type: file["mediaType"]
+                    .as_str()
+                    .unwrap_or("application/octet-stream")
+                    .to_string(),
                 data: self.read_file(job_id, &format!("in/{i}"), file)?,
             });
         }
@@ -190,9 +246,13 @@ impl Worker {
         Self::write_progress(&self.kv, job_id, 0, "Processing", "processing");
         let kv = self.kv.clone();
         let progress_id = job_id.to_string();
-        let sink = Box::new(move |pct: u8, msg: &str| Self::write_progress(&kv, &progress_id, pct, msg, "processing"));
+        let sink = Box::new(move |pct: u8, msg: &str| {
+            Self::write_progress(&kv, &progress_id, pct, msg, "processing")
+        });
         let (mut store, instance) = self.instantiate(&tool.component, sink)?;
-        let outcome = instance.lathe_tool_tool().call_run(&mut store, &inputs, &settings);
+        let outcome = instance
+            .lathe_tool_tool()
+            .call_run(&mut store, &inputs, &settings);
         drop(inputs);
         let output = match outcome {
             Ok(Ok(output)) => output,
@@ -208,13 +268,27 @@ impl Worker {
             }
             Err(trap) => {
                 if store.data().limiter.hit {
-                    self.write_failure(job_id, 413, "TOO_LARGE", "Processing this input needs more memory than the limit allows");
-                } else if trap.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) {
-                    let msg = format!("Processing took longer than the {} s limit and was stopped", self.limits.timeout.as_secs());
+                    self.write_failure(
+                        job_id,
+                        413,
+                        "TOO_LARGE",
+                        "Processing this input needs more memory than the limit allows",
+                    );
+                } else if trap.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt)
+                {
+                    let msg = format!(
+                        "Processing took longer than the {} s limit and was stopped",
+                        self.limits.timeout.as_secs()
+                    );
                     self.write_failure(job_id, 422, "TIMEOUT", &msg);
                 } else {
                     eprintln!("lathe-worker: {tool_key} trapped: {trap:#}");
-                    self.write_failure(job_id, 422, "PROCESSING_FAILED", "The tool failed on this input");
+                    self.write_failure(
+                        job_id,
+                        422,
+                        "PROCESSING_FAILED",
+                        "The tool failed on this input",
+                    );
                 }
                 return Ok(());
             }
@@ -224,17 +298,23 @@ impl Worker {
         for file in &output.files {
             let chunks = file.data.chunks(CHUNK).count();
             for (i, chunk) in file.data.chunks(CHUNK).enumerate() {
-                self.kv.set(&format!("blob/{job_id}/out/{}/{i}", file.name), chunk)?;
+                self.kv
+                    .set(&format!("blob/{job_id}/out/{}/{i}", file.name), chunk)?;
             }
             processed += file.data.len() as u64;
             files.push(json!({"name": file.name, "mediaType": file.media_type, "size": file.data.len(), "chunks": chunks}));
         }
-        let extra: Value = if output.extra.is_empty() { json!({}) } else { serde_json::from_str(&output.extra).unwrap_or(json!({})) };
+        let extra: Value = if output.extra.is_empty() {
+            json!({})
+        } else {
+            serde_json::from_str(&output.extra).unwrap_or(json!({}))
+        };
         let result = json!({
             "status": "completed", "completedAt": now_ms(), "files": files,
             "processedSize": processed, "extra": extra,
         });
-        self.kv.set(&format!("result/{job_id}"), result.to_string().as_bytes())?;
+        self.kv
+            .set(&format!("result/{job_id}"), result.to_string().as_bytes())?;
         Self::write_progress(&self.kv, job_id, 100, "Done", "completed");
         Ok(())
     }

@@ -15,7 +15,10 @@ use std::process::Command;
 use anyhow::{bail, Context, Result};
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn run(cmd: &mut Command) -> Result<()> {
@@ -37,15 +40,25 @@ fn cargo() -> Command {
 fn packages_in(dir: &str, pred: impl Fn(&toml::Table) -> bool) -> Result<Vec<String>> {
     let mut names = Vec::new();
     let base = root().join(dir);
-    let Ok(entries) = std::fs::read_dir(&base) else { return Ok(names) };
+    let Ok(entries) = std::fs::read_dir(&base) else {
+        return Ok(names);
+    };
     let mut entries: Vec<_> = entries.flatten().collect();
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let manifest = entry.path().join("Cargo.toml");
-        let Ok(text) = std::fs::read_to_string(&manifest) else { continue };
-        let table: toml::Table = text.parse().with_context(|| format!("parsing {}", manifest.display()))?;
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
+        let table: toml::Table = text
+            .parse()
+            .with_context(|| format!("parsing {}", manifest.display()))?;
         if pred(&table) {
-            if let Some(name) = table.get("package").and_then(|p| p.get("name")).and_then(|n| n.as_str()) {
+            if let Some(name) = table
+                .get("package")
+                .and_then(|p| p.get("name"))
+                .and_then(|n| n.as_str())
+            {
                 names.push(name.to_string());
             }
         }
@@ -93,7 +106,9 @@ fn up(extra: &[String]) -> Result<()> {
     build()?;
     let host = root().join("target/release/lathe-host");
     let mut cmd = Command::new(host);
-    cmd.current_dir(root()).args(["up", "--listen", "127.0.0.1:1349", "--data-dir", ".lathe"]).args(extra);
+    cmd.current_dir(root())
+        .args(["up", "--listen", "127.0.0.1:1349", "--data-dir", ".lathe"])
+        .args(extra);
     run(&mut cmd)
 }
 
@@ -120,11 +135,17 @@ fn register(url: &str) -> Result<()> {
         .cloned()
         .unwrap_or_default();
     for route in routes {
-        let Some(path) = route.get("route").and_then(|r| r.as_str()) else { continue };
+        let Some(path) = route.get("route").and_then(|r| r.as_str()) else {
+            continue;
+        };
         if !path.starts_with("/api/v1/tools/") {
             continue;
         }
-        let target = format!("{}{}", url.trim_end_matches('/'), path.trim_end_matches("/..."));
+        let target = format!(
+            "{}{}",
+            url.trim_end_matches('/'),
+            path.trim_end_matches("/...")
+        );
         run(Command::new("curl").args(["-fsS", "-o", "/dev/null", &target]))?;
         println!("registered {target}");
     }

@@ -35,8 +35,18 @@ pub struct FfmpegState {
 
 impl FfmpegState {
     /// State that runs the given binaries with `timeout` per invocation.
-    pub fn new(ffmpeg: PathBuf, ffprobe: PathBuf, timeout: Duration, progress: ProgressSink) -> Self {
-        Self { ffmpeg, ffprobe, timeout, progress }
+    pub fn new(
+        ffmpeg: PathBuf,
+        ffprobe: PathBuf,
+        timeout: Duration,
+        progress: ProgressSink,
+    ) -> Self {
+        Self {
+            ffmpeg,
+            ffprobe,
+            timeout,
+            progress,
+        }
     }
 }
 
@@ -46,7 +56,9 @@ fn safe_name(name: &str) -> bool {
         && name.len() <= 200
         && !name.starts_with('-')
         && !name.starts_with('.')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 /// Whether an argument stays inside the scratch directory.
@@ -55,13 +67,22 @@ fn safe_arg(arg: &str) -> bool {
         || arg.contains("..")
         || arg.contains("://")
         || arg.contains('\0')
-        || ["file:", "pipe:", "concat:", "subfile:", "data:", "tcp:", "udp:", "http:", "https:", "crypto:"]
-            .iter()
-            .any(|p| arg.starts_with(p)))
+        || [
+            "file:", "pipe:", "concat:", "subfile:", "data:", "tcp:", "udp:", "http:", "https:",
+            "crypto:",
+        ]
+        .iter()
+        .any(|p| arg.starts_with(p)))
 }
 
 fn media_type_for(name: &str) -> &'static str {
-    match name.rsplit('.').next().unwrap_or("").to_ascii_lowercase().as_str() {
+    match name
+        .rsplit('.')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+        .as_str()
+    {
         "mp3" => "audio/mpeg",
         "wav" => "audio/wav",
         "m4a" => "audio/mp4",
@@ -83,16 +104,25 @@ fn media_type_for(name: &str) -> &'static str {
 fn write_inputs(dir: &Path, inputs: &[types::InputFile]) -> Result<(), String> {
     for input in inputs {
         if !safe_name(&input.name) {
-            return Err(format!("input name '{}' is not a plain file name", input.name));
+            return Err(format!(
+                "input name '{}' is not a plain file name",
+                input.name
+            ));
         }
-        std::fs::write(dir.join(&input.name), &input.data).map_err(|e| format!("scratch write failed: {e}"))?;
+        std::fs::write(dir.join(&input.name), &input.data)
+            .map_err(|e| format!("scratch write failed: {e}"))?;
     }
     Ok(())
 }
 
 fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<std::process::Output, String> {
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).env_clear();
-    let mut child = cmd.spawn().map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env_clear();
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
     // Drain pipes on threads so a chatty process cannot block on a full pipe.
     let mut stdout = child.stdout.take().expect("piped");
     let mut stderr = child.stderr.take().expect("piped");
@@ -147,18 +177,27 @@ impl ffmpeg::Host for FfmpegState {
             return Ok(Err(e));
         }
         let mut cmd = Command::new(&self.ffmpeg);
-        cmd.current_dir(dir.path()).args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"]).args(&args);
+        cmd.current_dir(dir.path())
+            .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"])
+            .args(&args);
         let output = match run_with_timeout(cmd, self.timeout) {
             Ok(o) => o,
             Err(e) => return Ok(Err(format!("ffmpeg {e}"))),
         };
         if !output.status.success() {
-            return Ok(Err(format!("ffmpeg could not process the input: {}", summarize(&output.stderr))));
+            return Ok(Err(format!(
+                "ffmpeg could not process the input: {}",
+                summarize(&output.stderr)
+            )));
         }
         let mut files = Vec::new();
         for name in outputs {
             match std::fs::read(dir.path().join(&name)) {
-                Ok(data) => files.push(types::OutputFile { media_type: media_type_for(&name).to_string(), name, data }),
+                Ok(data) => files.push(types::OutputFile {
+                    media_type: media_type_for(&name).to_string(),
+                    name,
+                    data,
+                }),
                 Err(_) => return Ok(Err(format!("ffmpeg produced no '{name}'"))),
             }
         }
@@ -167,18 +206,32 @@ impl ffmpeg::Host for FfmpegState {
 
     fn probe(&mut self, input: types::InputFile) -> wasmtime::Result<Result<String, String>> {
         let dir = tempfile::tempdir()?;
-        let name = if safe_name(&input.name) { input.name.clone() } else { "input.bin".to_string() };
+        let name = if safe_name(&input.name) {
+            input.name.clone()
+        } else {
+            "input.bin".to_string()
+        };
         std::fs::write(dir.path().join(&name), &input.data)?;
         let mut cmd = Command::new(&self.ffprobe);
         cmd.current_dir(dir.path())
-            .args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams"])
+            .args([
+                "-v",
+                "error",
+                "-print_format",
+                "json",
+                "-show_format",
+                "-show_streams",
+            ])
             .arg(&name);
         let output = match run_with_timeout(cmd, self.timeout) {
             Ok(o) => o,
             Err(e) => return Ok(Err(format!("ffprobe {e}"))),
         };
         if !output.status.success() {
-            return Ok(Err(format!("not a readable media file: {}", summarize(&output.stderr))));
+            return Ok(Err(format!(
+                "not a readable media file: {}",
+                summarize(&output.stderr)
+            )));
         }
         Ok(Ok(String::from_utf8_lossy(&output.stdout).into_owned()))
     }
@@ -211,10 +264,24 @@ mod tests {
 
     #[test]
     fn arguments_cannot_leave_the_scratch_directory() {
-        for bad in ["/etc/passwd", "../x.wav", "http://example.com/a", "file:secret", "concat:a|b"] {
+        for bad in [
+            "/etc/passwd",
+            "../x.wav",
+            "http://example.com/a",
+            "file:secret",
+            "concat:a|b",
+        ] {
             assert!(!safe_arg(bad), "{bad} must be refused");
         }
-        for good in ["-i", "input.mp4", "-vn", "-codec:a", "libmp3lame", "scale=800:-1", "0:a"] {
+        for good in [
+            "-i",
+            "input.mp4",
+            "-vn",
+            "-codec:a",
+            "libmp3lame",
+            "scale=800:-1",
+            "0:a",
+        ] {
             assert!(safe_arg(good), "{good} must be allowed");
         }
         assert!(!safe_name("../a"));

@@ -29,11 +29,16 @@ impl SqliteStore {
                 PRIMARY KEY (store, key))",
             [],
         )?;
-        Ok(Self { conn: Mutex::new(conn), label: label.to_string() })
+        Ok(Self {
+            conn: Mutex::new(conn),
+            label: label.to_string(),
+        })
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -75,7 +80,9 @@ impl Backend for SqliteStore {
     fn get_keys(&self) -> anyhow::Result<Vec<String>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached("SELECT key FROM spin_key_value WHERE store = ?1")?;
-        let keys = stmt.query_map(params![self.label], |row| row.get(0))?.collect::<Result<_, _>>()?;
+        let keys = stmt
+            .query_map(params![self.label], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
         Ok(keys)
     }
 
@@ -84,7 +91,9 @@ impl Backend for SqliteStore {
         let mut stmt = conn.prepare_cached(
             "SELECT key FROM spin_key_value WHERE store = ?1 AND substr(key, 1, length(?2)) = ?2 ORDER BY key",
         )?;
-        let keys = stmt.query_map(params![self.label, prefix], |row| row.get(0))?.collect::<Result<_, _>>()?;
+        let keys = stmt
+            .query_map(params![self.label, prefix], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
         Ok(keys)
     }
 }
@@ -105,7 +114,10 @@ mod tests {
             a.set("queue/1", b"q").unwrap();
             b.set("job/1", b"b-one").unwrap();
             a.set("job/1", b"uno").unwrap();
-            assert_eq!(a.keys_with_prefix("job/").unwrap(), vec!["job/1".to_string()]);
+            assert_eq!(
+                a.keys_with_prefix("job/").unwrap(),
+                vec!["job/1".to_string()]
+            );
         }
         let a = SqliteStore::open(&path, "default").unwrap();
         assert_eq!(a.get("job/1").unwrap().as_deref(), Some(&b"uno"[..]));

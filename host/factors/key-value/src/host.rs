@@ -24,7 +24,11 @@ impl KeyValueState {
     /// State for one instance. `stores` maps labels to backends; `allowed` is the
     /// component's `key_value_stores` list from the manifest.
     pub fn new(stores: Arc<HashMap<String, Arc<dyn Backend>>>, allowed: Arc<Vec<String>>) -> Self {
-        Self { stores, allowed, table: ResourceTable::new() }
+        Self {
+            stores,
+            allowed,
+            table: ResourceTable::new(),
+        }
     }
 
     fn backend(&self, store: &Resource<StoreHandle>) -> wasmtime::Result<Arc<dyn Backend>> {
@@ -49,23 +53,43 @@ impl kv::HostStore for KeyValueState {
         Ok(Ok(self.table.push(StoreHandle { backend })?))
     }
 
-    fn get(&mut self, store: Resource<StoreHandle>, key: String) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
+    fn get(
+        &mut self,
+        store: Resource<StoreHandle>,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
         Ok(self.backend(&store)?.get(&key).map_err(other))
     }
 
-    fn set(&mut self, store: Resource<StoreHandle>, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), Error>> {
+    fn set(
+        &mut self,
+        store: Resource<StoreHandle>,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), Error>> {
         Ok(self.backend(&store)?.set(&key, &value).map_err(other))
     }
 
-    fn delete(&mut self, store: Resource<StoreHandle>, key: String) -> wasmtime::Result<Result<(), Error>> {
+    fn delete(
+        &mut self,
+        store: Resource<StoreHandle>,
+        key: String,
+    ) -> wasmtime::Result<Result<(), Error>> {
         Ok(self.backend(&store)?.delete(&key).map_err(other))
     }
 
-    fn exists(&mut self, store: Resource<StoreHandle>, key: String) -> wasmtime::Result<Result<bool, Error>> {
+    fn exists(
+        &mut self,
+        store: Resource<StoreHandle>,
+        key: String,
+    ) -> wasmtime::Result<Result<bool, Error>> {
         Ok(self.backend(&store)?.exists(&key).map_err(other))
     }
 
-    fn get_keys(&mut self, store: Resource<StoreHandle>) -> wasmtime::Result<Result<Vec<String>, Error>> {
+    fn get_keys(
+        &mut self,
+        store: Resource<StoreHandle>,
+    ) -> wasmtime::Result<Result<Vec<String>, Error>> {
         Ok(self.backend(&store)?.get_keys().map_err(other))
     }
 

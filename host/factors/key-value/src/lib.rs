@@ -34,7 +34,11 @@ pub trait Backend: Send + Sync {
     /// Every key that starts with `prefix` (a host-side helper; the guest interface only
     /// has `get-keys`).
     fn keys_with_prefix(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
-        Ok(self.get_keys()?.into_iter().filter(|k| k.starts_with(prefix)).collect())
+        Ok(self
+            .get_keys()?
+            .into_iter()
+            .filter(|k| k.starts_with(prefix))
+            .collect())
     }
 }
 
@@ -43,5 +47,8 @@ pub fn add_to_linker<T: Send + 'static>(
     linker: &mut wasmtime::component::Linker<T>,
     get: fn(&mut T) -> &mut KeyValueState,
 ) -> wasmtime::Result<()> {
-    bindings::fermyon::spin::key_value::add_to_linker::<T, wasmtime::component::HasSelf<KeyValueState>>(linker, get)
+    bindings::fermyon::spin::key_value::add_to_linker::<
+        T,
+        wasmtime::component::HasSelf<KeyValueState>,
+    >(linker, get)
 }

@@ -45,7 +45,9 @@ pub fn resolve_app_variables(
             Some(value) => {
                 resolved.insert(name.clone(), value);
             }
-            None if var.required => bail!("required variable '{name}' has no value (set {env_name})"),
+            None if var.required => {
+                bail!("required variable '{name}' has no value (set {env_name})")
+            }
             None => {}
         }
     }
@@ -59,9 +61,13 @@ pub fn expand_template(template: &str, app: &HashMap<String, String>) -> anyhow:
     while let Some(start) = rest.find("{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after.find("}}").with_context(|| format!("unclosed '{{{{' in '{template}'"))?;
+        let end = after
+            .find("}}")
+            .with_context(|| format!("unclosed '{{{{' in '{template}'"))?;
         let name = after[..end].trim();
-        let value = app.get(name).with_context(|| format!("template refers to unknown or unset variable '{name}'"))?;
+        let value = app
+            .get(name)
+            .with_context(|| format!("template refers to unknown or unset variable '{name}'"))?;
         out.push_str(value);
         rest = &after[end + 2..];
     }
@@ -84,12 +90,18 @@ impl VariablesState {
 impl vars::Host for VariablesState {
     fn get(&mut self, name: String) -> wasmtime::Result<Result<String, Error>> {
         let valid = !name.is_empty()
-            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             && name.starts_with(|c: char| c.is_ascii_lowercase());
         if !valid {
             return Ok(Err(Error::InvalidName(name)));
         }
-        Ok(self.values.get(&name).cloned().ok_or(Error::Undefined(name)))
+        Ok(self
+            .values
+            .get(&name)
+            .cloned()
+            .ok_or(Error::Undefined(name)))
     }
 }
 
@@ -108,16 +120,37 @@ mod tests {
     #[test]
     fn environment_wins_over_default_and_required_is_enforced() {
         let mut declared = HashMap::new();
-        declared.insert("admin_password".to_string(), AppVariable { default: Some("".into()), ..Default::default() });
-        declared.insert("port".to_string(), AppVariable { default: Some("1349".into()), ..Default::default() });
+        declared.insert(
+            "admin_password".to_string(),
+            AppVariable {
+                default: Some("".into()),
+                ..Default::default()
+            },
+        );
+        declared.insert(
+            "port".to_string(),
+            AppVariable {
+                default: Some("1349".into()),
+                ..Default::default()
+            },
+        );
         let env = |k: &str| (k == "SPIN_VARIABLE_ADMIN_PASSWORD").then(|| "s3cret".to_string());
         let resolved = resolve_app_variables(&declared, env).unwrap();
         assert_eq!(resolved["admin_password"], "s3cret");
         assert_eq!(resolved["port"], "1349");
-        assert_eq!(expand_template("pw={{ admin_password }}!", &resolved).unwrap(), "pw=s3cret!");
+        assert_eq!(
+            expand_template("pw={{ admin_password }}!", &resolved).unwrap(),
+            "pw=s3cret!"
+        );
         assert!(expand_template("{{ missing }}", &resolved).is_err());
 
-        declared.insert("token".to_string(), AppVariable { required: true, ..Default::default() });
+        declared.insert(
+            "token".to_string(),
+            AppVariable {
+                required: true,
+                ..Default::default()
+            },
+        );
         assert!(resolve_app_variables(&declared, |_| None).is_err());
     }
 }
