@@ -22,15 +22,25 @@ pub fn encode(img: &image::DynamicImage, format: image::ImageFormat) -> Vec<u8> 
 
 /// A JPEG of the test pattern.
 pub fn jpeg(width: u32, height: u32) -> Vec<u8> {
-    encode(&image::DynamicImage::ImageRgb8(pattern_rgb(width, height)), image::ImageFormat::Jpeg)
+    encode(
+        &image::DynamicImage::ImageRgb8(pattern_rgb(width, height)),
+        image::ImageFormat::Jpeg,
+    )
 }
 
 /// A PNG with an alpha channel (left half opaque red, right half transparent).
 pub fn png_rgba(width: u32, height: u32) -> Vec<u8> {
     let img = image::RgbaImage::from_fn(width, height, |x, _| {
-        if x < width / 2 { image::Rgba([255, 0, 0, 255]) } else { image::Rgba([0, 0, 255, 0]) }
+        if x < width / 2 {
+            image::Rgba([255, 0, 0, 255])
+        } else {
+            image::Rgba([0, 0, 255, 0])
+        }
     });
-    encode(&image::DynamicImage::ImageRgba8(img), image::ImageFormat::Png)
+    encode(
+        &image::DynamicImage::ImageRgba8(img),
+        image::ImageFormat::Png,
+    )
 }
 
 /// Decodes image bytes (panics if they are not an image).
@@ -61,7 +71,10 @@ pub fn pdf(pages: u32, label: &str) -> Vec<u8> {
                 Operation::new("BT", vec![]),
                 Operation::new("Tf", vec!["F1".into(), 24.into()]),
                 Operation::new("Td", vec![72.into(), 700.into()]),
-                Operation::new("Tj", vec![Object::string_literal(format!("{label} page {i}"))]),
+                Operation::new(
+                    "Tj",
+                    vec![Object::string_literal(format!("{label} page {i}"))],
+                ),
                 Operation::new("ET", vec![]),
             ],
         };
@@ -89,7 +102,15 @@ pub fn pdf(pages: u32, label: &str) -> Vec<u8> {
 pub fn pdf_page_texts(bytes: &[u8]) -> Vec<String> {
     let doc = lopdf::Document::load_mem(bytes).expect("result is a PDF");
     let pages = doc.get_pages();
-    pages.keys().map(|n| doc.extract_text(&[*n]).unwrap_or_default().trim().to_string()).collect()
+    pages
+        .keys()
+        .map(|n| {
+            doc.extract_text(&[*n])
+                .unwrap_or_default()
+                .trim()
+                .to_string()
+        })
+        .collect()
 }
 
 /// A short WAV-free test video with an audio track, made by ffmpeg (lavfi sources).
@@ -97,7 +118,15 @@ pub fn video_with_audio(seconds: u32) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("clip.mp4");
     let status = std::process::Command::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+        ])
         .arg(format!("testsrc=size=160x120:rate=10:duration={seconds}"))
         .args(["-f", "lavfi", "-i"])
         .arg(format!("sine=frequency=440:duration={seconds}"))

@@ -20,7 +20,10 @@ pub const ADMIN_PASSWORD: &str = "test-admin-password-1";
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ has a parent").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
 }
 
 fn host_binary() -> PathBuf {
@@ -28,12 +31,20 @@ fn host_binary() -> PathBuf {
         return PathBuf::from(p);
     }
     let p = repo_root().join("target/release/lathe-host");
-    assert!(p.exists(), "{} is missing: run `cargo xtask test` (it builds the host and components first)", p.display());
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo xtask test` (it builds the host and components first)",
+        p.display()
+    );
     p
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A running host.
@@ -67,8 +78,14 @@ impl Reply {
     pub fn assert_client_error(&self, status: u16) -> String {
         let body = self.json();
         assert_eq!(self.status, status, "unexpected status; body: {body}");
-        assert!(body["error"].as_str().is_some_and(|s| !s.is_empty()), "error message missing: {body}");
-        body["code"].as_str().unwrap_or_else(|| panic!("code missing: {body}")).to_string()
+        assert!(
+            body["error"].as_str().is_some_and(|s| !s.is_empty()),
+            "error message missing: {body}"
+        );
+        body["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("code missing: {body}"))
+            .to_string()
     }
 }
 
@@ -85,8 +102,22 @@ impl Lathe {
         lathe
     }
 
+    /// Starts a host on a fresh data directory with extra host options
+    /// (e.g. `--memory-mb 64`).
+    pub fn start_with_args(args: &[&str]) -> Lathe {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        let mut lathe = Self::launch(&data, args);
+        lathe._tmp = Some(tmp);
+        lathe
+    }
+
     /// Starts a host on `data_dir` (kept after the host stops).
     pub fn start_on(data_dir: &Path) -> Lathe {
+        Self::launch(data_dir, &[])
+    }
+
+    fn launch(data_dir: &Path, extra: &[&str]) -> Lathe {
         let port = free_port();
         let log = std::fs::File::create(data_dir.with_extension("log")).ok();
         std::fs::create_dir_all(data_dir).unwrap();
@@ -97,6 +128,7 @@ impl Lathe {
             .arg(data_dir)
             .args(["--timeout-secs", "60", "--cache-dir"])
             .arg(repo_root().join("target/lathe-test-cache"))
+            .args(extra)
             .env("SPIN_VARIABLE_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -112,15 +144,30 @@ impl Lathe {
         };
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
-            if let Ok(r) = ureq::get(&format!("{}/api/v1/health", lathe.base)).timeout(Duration::from_secs(2)).call() {
+            if let Ok(r) = ureq::get(&format!("{}/api/v1/health", lathe.base))
+                .timeout(Duration::from_secs(2))
+                .call()
+            {
                 if r.status() == 200 {
                     break;
                 }
             }
-            if let Some(status) = lathe.child.lock().unwrap().as_mut().unwrap().try_wait().unwrap() {
+            if let Some(status) = lathe
+                .child
+                .lock()
+                .unwrap()
+                .as_mut()
+                .unwrap()
+                .try_wait()
+                .unwrap()
+            {
                 panic!("lathe-host exited with {status}; log: {}", lathe.log());
             }
-            assert!(Instant::now() < deadline, "lathe-host did not become healthy; log: {}", lathe.log());
+            assert!(
+                Instant::now() < deadline,
+                "lathe-host did not become healthy; log: {}",
+                lathe.log()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         lathe
@@ -160,8 +207,15 @@ impl Lathe {
         let status = resp.status();
         let content_type = resp.header("content-type").unwrap_or("").to_string();
         let mut body = Vec::new();
-        resp.into_reader().take(1 << 30).read_to_end(&mut body).unwrap();
-        Reply { status, content_type, body }
+        resp.into_reader()
+            .take(1 << 30)
+            .read_to_end(&mut body)
+            .unwrap();
+        Reply {
+            status,
+            content_type,
+            body,
+        }
     }
 
     fn with_auth(req: ureq::Request, token: Option<&str>) -> ureq::Request {
@@ -173,35 +227,60 @@ impl Lathe {
 
     /// GET `path`.
     pub fn get(&self, path: &str, token: Option<&str>) -> Reply {
-        self.call(Self::with_auth(ureq::get(&format!("{}{path}", self.base)), token), None)
+        self.call(
+            Self::with_auth(ureq::get(&format!("{}{path}", self.base)), token),
+            None,
+        )
     }
 
     /// DELETE `path`.
     pub fn delete(&self, path: &str, token: Option<&str>) -> Reply {
-        self.call(Self::with_auth(ureq::delete(&format!("{}{path}", self.base)), token), None)
+        self.call(
+            Self::with_auth(ureq::delete(&format!("{}{path}", self.base)), token),
+            None,
+        )
     }
 
     /// POST a JSON body.
     pub fn post_json(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
         let req = Self::with_auth(ureq::post(&format!("{}{path}", self.base)), token);
-        self.call(req, Some(("application/json", body.to_string().into_bytes())))
+        self.call(
+            req,
+            Some(("application/json", body.to_string().into_bytes())),
+        )
     }
 
     /// POST raw bytes with a content type.
-    pub fn post_raw(&self, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> Reply {
+    pub fn post_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
         let req = Self::with_auth(ureq::post(&format!("{}{path}", self.base)), token);
         self.call(req, Some((content_type, body)))
     }
 
     /// POST multipart: file parts plus a `settings` field (omitted when `None`).
-    pub fn post_multipart(&self, path: &str, token: Option<&str>, parts: &[Part], settings: Option<&str>) -> Reply {
+    pub fn post_multipart(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        parts: &[Part],
+        settings: Option<&str>,
+    ) -> Reply {
         let (ct, body) = multipart_body(parts, settings);
         self.post_raw(path, token, &ct, body)
     }
 
     /// Logs in; returns the session token.
     pub fn login(&self, username: &str, password: &str) -> Reply {
-        self.post_json("/api/auth/login", None, &json!({"username": username, "password": password}))
+        self.post_json(
+            "/api/auth/login",
+            None,
+            &json!({"username": username, "password": password}),
+        )
     }
 
     /// The admin's session token (logged in once per host).
@@ -209,7 +288,12 @@ impl Lathe {
         self.admin_token
             .get_or_init(|| {
                 let r = self.login("admin", ADMIN_PASSWORD);
-                assert_eq!(r.status, 200, "admin login failed: {}", String::from_utf8_lossy(&r.body));
+                assert_eq!(
+                    r.status,
+                    200,
+                    "admin login failed: {}",
+                    String::from_utf8_lossy(&r.body)
+                );
                 r.json()["token"].as_str().unwrap().to_string()
             })
             .clone()
@@ -219,34 +303,84 @@ impl Lathe {
     pub fn new_user(&self, username: &str) -> String {
         let admin = self.admin_token();
         let password = format!("{username}-password");
-        let r = self.post_json("/api/auth/register", Some(&admin), &json!({"username": username, "password": password}));
-        assert_eq!(r.status, 201, "register failed: {}", String::from_utf8_lossy(&r.body));
+        let r = self.post_json(
+            "/api/auth/register",
+            Some(&admin),
+            &json!({"username": username, "password": password}),
+        );
+        assert_eq!(
+            r.status,
+            201,
+            "register failed: {}",
+            String::from_utf8_lossy(&r.body)
+        );
         let r = self.login(username, &password);
         assert_eq!(r.status, 200);
         r.json()["token"].as_str().unwrap().to_string()
     }
 
     /// Runs a tool with one file as the admin: `POST /api/v1/tools/<section>/<tool>`.
-    pub fn run_tool(&self, section: &str, tool: &str, file_name: &str, data: Vec<u8>, settings: &str) -> Reply {
+    pub fn run_tool(
+        &self,
+        section: &str,
+        tool: &str,
+        file_name: &str,
+        data: Vec<u8>,
+        settings: &str,
+    ) -> Reply {
         self.run_tool_files(section, tool, &[("file", file_name, data)], settings)
     }
 
     /// Runs a tool with several file parts as the admin.
-    pub fn run_tool_files(&self, section: &str, tool: &str, parts: &[Part], settings: &str) -> Reply {
+    pub fn run_tool_files(
+        &self,
+        section: &str,
+        tool: &str,
+        parts: &[Part],
+        settings: &str,
+    ) -> Reply {
         let token = self.admin_token();
-        self.post_multipart(&format!("/api/v1/tools/{section}/{tool}"), Some(&token), parts, Some(settings))
+        self.post_multipart(
+            &format!("/api/v1/tools/{section}/{tool}"),
+            Some(&token),
+            parts,
+            Some(settings),
+        )
     }
 
     /// Runs a tool and downloads its result; panics unless the run answered 200 with a
     /// `downloadUrl`. Returns the response JSON and the downloaded bytes.
-    pub fn run_and_download(&self, section: &str, tool: &str, parts: &[Part], settings: &str) -> (Value, Vec<u8>) {
+    pub fn run_and_download(
+        &self,
+        section: &str,
+        tool: &str,
+        parts: &[Part],
+        settings: &str,
+    ) -> (Value, Vec<u8>) {
         let r = self.run_tool_files(section, tool, parts, settings);
-        assert_eq!(r.status, 200, "{section}/{tool} failed: {}", String::from_utf8_lossy(&r.body));
+        assert_eq!(
+            r.status,
+            200,
+            "{section}/{tool} failed: {}",
+            String::from_utf8_lossy(&r.body)
+        );
         let body = r.json();
-        let url = body["downloadUrl"].as_str().unwrap_or_else(|| panic!("no downloadUrl: {body}")).to_string();
+        let url = body["downloadUrl"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no downloadUrl: {body}"))
+            .to_string();
         let d = self.get(&url, Some(&self.admin_token()));
-        assert_eq!(d.status, 200, "download failed: {}", String::from_utf8_lossy(&d.body));
-        assert_eq!(body["processedSize"].as_u64(), Some(d.body.len() as u64), "processedSize must match the file");
+        assert_eq!(
+            d.status,
+            200,
+            "download failed: {}",
+            String::from_utf8_lossy(&d.body)
+        );
+        assert_eq!(
+            body["processedSize"].as_u64(),
+            Some(d.body.len() as u64),
+            "processedSize must match the file"
+        );
         (body, d.body)
     }
 }
@@ -267,7 +401,12 @@ pub fn multipart_body(parts: &[Part], settings: Option<&str>) -> (String, Vec<u8
         body.extend_from_slice(b"\r\n");
     }
     if let Some(s) = settings {
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"settings\"\r\n\r\n{s}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"settings\"\r\n\r\n{s}\r\n"
+            )
+            .as_bytes(),
+        );
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
@@ -282,8 +421,17 @@ pub fn shared() -> &'static Lathe {
 /// Asserts the standard bad-input cases for a one-file tool: garbage bytes, a wrong file
 /// type, settings that are not JSON, and no file at all. Each must be a 4xx JSON error
 /// with a code, and the host must stay healthy.
-pub fn assert_rejects_bad_input(lathe: &Lathe, section: &str, tool: &str, good_name: &str, good: Vec<u8>, wrong_type: (&str, Vec<u8>)) {
-    let garbage: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+pub fn assert_rejects_bad_input(
+    lathe: &Lathe,
+    section: &str,
+    tool: &str,
+    good_name: &str,
+    good: Vec<u8>,
+    wrong_type: (&str, Vec<u8>),
+) {
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     let ext = good_name.rsplit('.').next().unwrap();
     let r = lathe.run_tool(section, tool, &format!("garbage.{ext}"), garbage, "{}");
     assert!((400..500).contains(&r.status), "garbage: {}", r.status);
@@ -294,7 +442,12 @@ pub fn assert_rejects_bad_input(lathe: &Lathe, section: &str, tool: &str, good_n
     let r = lathe.run_tool(section, tool, good_name, good, "{not json");
     assert_eq!(r.assert_client_error(400), "INVALID_SETTINGS");
     let token = lathe.admin_token();
-    let r = lathe.post_multipart(&format!("/api/v1/tools/{section}/{tool}"), Some(&token), &[], Some("{}"));
+    let r = lathe.post_multipart(
+        &format!("/api/v1/tools/{section}/{tool}"),
+        Some(&token),
+        &[],
+        Some("{}"),
+    );
     r.assert_client_error(400);
     lathe.assert_healthy();
 }
