@@ -1,0 +1,239 @@
+//! `image/border`: frame an image with padding, a coloured border, rounded corners and an
+//! optional drop shadow.
+//!
+//! Output size = input + 2 × (padding + borderWidth), plus a shadow margin of
+//! `shadowBlur + max(|shadowOffsetX|, |shadowOffsetY|)` on every side when `shadow` is on.
+//! Rounded corners and shadows need transparency: a source format without alpha (JPEG,
+//! BMP) is then written as PNG.
+
+use lathe_image_kit::image::{imageops, Rgba, RgbaImage};
+use lathe_image_kit::{decode, encode, DynamicImage, EncodeOptions, ImageFormat};
+use lathe_layout_kit as kit;
+use lathe_tool_sdk::{
+    parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+struct Settings {
+    #[serde(alias = "width")]
+    border_width: f64,
+    #[serde(alias = "color")]
+    border_color: String,
+    padding: f64,
+    padding_color: String,
+    #[serde(alias = "borderRadius")]
+    corner_radius: f64,
+    shadow: bool,
+    shadow_blur: f64,
+    shadow_offset_x: f64,
+    shadow_offset_y: f64,
+    shadow_color: String,
+    shadow_opacity: f64,
+    quality: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            border_width: 10.0,
+            border_color: "#000000".into(),
+            padding: 0.0,
+            padding_color: "#FFFFFF".into(),
+            corner_radius: 0.0,
+            shadow: false,
+            shadow_blur: 15.0,
+            shadow_offset_x: 0.0,
+            shadow_offset_y: 5.0,
+            shadow_color: "#000000".into(),
+            shadow_opacity: 40.0,
+            quality: 90.0,
+        }
+    }
+}
+
+/// Validated settings.
+struct Plan {
+    border: u32,
+    border_color: Rgba<u8>,
+    padding: u32,
+    padding_color: Rgba<u8>,
+    radius: u32,
+    shadow: Option<Shadow>,
+    quality: u8,
+}
+
+struct Shadow {
+    blur: u32,
+    dx: i64,
+    dy: i64,
+    color: Rgba<u8>,
+}
+
+impl Shadow {
+    fn margin(&self) -> u32 {
+        self.blur + self.dx.unsigned_abs().max(self.dy.unsigned_abs()) as u32
+    }
+}
+
+fn plan(s: &Settings) -> Result<Plan, ToolError> {
+    let shadow = if s.shadow {
+        let mut color = kit::parse_hex("shadowColor", &s.shadow_color)?;
+        let opacity = kit::number("shadowOpacity", s.shadow_opacity, 0.0, 100.0)?;
+        color.0[3] = (color.0[3] as f64 * opacity / 100.0).round() as u8;
+        Some(Shadow {
+            blur: kit::int("shadowBlur", s.shadow_blur, 1, 200)? as u32,
+            dx: kit::int("shadowOffsetX", s.shadow_offset_x, -50, 50)?,
+            dy: kit::int("shadowOffsetY", s.shadow_offset_y, -50, 50)?,
+            color,
+        })
+    } else {
+        None
+    };
+    Ok(Plan {
+        border: kit::int("borderWidth", s.border_width, 0, 2000)? as u32,
+        border_color: kit::parse_hex("borderColor", &s.border_color)?,
+        padding: kit::int("padding", s.padding, 0, 200)? as u32,
+        padding_color: kit::parse_hex("paddingColor", &s.padding_color)?,
+        radius: kit::int("cornerRadius", s.corner_radius, 0, 2000)? as u32,
+        shadow,
+        quality: kit::int("quality", s.quality, 1, 100)? as u8,
+    })
+}
+
+/// A `w` × `h` layer of `color` with corners rounded by `radius`.
+fn rounded_layer(w: u32, h: u32, color: Rgba<u8>, radius: f32) -> RgbaImage {
+    let mut layer = RgbaImage::from_pixel(w, h, color);
+    kit::round_corners(&mut layer, radius);
+    layer
+}
+
+/// The framed image (border + padding + image), without shadow.
+fn frame(img: &DynamicImage, p: &Plan) -> Result<RgbaImage, ToolError> {
+    let (w, h) = (img.width() as u64, img.height() as u64);
+    let inset = (p.padding + p.border) as u64;
+    let mut out = kit::canvas(w + 2 * inset, h + 2 * inset, Rgba([0, 0, 0, 0]))?;
+    let (ow, oh) = out.dimensions();
+    let r = p.radius as f32;
+    // Each nested layer keeps the outer curve: its radius shrinks by the inset.
+    let border = rounded_layer(ow, oh, p.border_color, r);
+    kit::overlay(&mut out, &border, 0, 0);
+    let b = p.border;
+    let pad = rounded_layer(
+        ow - 2 * b,
+        oh - 2 * b,
+        p.padding_color,
+        (r - b as f32).max(0.0),
+    );
+    // The padding replaces the border colour inside (no blending with it).
+    replace(&mut out, &pad, b, b);
+    let mut inner = img.to_rgba8();
+    kit::round_corners(&mut inner, (r - inset as f32).max(0.0));
+    kit::overlay(&mut out, &inner, inset as i64, inset as i64);
+    Ok(out)
+}
+
+/// Writes `top` into `dst` at `(x, y)` wherever `top` has coverage, mixing by its alpha
+/// against the pixel underneath only at antialiased edges.
+fn replace(dst: &mut RgbaImage, top: &RgbaImage, x: u32, y: u32) {
+    for (tx, ty, p) in top.enumerate_pixels() {
+        if p.0[3] == 0 {
+            continue;
+        }
+        let d = dst.get_pixel_mut(x + tx, y + ty);
+        *d = if p.0[3] == 255 {
+            *p
+        } else {
+            kit::blend(*d, *p, 1.0)
+        };
+    }
+}
+
+/// Adds a blurred drop shadow under `framed`, on a canvas grown by the shadow margin.
+fn with_shadow(framed: &RgbaImage, s: &Shadow, radius: f32) -> Result<RgbaImage, ToolError> {
+    let m = s.margin() as u64;
+    let (fw, fh) = framed.dimensions();
+    let mut out = kit::canvas(fw as u64 + 2 * m, fh as u64 + 2 * m, Rgba([0, 0, 0, 0]))?;
+    let mut mask = RgbaImage::from_pixel(
+        out.width(),
+        out.height(),
+        Rgba([s.color.0[0], s.color.0[1], s.color.0[2], 0]),
+    );
+    let shape = rounded_layer(fw, fh, s.color, radius);
+    replace(
+        &mut mask,
+        &shape,
+        (m as i64 + s.dx) as u32,
+        (m as i64 + s.dy) as u32,
+    );
+    let blurred = imageops::fast_blur(&mask, s.blur as f32 / 2.0);
+    kit::overlay(&mut out, &blurred, 0, 0);
+    kit::overlay(&mut out, framed, m as i64, m as i64);
+    Ok(out)
+}
+
+struct Border;
+
+impl Tool for Border {
+    fn describe() -> ToolInfo {
+        ToolInfo {
+            id: "border",
+            section: Section::Image,
+            name: "Border",
+            description:
+                "Add padding, a coloured border, rounded corners and a drop shadow around an image.",
+            settings_schema: serde_json::json!({
+                "type": "object",
+                "properties": {
+                    "borderWidth": {"type": "integer", "minimum": 0, "maximum": 2000, "default": 10},
+                    "borderColor": {"type": "string", "default": "#000000"},
+                    "padding": {"type": "integer", "minimum": 0, "maximum": 200, "default": 0},
+                    "paddingColor": {"type": "string", "default": "#FFFFFF"},
+                    "cornerRadius": {"type": "integer", "minimum": 0, "maximum": 2000, "default": 0},
+                    "shadow": {"type": "boolean", "default": false},
+                    "shadowBlur": {"type": "integer", "minimum": 1, "maximum": 200, "default": 15},
+                    "shadowOffsetX": {"type": "integer", "minimum": -50, "maximum": 50, "default": 0},
+                    "shadowOffsetY": {"type": "integer", "minimum": -50, "maximum": 50, "default": 5},
+                    "shadowColor": {"type": "string", "default": "#000000"},
+                    "shadowOpacity": {"type": "integer", "minimum": 0, "maximum": 100, "default": 40},
+                    "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 90}
+                }
+            }),
+            min_inputs: 1,
+            max_inputs: 1,
+            accepts: &[],
+        }
+    }
+
+    fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
+        let settings: Settings = parse_settings(settings)?;
+        let p = plan(&settings)?;
+        let input = &inputs[0];
+        let decoded = decode(input)?;
+        let framed = frame(&decoded.image, &p)?;
+        let result = match &p.shadow {
+            Some(s) => with_shadow(&framed, s, p.radius as f32)?,
+            None => framed,
+        };
+        let source = ImageFormat::from_image(decoded.format).unwrap_or(ImageFormat::Png);
+        let format = if kit::has_transparency(&result) {
+            kit::keep_alpha(source)
+        } else {
+            source
+        };
+        let (w, h) = result.dimensions();
+        let bytes = encode(
+            &DynamicImage::ImageRgba8(result),
+            format,
+            EncodeOptions { quality: p.quality },
+        )?;
+        let name = format!("{}.{}", input.stem(), format.extension());
+        Ok(
+            Output::file(OutputFile::new(name, format.media_type(), bytes))
+                .with_extra(serde_json::json!({"width": w, "height": h})),
+        )
+    }
+}
+
+lathe_tool_sdk::export_tool!(Border);
