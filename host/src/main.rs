@@ -40,6 +40,8 @@ OPTIONS:
     --memory-mb <MB>       memory limit of one component instance [default: 2048]
     --timeout-secs <S>     time limit of one request or native job [default: 300]
     --workers <N>          native worker threads [default: 2]
+    --exit-with-stdin      stop when standard input closes (lets a parent process, such as
+                           the test harness, tie the host's life to its own)
     -h, --help             print this help
 
 Configuration reaches components through Spin variables: set SPIN_VARIABLE_<NAME>
@@ -54,6 +56,7 @@ struct Options {
     memory_mb: usize,
     timeout_secs: u64,
     workers: usize,
+    exit_with_stdin: bool,
 }
 
 fn parse_args() -> anyhow::Result<Options> {
@@ -65,6 +68,7 @@ fn parse_args() -> anyhow::Result<Options> {
         memory_mb: 2048,
         timeout_secs: 300,
         workers: 2,
+        exit_with_stdin: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -78,6 +82,7 @@ fn parse_args() -> anyhow::Result<Options> {
             "--memory-mb" => opts.memory_mb = value("--memory-mb")?.parse()?,
             "--timeout-secs" => opts.timeout_secs = value("--timeout-secs")?.parse()?,
             "--workers" => opts.workers = value("--workers")?.parse()?,
+            "--exit-with-stdin" => opts.exit_with_stdin = true,
             "-h" | "--help" => {
                 print!("{USAGE}");
                 std::process::exit(0);
@@ -90,6 +95,13 @@ fn parse_args() -> anyhow::Result<Options> {
 
 fn main() -> anyhow::Result<()> {
     let opts = parse_args()?;
+    if opts.exit_with_stdin {
+        std::thread::spawn(|| {
+            let mut sink = [0u8; 64];
+            while matches!(std::io::Read::read(&mut std::io::stdin(), &mut sink), Ok(n) if n > 0) {}
+            std::process::exit(0);
+        });
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -129,10 +129,13 @@ impl Lathe {
             .args(["--timeout-secs", "60", "--cache-dir"])
             .arg(repo_root().join("target/lathe-test-cache"))
             .args(extra)
+            // The host stops when this pipe closes, i.e. when the test process ends, even for
+            // the shared host that lives in a static and is never dropped.
+            .arg("--exit-with-stdin")
             .env("SPIN_VARIABLE_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .stdout(log.try_clone().unwrap())
             .stderr(log)
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .spawn()
             .expect("start lathe-host");
         let lathe = Lathe {

@@ -61,8 +61,12 @@ fn reader(data: &[u8]) -> Result<ImageReader<Cursor<&[u8]>>, ToolError> {
 
 fn bad_image(e: image::ImageError) -> ToolError {
     match e {
-        image::ImageError::Limits(l) => ToolError::TooLarge(format!("image exceeds decoding limits: {l}")),
-        image::ImageError::Unsupported(u) => ToolError::UnsupportedInput(format!("unsupported image: {u}")),
+        image::ImageError::Limits(l) => {
+            ToolError::TooLarge(format!("image exceeds decoding limits: {l}"))
+        }
+        image::ImageError::Unsupported(u) => {
+            ToolError::UnsupportedInput(format!("unsupported image: {u}"))
+        }
         other => ToolError::UnsupportedInput(format!("invalid image: {other}")),
     }
 }
@@ -88,10 +92,20 @@ pub fn probe(input: &Input) -> Result<ImageProbe, ToolError> {
     let format = reader.format().expect("checked by reader()");
     let mut decoder = reader.into_decoder().map_err(bad_image)?;
     let (width, height) = decoder.dimensions();
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let exif = decoder.exif_metadata().ok().flatten();
     let icc = decoder.icc_profile().ok().flatten();
-    Ok(ImageProbe { format, width, height, color: decoder.color_type(), orientation, exif, icc })
+    Ok(ImageProbe {
+        format,
+        width,
+        height,
+        color: decoder.color_type(),
+        orientation,
+        exif,
+        icc,
+    })
 }
 
 /// Decodes an image at full size, bounded by [`MAX_PIXELS`], turned upright.
@@ -105,7 +119,9 @@ pub fn decode(input: &Input) -> Result<Decoded, ToolError> {
     let mut decoder = reader.into_decoder().map_err(bad_image)?;
     let (width, height) = decoder.dimensions();
     check_pixels(width, height)?;
-    let orientation = decoder.orientation().unwrap_or(image::metadata::Orientation::NoTransforms);
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
     let mut image = DynamicImage::from_decoder(decoder).map_err(bad_image)?;
     image.apply_orientation(orientation);
     Ok(Decoded { image, format })
@@ -114,7 +130,11 @@ pub fn decode(input: &Input) -> Result<Decoded, ToolError> {
 /// Decodes an image that will be scaled down to at least `min_width` × `min_height`
 /// (upright). JPEGs are decoded at the smallest DCT scale (1/8, 1/4, 1/2) that still
 /// covers the target; other formats decode at full size.
-pub fn decode_with_target(input: &Input, min_width: u32, min_height: u32) -> Result<Decoded, ToolError> {
+pub fn decode_with_target(
+    input: &Input,
+    min_width: u32,
+    min_height: u32,
+) -> Result<Decoded, ToolError> {
     let head = probe(input)?;
     check_pixels(head.width, head.height)?;
     if head.format != image::ImageFormat::Jpeg {
@@ -133,7 +153,10 @@ pub fn decode_with_target(input: &Input, min_width: u32, min_height: u32) -> Res
     match decode_jpeg_scaled(input, need_w, need_h) {
         Ok(mut image) => {
             image.apply_orientation(head.orientation);
-            Ok(Decoded { image, format: head.format })
+            Ok(Decoded {
+                image,
+                format: head.format,
+            })
         }
         // jpeg-decoder rejects a few exotic JPEGs that zune-jpeg reads; fall back to it.
         Err(_) => decode(input),
@@ -146,17 +169,23 @@ fn decode_jpeg_scaled(input: &Input, width: u32, height: u32) -> Result<DynamicI
     decoder
         .scale(fit(width), fit(height))
         .map_err(|e| ToolError::UnsupportedInput(format!("invalid JPEG: {e}")))?;
-    let pixels = decoder.decode().map_err(|e| ToolError::UnsupportedInput(format!("invalid JPEG: {e}")))?;
-    let info = decoder.info().ok_or_else(|| ToolError::UnsupportedInput("invalid JPEG".into()))?;
+    let pixels = decoder
+        .decode()
+        .map_err(|e| ToolError::UnsupportedInput(format!("invalid JPEG: {e}")))?;
+    let info = decoder
+        .info()
+        .ok_or_else(|| ToolError::UnsupportedInput("invalid JPEG".into()))?;
     let (w, h) = (info.width as u32, info.height as u32);
     let bad = || ToolError::Failed("JPEG decoder returned a short buffer".into());
     match info.pixel_format {
-        jpeg_decoder::PixelFormat::RGB24 => {
-            image::RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8).ok_or_else(bad)
-        }
-        jpeg_decoder::PixelFormat::L8 => {
-            image::GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8).ok_or_else(bad)
-        }
-        other => Err(ToolError::UnsupportedInput(format!("JPEG pixel format {other:?} needs the full decoder"))),
+        jpeg_decoder::PixelFormat::RGB24 => image::RgbImage::from_raw(w, h, pixels)
+            .map(DynamicImage::ImageRgb8)
+            .ok_or_else(bad),
+        jpeg_decoder::PixelFormat::L8 => image::GrayImage::from_raw(w, h, pixels)
+            .map(DynamicImage::ImageLuma8)
+            .ok_or_else(bad),
+        other => Err(ToolError::UnsupportedInput(format!(
+            "JPEG pixel format {other:?} needs the full decoder"
+        ))),
     }
 }

@@ -21,10 +21,18 @@ impl Default for EncodeOptions {
 }
 
 /// Encodes `image` as `format`. Alpha is flattened onto white for formats without alpha.
-pub fn encode(image: &DynamicImage, format: ImageFormat, options: EncodeOptions) -> Result<Vec<u8>, ToolError> {
-    let fail = |e: &dyn std::fmt::Display| ToolError::Failed(format!("encoding {} failed: {e}", format.extension()));
+pub fn encode(
+    image: &DynamicImage,
+    format: ImageFormat,
+    options: EncodeOptions,
+) -> Result<Vec<u8>, ToolError> {
+    let fail = |e: &dyn std::fmt::Display| {
+        ToolError::Failed(format!("encoding {} failed: {e}", format.extension()))
+    };
     match format {
-        ImageFormat::Jpeg => encode_jpeg(image, options.quality.clamp(1, 100)).map_err(|e| fail(&e)),
+        ImageFormat::Jpeg => {
+            encode_jpeg(image, options.quality.clamp(1, 100)).map_err(|e| fail(&e))
+        }
         other => {
             let image = if other.supports_alpha() || !image.color().has_alpha() {
                 std::borrow::Cow::Borrowed(image)
@@ -33,7 +41,9 @@ pub fn encode(image: &DynamicImage, format: ImageFormat, options: EncodeOptions)
             };
             let image = match other {
                 // GIF and BMP encoders take 8-bit data only.
-                ImageFormat::Gif => std::borrow::Cow::Owned(DynamicImage::ImageRgba8(image.to_rgba8())),
+                ImageFormat::Gif => {
+                    std::borrow::Cow::Owned(DynamicImage::ImageRgba8(image.to_rgba8()))
+                }
                 ImageFormat::Bmp | ImageFormat::WebP if is_wide(&image) => {
                     std::borrow::Cow::Owned(to_8bit(&image))
                 }
@@ -57,7 +67,10 @@ pub fn encode(image: &DynamicImage, format: ImageFormat, options: EncodeOptions)
 fn is_wide(image: &DynamicImage) -> bool {
     !matches!(
         image,
-        DynamicImage::ImageLuma8(_) | DynamicImage::ImageLumaA8(_) | DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_)
+        DynamicImage::ImageLuma8(_)
+            | DynamicImage::ImageLumaA8(_)
+            | DynamicImage::ImageRgb8(_)
+            | DynamicImage::ImageRgba8(_)
     )
 }
 
@@ -93,20 +106,52 @@ fn encode_jpeg(image: &DynamicImage, quality: u8) -> Result<Vec<u8>, jpeg_encode
     });
     encoder.set_optimized_huffman_tables(false);
     match image {
-        DynamicImage::ImageLuma8(gray) => {
-            encoder.encode(gray.as_raw(), gray.width() as u16, gray.height() as u16, jpeg_encoder::ColorType::Luma)?
-        }
-        DynamicImage::ImageRgb8(rgb) => {
-            encoder.encode(rgb.as_raw(), rgb.width() as u16, rgb.height() as u16, jpeg_encoder::ColorType::Rgb)?
-        }
+        DynamicImage::ImageLuma8(gray) => encoder.encode(
+            gray.as_raw(),
+            gray.width() as u16,
+            gray.height() as u16,
+            jpeg_encoder::ColorType::Luma,
+        )?,
+        DynamicImage::ImageRgb8(rgb) => encoder.encode(
+            rgb.as_raw(),
+            rgb.width() as u16,
+            rgb.height() as u16,
+            jpeg_encoder::ColorType::Rgb,
+        )?,
         other if other.color().has_alpha() => {
             let rgb = flatten_on_white(other);
-            encoder.encode(rgb.as_raw(), rgb.width() as u16, rgb.height() as u16, jpeg_encoder::ColorType::Rgb)?
+            encoder.encode(
+                rgb.as_raw(),
+                rgb.width() as u16,
+                rgb.height() as u16,
+                jpeg_encoder::ColorType::Rgb,
+            )?
         }
         other => {
             let rgb = other.to_rgb8();
-            encoder.encode(rgb.as_raw(), rgb.width() as u16, rgb.height() as u16, jpeg_encoder::ColorType::Rgb)?
+            encoder.encode(
+                rgb.as_raw(),
+                rgb.width() as u16,
+                rgb.height() as u16,
+                jpeg_encoder::ColorType::Rgb,
+            )?
         }
     }
     Ok(out)
+}
+
+/// Encodes `image` as the download for `input`: in `format`, named `<input stem>.<ext>`.
+pub fn output_file(
+    input: &lathe_tool_sdk::Input,
+    image: &DynamicImage,
+    format: ImageFormat,
+    quality: u8,
+) -> Result<lathe_tool_sdk::OutputFile, ToolError> {
+    let bytes = encode(image, format, EncodeOptions { quality })?;
+    let name = format!("{}.{}", input.stem(), format.extension());
+    Ok(lathe_tool_sdk::OutputFile::new(
+        name,
+        format.media_type(),
+        bytes,
+    ))
 }

@@ -77,3 +77,11 @@ impl ImageFormat {
         !matches!(self, Self::Jpeg | Self::Bmp)
     }
 }
+
+impl ImageFormat {
+    /// The format a tool writes when it keeps the source's format: the same one, or PNG
+    /// for sources Lathe reads but cannot write (ICO).
+    pub fn same_as(source: image::ImageFormat) -> Self {
+        Self::from_image(source).unwrap_or(Self::Png)
+    }
+}

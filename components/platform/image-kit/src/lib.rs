@@ -12,9 +12,9 @@ mod format;
 mod resize;
 
 pub use decode::{decode, decode_with_target, probe, Decoded, ImageProbe, MAX_PIXELS};
-pub use encode::{encode, EncodeOptions};
+pub use encode::{encode, output_file, EncodeOptions};
 pub use format::ImageFormat;
 pub use resize::resize_exact;
 
-pub use image::{DynamicImage, GenericImageView};
 pub use image;
+pub use image::{DynamicImage, GenericImageView};

@@ -6,16 +6,23 @@ use lathe_tool_sdk::ToolError;
 
 /// Resizes to exactly `width` × `height` with Lanczos3. Alpha is premultiplied during
 /// resampling so transparent edges do not bleed dark fringes.
-pub fn resize_exact(src: &DynamicImage, width: u32, height: u32) -> Result<DynamicImage, ToolError> {
+pub fn resize_exact(
+    src: &DynamicImage,
+    width: u32,
+    height: u32,
+) -> Result<DynamicImage, ToolError> {
     if src.width() == width && src.height() == height {
         return Ok(src.clone());
     }
     // fast_image_resize handles 8-bit L/LA/RGB/RGBA; wider types are reduced to 8 bits.
     let src = match src {
-        DynamicImage::ImageLuma8(_) | DynamicImage::ImageLumaA8(_) | DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => {
-            std::borrow::Cow::Borrowed(src)
+        DynamicImage::ImageLuma8(_)
+        | DynamicImage::ImageLumaA8(_)
+        | DynamicImage::ImageRgb8(_)
+        | DynamicImage::ImageRgba8(_) => std::borrow::Cow::Borrowed(src),
+        other if other.color().has_alpha() => {
+            std::borrow::Cow::Owned(DynamicImage::ImageRgba8(other.to_rgba8()))
         }
-        other if other.color().has_alpha() => std::borrow::Cow::Owned(DynamicImage::ImageRgba8(other.to_rgba8())),
         other => std::borrow::Cow::Owned(DynamicImage::ImageRgb8(other.to_rgb8())),
     };
     let pixel_type = match src.as_ref() {
@@ -31,9 +38,15 @@ pub fn resize_exact(src: &DynamicImage, width: u32, height: u32) -> Result<Dynam
         .map_err(|e| ToolError::Failed(format!("resize failed: {e}")))?;
     let buf = dst.into_vec();
     let out = match pixel_type {
-        PixelType::U8 => image::GrayImage::from_raw(width, height, buf).map(DynamicImage::ImageLuma8),
-        PixelType::U8x2 => image::GrayAlphaImage::from_raw(width, height, buf).map(DynamicImage::ImageLumaA8),
-        PixelType::U8x3 => image::RgbImage::from_raw(width, height, buf).map(DynamicImage::ImageRgb8),
+        PixelType::U8 => {
+            image::GrayImage::from_raw(width, height, buf).map(DynamicImage::ImageLuma8)
+        }
+        PixelType::U8x2 => {
+            image::GrayAlphaImage::from_raw(width, height, buf).map(DynamicImage::ImageLumaA8)
+        }
+        PixelType::U8x3 => {
+            image::RgbImage::from_raw(width, height, buf).map(DynamicImage::ImageRgb8)
+        }
         _ => image::RgbaImage::from_raw(width, height, buf).map(DynamicImage::ImageRgba8),
     };
     out.ok_or_else(|| ToolError::Failed("resize produced a short buffer".into()))

@@ -1,9 +1,9 @@
 //! `image/convert`: re-encode an image in another format (jpg, png, webp, gif, tiff, bmp).
 
-use lathe_image_kit::{decode, encode, EncodeOptions, ImageFormat};
+use lathe_image_kit::{decode, output_file, EncodeOptions, ImageFormat};
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -56,17 +56,12 @@ impl Tool for Convert {
         let (format, options) = target(&settings)?;
         let input = &inputs[0];
         let decoded = decode(input)?;
-        let bytes = encode(&decoded.image, format, options)?;
-        let name = format!("{}.{}", input.stem(), format.extension());
-        Ok(
-            Output::file(OutputFile::new(name, format.media_type(), bytes)).with_extra(
-                serde_json::json!({
-                    "format": format.extension(),
-                    "width": decoded.image.width(),
-                    "height": decoded.image.height()
-                }),
-            ),
-        )
+        let file = output_file(input, &decoded.image, format, options.quality)?;
+        Ok(Output::file(file).with_extra(serde_json::json!({
+            "format": format.extension(),
+            "width": decoded.image.width(),
+            "height": decoded.image.height()
+        })))
     }
 }
 

@@ -1,8 +1,8 @@
 //! `image/crop`: cut a rectangle out of an image, in pixels or in percent of its size.
 
-use lathe_image_kit::{decode, encode, EncodeOptions, ImageFormat};
+use lathe_image_kit::{decode, output_file, ImageFormat};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -144,22 +144,15 @@ impl Tool for Crop {
             return Err(invalid_settings("the crop box is not inside the image"));
         }
         let result = decoded.image.crop_imm(b.x, b.y, b.w, b.h);
-        let format = ImageFormat::from_image(decoded.format).unwrap_or(ImageFormat::Png);
-        let bytes = encode(
+        let file = output_file(
+            input,
             &result,
-            format,
-            EncodeOptions {
-                quality: JPEG_QUALITY,
-            },
+            ImageFormat::same_as(decoded.format),
+            JPEG_QUALITY,
         )?;
-        let name = format!("{}.{}", input.stem(), format.extension());
-        Ok(
-            Output::file(OutputFile::new(name, format.media_type(), bytes)).with_extra(
-                serde_json::json!({
-                    "width": b.w, "height": b.h, "left": b.x, "top": b.y
-                }),
-            ),
-        )
+        Ok(Output::file(file).with_extra(serde_json::json!({
+            "width": b.w, "height": b.h, "left": b.x, "top": b.y
+        })))
     }
 }
 

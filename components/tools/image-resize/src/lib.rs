@@ -1,7 +1,11 @@
 //! `image/resize`: scale an image by width, height or percentage with the five fit modes.
 
-use lathe_image_kit::{image, decode_with_target, encode, resize_exact, DynamicImage, EncodeOptions, ImageFormat};
-use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo};
+use lathe_image_kit::{
+    decode_with_target, image, output_file, resize_exact, DynamicImage, ImageFormat,
+};
+use lathe_tool_sdk::{
+    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
+};
 use serde::Deserialize;
 
 /// The largest width or height accepted, as in the peer (16383 px).
@@ -47,7 +51,9 @@ struct Plan {
 
 fn positive(field: &str, v: f64) -> Result<u32, ToolError> {
     if !(v.is_finite() && v >= 1.0 && v <= MAX_SIDE as f64) {
-        return Err(invalid_settings(format!("{field} must be between 1 and {MAX_SIDE}")));
+        return Err(invalid_settings(format!(
+            "{field} must be between 1 and {MAX_SIDE}"
+        )));
     }
     Ok(v.round() as u32)
 }
@@ -57,10 +63,15 @@ fn plan(src: (u32, u32), s: &Settings) -> Result<Plan, ToolError> {
     let round = |v: f64| (v.round() as u32).max(1);
     let mut plan = if let Some(p) = s.percentage {
         if !(p.is_finite() && p > 0.0 && p <= 1000.0) {
-            return Err(invalid_settings("percentage must be greater than 0 and at most 1000"));
+            return Err(invalid_settings(
+                "percentage must be greater than 0 and at most 1000",
+            ));
         }
         let size = (round(sw * p / 100.0), round(sh * p / 100.0));
-        Plan { scaled: size, canvas: size }
+        Plan {
+            scaled: size,
+            canvas: size,
+        }
     } else {
         let w = s.width.map(|v| positive("width", v)).transpose()?;
         let h = s.height.map(|v| positive("height", v)).transpose()?;
@@ -70,44 +81,70 @@ fn plan(src: (u32, u32), s: &Settings) -> Result<Plan, ToolError> {
             }
             (Some(w), None) => {
                 let size = (w, round(sh * w as f64 / sw));
-                Plan { scaled: size, canvas: size }
+                Plan {
+                    scaled: size,
+                    canvas: size,
+                }
             }
             (None, Some(h)) => {
                 let size = (round(sw * h as f64 / sh), h);
-                Plan { scaled: size, canvas: size }
+                Plan {
+                    scaled: size,
+                    canvas: size,
+                }
             }
             (Some(w), Some(h)) => {
                 let (fx, fy) = (w as f64 / sw, h as f64 / sh);
                 match s.fit {
-                    Fit::Fill => Plan { scaled: (w, h), canvas: (w, h) },
+                    Fit::Fill => Plan {
+                        scaled: (w, h),
+                        canvas: (w, h),
+                    },
                     Fit::Cover => {
                         let f = fx.max(fy);
-                        Plan { scaled: (round(sw * f).max(w), round(sh * f).max(h)), canvas: (w, h) }
+                        Plan {
+                            scaled: (round(sw * f).max(w), round(sh * f).max(h)),
+                            canvas: (w, h),
+                        }
                     }
                     Fit::Contain => {
                         let f = fx.min(fy);
-                        Plan { scaled: (round(sw * f).min(w), round(sh * f).min(h)), canvas: (w, h) }
+                        Plan {
+                            scaled: (round(sw * f).min(w), round(sh * f).min(h)),
+                            canvas: (w, h),
+                        }
                     }
                     Fit::Inside => {
                         let f = fx.min(fy);
                         let size = (round(sw * f), round(sh * f));
-                        Plan { scaled: size, canvas: size }
+                        Plan {
+                            scaled: size,
+                            canvas: size,
+                        }
                     }
                     Fit::Outside => {
                         let f = fx.max(fy);
                         let size = (round(sw * f), round(sh * f));
-                        Plan { scaled: size, canvas: size }
+                        Plan {
+                            scaled: size,
+                            canvas: size,
+                        }
                     }
                 }
             }
         }
     };
     if s.without_enlargement && (plan.scaled.0 > src.0 || plan.scaled.1 > src.1) {
-        plan = Plan { scaled: src, canvas: src };
+        plan = Plan {
+            scaled: src,
+            canvas: src,
+        };
     }
     let (cw, ch) = plan.canvas;
     if cw > MAX_SIDE || ch > MAX_SIDE || plan.scaled.0 > MAX_SIDE || plan.scaled.1 > MAX_SIDE {
-        return Err(invalid_settings(format!("the result would exceed {MAX_SIDE} px on a side")));
+        return Err(invalid_settings(format!(
+            "the result would exceed {MAX_SIDE} px on a side"
+        )));
     }
     Ok(plan)
 }
@@ -125,7 +162,12 @@ fn apply(image: &DynamicImage, plan: &Plan) -> Result<DynamicImage, ToolError> {
     }
     // Contain: centre on a transparent canvas (flattened to white by encoders without alpha).
     let mut canvas = image::RgbaImage::new(cw, ch);
-    image::imageops::overlay(&mut canvas, &scaled.to_rgba8(), ((cw - w) / 2) as i64, ((ch - h) / 2) as i64);
+    image::imageops::overlay(
+        &mut canvas,
+        &scaled.to_rgba8(),
+        ((cw - w) / 2) as i64,
+        ((ch - h) / 2) as i64,
+    );
     Ok(DynamicImage::ImageRgba8(canvas))
 }
 
@@ -162,11 +204,14 @@ impl Tool for Resize {
         let plan = plan(head.upright_dimensions(), &settings)?;
         let decoded = decode_with_target(input, plan.scaled.0, plan.scaled.1)?;
         let result = apply(&decoded.image, &plan)?;
-        let format = ImageFormat::from_image(decoded.format).unwrap_or(ImageFormat::Png);
         let quality = settings.quality.unwrap_or(80).clamp(1, 100);
-        let bytes = encode(&result, format, EncodeOptions { quality })?;
-        let name = format!("{}.{}", input.stem(), format.extension());
-        Ok(Output::file(OutputFile::new(name, format.media_type(), bytes))
+        let file = output_file(
+            input,
+            &result,
+            ImageFormat::same_as(decoded.format),
+            quality,
+        )?;
+        Ok(Output::file(file)
             .with_extra(serde_json::json!({"width": result.width(), "height": result.height()})))
     }
 }

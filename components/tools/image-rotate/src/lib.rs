@@ -5,11 +5,9 @@
 //! (white once flattened for formats without alpha, such as JPEG). Mirroring is applied
 //! before the rotation (as sharp does).
 
-use lathe_image_kit::{
-    decode, encode, image, DynamicImage, EncodeOptions, ImageFormat, MAX_PIXELS,
-};
+use lathe_image_kit::{decode, image, output_file, DynamicImage, ImageFormat, MAX_PIXELS};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -174,22 +172,15 @@ impl Tool for Rotate {
         let input = &inputs[0];
         let decoded = decode(input)?;
         let result = transform(decoded.image, &settings, degrees)?;
-        let format = ImageFormat::from_image(decoded.format).unwrap_or(ImageFormat::Png);
-        let bytes = encode(
+        let file = output_file(
+            input,
             &result,
-            format,
-            EncodeOptions {
-                quality: JPEG_QUALITY,
-            },
+            ImageFormat::same_as(decoded.format),
+            JPEG_QUALITY,
         )?;
-        let name = format!("{}.{}", input.stem(), format.extension());
-        Ok(
-            Output::file(OutputFile::new(name, format.media_type(), bytes)).with_extra(
-                serde_json::json!({
-                    "width": result.width(), "height": result.height(), "angle": degrees
-                }),
-            ),
-        )
+        Ok(Output::file(file).with_extra(serde_json::json!({
+            "width": result.width(), "height": result.height(), "angle": degrees
+        })))
     }
 }
 
