@@ -144,15 +144,13 @@ async fn run(opts: Options) -> anyhow::Result<()> {
     // Compile each routed component once.
     let mut loaded: HashMap<String, Arc<HttpComponent>> = HashMap::new();
     let mut native_tools = Vec::new();
-    let mut warmup_routes = Vec::new();
+    let mut pure_tools = Vec::new();
     for trigger in &app.routes {
         let c = &app.components[&trigger.component];
         if let Some(native) = &c.native_tool {
             native_tools.push(native.clone());
         }
-        if !c.dependencies.is_empty() {
-            warmup_routes.push(trigger.route.trim_end_matches("/...").to_string());
-        }
+        pure_tools.extend(c.dependencies.iter().map(|(_, path)| path.clone()));
         if loaded.contains_key(&c.id) {
             continue;
         }
@@ -178,14 +176,12 @@ async fn run(opts: Options) -> anyhow::Result<()> {
         );
     }
 
-    if !native_tools.is_empty() {
-        let kv = stores
-            .get("default")
-            .cloned()
-            .context("native tools need the 'default' key-value store")?;
-        let worker = worker::Worker::new(&engine, kv, &native_tools, limits, &data.cache_dir())?;
-        worker.spawn(opts.workers);
-    }
+    // The worker runs native tools; it also writes every tool's catalog entry from the
+    // tool's own description.
+    let kv = stores.get("default").cloned().context("Lathe needs the 'default' key-value store")?;
+    let worker = worker::Worker::new(&engine, kv, &native_tools, limits, &data.cache_dir())?;
+    worker.register_pure_tools(&pure_tools, &data.cache_dir())?;
+    worker.spawn(opts.workers);
 
     let router = routing::Router::new(
         app.routes
@@ -203,17 +199,7 @@ async fn run(opts: Options) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", opts.listen))?;
     let addr = listener.local_addr()?;
 
-    // Warm-up: every tool gateway registers its tool in the catalog on its first request;
-    // the health check bootstraps the admin account.
-    for route in &warmup_routes {
-        let (status, body) = server::local_request(&server, "GET", route).await?;
-        if !status.is_success() {
-            bail!(
-                "warm-up of {route} failed with {status}: {}",
-                String::from_utf8_lossy(&body)
-            );
-        }
-    }
+    // One request to the API component bootstraps the first admin before we announce.
     server::local_request(&server, "GET", "/api/v1/health").await?;
 
     println!(

@@ -1,7 +1,9 @@
 //! `video/extract-audio`: the audio track of a video as MP3, WAV or M4A (native tool: ffmpeg).
 
 use lathe_native_sdk::{ffmpeg, probe, report_progress};
-use lathe_tool_sdk::{parse_settings, unsupported, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{
+    parse_settings, unsupported, Input, Output, Section, Tool, ToolError, ToolInfo,
+};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize, Clone, Copy)]
@@ -52,7 +54,9 @@ impl Tool for ExtractAudio {
             }),
             min_inputs: 1,
             max_inputs: 1,
-            accepts: &["mp4", "mov", "mkv", "webm", "avi", "m4v", "mpeg", "mpg", "flv", "wmv", "3gp", "ts"],
+            accepts: &[
+                "mp4", "mov", "mkv", "webm", "avi", "m4v", "mpeg", "mpg", "flv", "wmv", "3gp", "ts",
+            ],
         }
     }
 
@@ -74,7 +78,13 @@ impl Tool for ExtractAudio {
         }
         report_progress(10, "Extracting audio");
         let out_name = format!("audio.{}", settings.format.extension());
-        let mut args: Vec<String> = vec!["-i".into(), input.name.clone(), "-vn".into(), "-map".into(), "0:a:0".into()];
+        let mut args: Vec<String> = vec![
+            "-i".into(),
+            input.name.clone(),
+            "-vn".into(),
+            "-map".into(),
+            "0:a:0".into(),
+        ];
         args.extend(settings.format.codec_args().iter().map(|s| s.to_string()));
         args.push(out_name.clone());
         let mut files = ffmpeg(&args, &[input], &[out_name])?;
