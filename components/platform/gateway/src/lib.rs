@@ -48,7 +48,11 @@ fn run_tool(req: &Request) -> ApiResult<Response> {
                 .request
                 .files
                 .iter_mut()
-                .map(|f| InputFile { name: f.name.clone(), media_type: f.media_type.clone(), data: std::mem::take(&mut f.data) })
+                .map(|f| InputFile {
+                    name: f.name.clone(),
+                    media_type: f.media_type.clone(),
+                    data: std::mem::take(&mut f.data),
+                })
                 .collect();
             let outcome = match tool_api::run(&inputs, &call.request.settings) {
                 Ok(output) => {
@@ -60,17 +64,29 @@ fn run_tool(req: &Request) -> ApiResult<Response> {
                     let files = output
                         .files
                         .into_iter()
-                        .map(|f| NewFile { name: f.name, media_type: f.media_type, data: f.data })
+                        .map(|f| NewFile {
+                            name: f.name,
+                            media_type: f.media_type,
+                            data: f.data,
+                        })
                         .collect();
                     Ok((files, extra))
                 }
-                Err(ToolError::InvalidSettings(m)) => Err(tool_route::tool_error("invalid-settings", m)),
-                Err(ToolError::UnsupportedInput(m)) => Err(tool_route::tool_error("unsupported-input", m)),
+                Err(ToolError::InvalidSettings(m)) => {
+                    Err(tool_route::tool_error("invalid-settings", m))
+                }
+                Err(ToolError::UnsupportedInput(m)) => {
+                    Err(tool_route::tool_error("unsupported-input", m))
+                }
                 Err(ToolError::TooLarge(m)) => Err(tool_route::tool_error("too-large", m)),
                 Err(ToolError::Failed(m)) => Err(tool_route::tool_error("failed", m)),
             };
             drop(inputs);
-            let key = format!("{}/{}", entry["section"].as_str().unwrap_or(""), entry["id"].as_str().unwrap_or(""));
+            let key = format!(
+                "{}/{}",
+                entry["section"].as_str().unwrap_or(""),
+                entry["id"].as_str().unwrap_or("")
+            );
             tool_route::finish(&call, &key, outcome)
         }
     }

@@ -19,17 +19,32 @@ use spin_sdk::http_component;
 
 fn run(req: &Request) -> ApiResult<Response> {
     let tool = config::get("native_tool", "");
-    let (section, id) = tool.split_once('/').ok_or_else(|| ApiError::internal("native_tool variable is not set"))?;
+    let (section, id) = tool
+        .split_once('/')
+        .ok_or_else(|| ApiError::internal("native_tool variable is not set"))?;
     let store = lathe_router::store::open()?;
-    let entry = catalog::get(&store, section, id)?
-        .ok_or_else(|| ApiError::new(503, "WORKER_UNAVAILABLE", "No native worker has registered this tool yet"))?;
+    let entry = catalog::get(&store, section, id)?.ok_or_else(|| {
+        ApiError::new(
+            503,
+            "WORKER_UNAVAILABLE",
+            "No native worker has registered this tool yet",
+        )
+    })?;
     match tool_route::action(req, &entry)? {
         Action::Describe => Ok(json_response(200, &entry)),
         Action::Run => {
             let call = tool_route::prepare(req, &entry)?;
-            let job = jobs::create(&call.store, &call.principal, &tool, &call.request.files, &call.request.settings, true)?;
+            let job = jobs::create(
+                &call.store,
+                &call.principal,
+                &tool,
+                &call.request.files,
+                &call.request.settings,
+                true,
+            )?;
             call.store.set(&format!("queue/{}", job.id), b"")?;
-            let deadline = Instant::now() + Duration::from_millis(config::get_u64("sync_wait_ms", 8000));
+            let deadline =
+                Instant::now() + Duration::from_millis(config::get_u64("sync_wait_ms", 8000));
             let mut pause = Duration::from_millis(5);
             loop {
                 if let Some(result) = jobs::result(&call.store, &job.id)? {

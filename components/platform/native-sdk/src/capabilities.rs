@@ -10,13 +10,21 @@ pub fn report_progress(percent: u8, message: &str) {
 
 /// Runs ffmpeg with `args` over `inputs` (written to the scratch directory under their
 /// names) and reads back the files named in `outputs`.
-pub fn ffmpeg(args: &[String], inputs: &[Input], outputs: &[String]) -> Result<Vec<OutputFile>, ToolError> {
+pub fn ffmpeg(
+    args: &[String],
+    inputs: &[Input],
+    outputs: &[String],
+) -> Result<Vec<OutputFile>, ToolError> {
     let inputs: Vec<t::InputFile> = inputs.iter().map(to_wit).collect();
     ffi::run(args, &inputs, outputs)
         .map(|files| {
             files
                 .into_iter()
-                .map(|f| OutputFile { name: f.name, media_type: f.media_type, data: f.data })
+                .map(|f| OutputFile {
+                    name: f.name,
+                    media_type: f.media_type,
+                    data: f.data,
+                })
                 .collect()
         })
         .map_err(ToolError::Failed)
@@ -30,5 +38,9 @@ pub fn probe(input: &Input) -> Result<serde_json::Value, ToolError> {
 }
 
 fn to_wit(input: &Input) -> t::InputFile {
-    t::InputFile { name: input.name.clone(), media_type: input.media_type.clone(), data: input.data.clone() }
+    t::InputFile {
+        name: input.name.clone(),
+        media_type: input.media_type.clone(),
+        data: input.data.clone(),
+    }
 }

@@ -18,9 +18,14 @@ pub fn handle(req: Request) -> Response {
 
 fn body_json<T: for<'de> Deserialize<'de>>(req: &Request) -> ApiResult<T> {
     if req.body().len() > 64 * 1024 {
-        return Err(ApiError::new(413, "PAYLOAD_TOO_LARGE", "Request body too large"));
+        return Err(ApiError::new(
+            413,
+            "PAYLOAD_TOO_LARGE",
+            "Request body too large",
+        ));
     }
-    serde_json::from_slice(req.body()).map_err(|e| ApiError::bad_request(format!("Malformed JSON in request body: {e}")))
+    serde_json::from_slice(req.body())
+        .map_err(|e| ApiError::bad_request(format!("Malformed JSON in request body: {e}")))
 }
 
 fn route(req: &Request) -> ApiResult<Response> {
@@ -30,7 +35,10 @@ fn route(req: &Request) -> ApiResult<Response> {
     let method = req.method().clone();
     match (method, segs.as_slice()) {
         (Method::Get, ["api", "v1", "health"]) => health(&store),
-        (Method::Get, ["api", "v1", "config", "auth"]) => Ok(json_response(200, &json!({"authEnabled": config::auth_enabled()}))),
+        (Method::Get, ["api", "v1", "config", "auth"]) => Ok(json_response(
+            200,
+            &json!({"authEnabled": config::auth_enabled()}),
+        )),
         (Method::Post, ["api", "auth", "login"]) => login(&store, req),
         (Method::Post, ["api", "auth", "logout"]) => logout(&store, req),
         (Method::Get, ["api", "auth", "session"]) => session(&store, req),
@@ -59,7 +67,10 @@ fn route(req: &Request) -> ApiResult<Response> {
 
 fn health(store: &Store) -> ApiResult<Response> {
     match store.exists("config/bootstrapped") {
-        Ok(_) => Ok(json_response(200, &json!({"status": "healthy", "version": VERSION}))),
+        Ok(_) => Ok(json_response(
+            200,
+            &json!({"status": "healthy", "version": VERSION}),
+        )),
         Err(_) => Ok(json_response(503, &json!({"status": "unhealthy"}))),
     }
 }
@@ -83,10 +94,19 @@ fn login(store: &Store, req: &Request) -> ApiResult<Response> {
     };
     let user = match (ok, user) {
         (true, Some(user)) => user,
-        _ => return Err(ApiError::new(401, "INVALID_CREDENTIALS", "Invalid credentials")),
+        _ => {
+            return Err(ApiError::new(
+                401,
+                "INVALID_CREDENTIALS",
+                "Invalid credentials",
+            ))
+        }
     };
     let (token, expires_at) = auth::create_session(store, &user)?;
-    Ok(json_response(200, &json!({"token": token, "user": user.public(), "expiresAt": crate::ids::iso8601(expires_at)})))
+    Ok(json_response(
+        200,
+        &json!({"token": token, "user": user.public(), "expiresAt": crate::ids::iso8601(expires_at)}),
+    ))
 }
 
 fn logout(store: &Store, req: &Request) -> ApiResult<Response> {
@@ -99,7 +119,10 @@ fn logout(store: &Store, req: &Request) -> ApiResult<Response> {
 
 fn session(store: &Store, req: &Request) -> ApiResult<Response> {
     let principal = authenticate(store, req)?;
-    Ok(json_response(200, &json!({"user": principal.user.public()})))
+    Ok(json_response(
+        200,
+        &json!({"user": principal.user.public()}),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -113,7 +136,11 @@ fn change_password(store: &Store, req: &Request) -> ApiResult<Response> {
     let principal = authenticate(store, req)?;
     let body: ChangePasswordBody = body_json(req)?;
     if !auth::verify_password(&body.current_password, &principal.user.password_hash) {
-        return Err(ApiError::new(401, "INVALID_CREDENTIALS", "Current password is incorrect"));
+        return Err(ApiError::new(
+            401,
+            "INVALID_CREDENTIALS",
+            "Current password is incorrect",
+        ));
     }
     auth::check_password_policy(&body.new_password)?;
     let mut user = principal.user.clone();
@@ -137,7 +164,11 @@ fn register(store: &Store, req: &Request) -> ApiResult<Response> {
     let role = match body.role.as_deref().unwrap_or("user") {
         "admin" => Role::Admin,
         "user" => Role::User,
-        other => return Err(ApiError::bad_request(format!("Unknown role '{other}' (use 'admin' or 'user')"))),
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "Unknown role '{other}' (use 'admin' or 'user')"
+            )))
+        }
     };
     let user = auth::create_user(store, body.username.trim(), &body.password, role)?;
     Ok(json_response(201, &json!({"user": user.public()})))
@@ -145,7 +176,10 @@ fn register(store: &Store, req: &Request) -> ApiResult<Response> {
 
 fn users(store: &Store, req: &Request) -> ApiResult<Response> {
     require_admin(store, req)?;
-    let users: Vec<Value> = auth::list_users(store)?.iter().map(|u| u.public()).collect();
+    let users: Vec<Value> = auth::list_users(store)?
+        .iter()
+        .map(|u| u.public())
+        .collect();
     Ok(json_response(200, &json!({"users": users})))
 }
 
@@ -157,10 +191,16 @@ struct CreateKeyBody {
 
 fn create_key(store: &Store, req: &Request) -> ApiResult<Response> {
     let principal = authenticate(store, req)?;
-    let body: CreateKeyBody = if req.body().is_empty() { CreateKeyBody::default() } else { body_json(req)? };
+    let body: CreateKeyBody = if req.body().is_empty() {
+        CreateKeyBody::default()
+    } else {
+        body_json(req)?
+    };
     let name = body.name.unwrap_or_else(|| "API key".into());
     if name.chars().count() > 100 {
-        return Err(ApiError::bad_request("Key name must be at most 100 characters"));
+        return Err(ApiError::bad_request(
+            "Key name must be at most 100 characters",
+        ));
     }
     let (key, raw) = auth::create_api_key(store, &principal.user, &name)?;
     let mut out = key.public();
@@ -170,13 +210,17 @@ fn create_key(store: &Store, req: &Request) -> ApiResult<Response> {
 
 fn list_keys(store: &Store, req: &Request) -> ApiResult<Response> {
     let principal = authenticate(store, req)?;
-    let keys: Vec<Value> = auth::list_api_keys(store, &principal.user.id)?.iter().map(|k| k.public()).collect();
+    let keys: Vec<Value> = auth::list_api_keys(store, &principal.user.id)?
+        .iter()
+        .map(|k| k.public())
+        .collect();
     Ok(json_response(200, &json!({"apiKeys": keys})))
 }
 
 fn delete_key(store: &Store, req: &Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(store, req)?;
-    let key = auth::api_key_of(store, &principal.user.id, id)?.ok_or_else(|| ApiError::not_found("API key not found"))?;
+    let key = auth::api_key_of(store, &principal.user.id, id)?
+        .ok_or_else(|| ApiError::not_found("API key not found"))?;
     auth::delete_api_key(store, &key)?;
     Ok(json_response(200, &json!({"success": true})))
 }
@@ -184,5 +228,8 @@ fn delete_key(store: &Store, req: &Request, id: &str) -> ApiResult<Response> {
 fn tools(store: &Store, req: &Request) -> ApiResult<Response> {
     authenticate(store, req)?;
     let tools = catalog::list(store)?;
-    Ok(json_response(200, &json!({"tools": tools, "count": tools.len()})))
+    Ok(json_response(
+        200,
+        &json!({"tools": tools, "count": tools.len()}),
+    ))
 }

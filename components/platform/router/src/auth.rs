@@ -124,19 +124,29 @@ fn scrypt_raw(password: &str, salt: &[u8], log_n: u8, r: u32, p: u32) -> Vec<u8>
 pub fn hash_password(password: &str) -> String {
     let salt = random_bytes(32);
     let hash = scrypt_raw(password, &salt, SCRYPT_LOG_N, SCRYPT_R, SCRYPT_P);
-    format!("scrypt${SCRYPT_LOG_N}${SCRYPT_R}${SCRYPT_P}${}${}", hex::encode(salt), hex::encode(hash))
+    format!(
+        "scrypt${SCRYPT_LOG_N}${SCRYPT_R}${SCRYPT_P}${}${}",
+        hex::encode(salt),
+        hex::encode(hash)
+    )
 }
 
 /// Checks a password against a stored hash, in constant time.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     let parts: Vec<&str> = stored.split('$').collect();
-    let [alg, log_n, r, p, salt, hash] = parts[..] else { return false };
+    let [alg, log_n, r, p, salt, hash] = parts[..] else {
+        return false;
+    };
     if alg != "scrypt" {
         return false;
     }
-    let (Ok(log_n), Ok(r), Ok(p), Ok(salt), Ok(hash)) =
-        (log_n.parse::<u8>(), r.parse::<u32>(), p.parse::<u32>(), hex::decode(salt), hex::decode(hash))
-    else {
+    let (Ok(log_n), Ok(r), Ok(p), Ok(salt), Ok(hash)) = (
+        log_n.parse::<u8>(),
+        r.parse::<u32>(),
+        p.parse::<u32>(),
+        hex::decode(salt),
+        hex::decode(hash),
+    ) else {
         return false;
     };
     if log_n > 20 || r > 32 || p > 16 {
@@ -158,23 +168,31 @@ fn secret(store: &Store) -> ApiResult<Vec<u8>> {
 
 /// Keyed hash (hex) of a token or API key.
 fn token_hash(store: &Store, token: &str) -> ApiResult<String> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&secret(store)?).expect("any key length works");
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(&secret(store)?).expect("any key length works");
     mac.update(token.as_bytes());
     Ok(hex::encode(mac.finalize().into_bytes()))
 }
 
 /// Checks a username: 3–50 characters of `[A-Za-z0-9_.-]`.
 pub fn valid_username(name: &str) -> bool {
-    (3..=50).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    (3..=50).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
 }
 
 /// Checks a new password: 8–256 characters.
 pub fn check_password_policy(password: &str) -> ApiResult<()> {
     if password.chars().count() < 8 {
-        return Err(ApiError::bad_request("Password must be at least 8 characters"));
+        return Err(ApiError::bad_request(
+            "Password must be at least 8 characters",
+        ));
     }
     if password.len() > 256 {
-        return Err(ApiError::bad_request("Password must be at most 256 characters"));
+        return Err(ApiError::bad_request(
+            "Password must be at most 256 characters",
+        ));
     }
     Ok(())
 }
@@ -195,7 +213,9 @@ pub fn user_by_id(store: &Store, id: &str) -> ApiResult<Option<User>> {
 /// Creates a user; 409 CONFLICT if the name is taken.
 pub fn create_user(store: &Store, username: &str, password: &str, role: Role) -> ApiResult<User> {
     if !valid_username(username) {
-        return Err(ApiError::bad_request("Username must be 3-50 characters of letters, digits, '_', '.' or '-'"));
+        return Err(ApiError::bad_request(
+            "Username must be 3-50 characters of letters, digits, '_', '.' or '-'",
+        ));
     }
     check_password_policy(password)?;
     if user_by_name(store, username)?.is_some() {
@@ -209,7 +229,10 @@ pub fn create_user(store: &Store, username: &str, password: &str, role: Role) ->
         created_at: now_ms(),
     };
     set_json(store, &format!("user/{}", user.id), &user)?;
-    store.set(&format!("username/{}", username.to_ascii_lowercase()), user.id.as_bytes())?;
+    store.set(
+        &format!("username/{}", username.to_ascii_lowercase()),
+        user.id.as_bytes(),
+    )?;
     Ok(user)
 }
 
@@ -264,7 +287,14 @@ pub fn create_session(store: &Store, user: &User) -> ApiResult<(String, u64)> {
     let token = hex::encode(random_bytes(32));
     let hash = token_hash(store, &token)?;
     let expires_at = now_ms() + config::session_hours() * 3_600_000;
-    set_json(store, &format!("session/{hash}"), &Session { user_id: user.id.clone(), expires_at })?;
+    set_json(
+        store,
+        &format!("session/{hash}"),
+        &Session {
+            user_id: user.id.clone(),
+            expires_at,
+        },
+    )?;
     store.set(&format!("session-of/{}/{hash}", user.id), b"")?;
     Ok((token, expires_at))
 }
@@ -339,7 +369,9 @@ fn credential(req: &Request) -> Option<String> {
             return Some(value[7..].trim().to_string());
         }
     }
-    req.header("x-api-key").and_then(|v| v.as_str()).map(|s| s.trim().to_string())
+    req.header("x-api-key")
+        .and_then(|v| v.as_str())
+        .map(|s| s.trim().to_string())
 }
 
 /// Authenticates a request by session token or API key; 401 if neither is valid. With
@@ -349,7 +381,10 @@ pub fn authenticate(store: &Store, req: &Request) -> ApiResult<Principal> {
         ensure_admin(store)?;
         let admin = user_by_name(store, &config::get("admin_username", "admin"))?
             .ok_or_else(|| ApiError::internal("admin user missing"))?;
-        return Ok(Principal { user: admin, session_hash: None });
+        return Ok(Principal {
+            user: admin,
+            session_hash: None,
+        });
     }
     let token = credential(req).ok_or_else(|| ApiError::unauthorized("Authentication required"))?;
     if token.is_empty() || token.len() > 512 {
@@ -362,14 +397,28 @@ pub fn authenticate(store: &Store, req: &Request) -> ApiResult<Principal> {
         if !bool::from(key.hash.as_bytes().ct_eq(hash.as_bytes())) {
             return Err(ApiError::unauthorized("Invalid API key"));
         }
-        let user = user_by_id(store, &key.user_id)?.ok_or_else(|| ApiError::unauthorized("Invalid API key"))?;
+        let user = user_by_id(store, &key.user_id)?
+            .ok_or_else(|| ApiError::unauthorized("Invalid API key"))?;
         let now = now_ms();
-        if key.last_used_at.is_none_or(|t| now.saturating_sub(t) > 60_000) {
-            let updated = ApiKey { last_used_at: Some(now), ..key };
+        if key
+            .last_used_at
+            .is_none_or(|t| now.saturating_sub(t) > 60_000)
+        {
+            let updated = ApiKey {
+                last_used_at: Some(now),
+                ..key
+            };
             set_json(store, &format!("apikey/{hash}"), &updated)?;
-            set_json(store, &format!("apikey-of/{}/{}", updated.user_id, updated.id), &updated)?;
+            set_json(
+                store,
+                &format!("apikey-of/{}/{}", updated.user_id, updated.id),
+                &updated,
+            )?;
         }
-        return Ok(Principal { user, session_hash: None });
+        return Ok(Principal {
+            user,
+            session_hash: None,
+        });
     }
     let session: Session = get_json(store, &format!("session/{hash}"))?
         .ok_or_else(|| ApiError::unauthorized("Session expired or invalid"))?;
@@ -377,8 +426,12 @@ pub fn authenticate(store: &Store, req: &Request) -> ApiResult<Principal> {
         delete_session(store, &session.user_id, &hash)?;
         return Err(ApiError::unauthorized("Session expired or invalid"));
     }
-    let user = user_by_id(store, &session.user_id)?.ok_or_else(|| ApiError::unauthorized("Session expired or invalid"))?;
-    Ok(Principal { user, session_hash: Some(hash) })
+    let user = user_by_id(store, &session.user_id)?
+        .ok_or_else(|| ApiError::unauthorized("Session expired or invalid"))?;
+    Ok(Principal {
+        user,
+        session_hash: Some(hash),
+    })
 }
 
 /// Authenticates and requires the admin role (403 otherwise).

@@ -16,7 +16,13 @@ pub fn get_u64(name: &str, default: u64) -> u64 {
 
 /// Whether authentication is on (`auth_enabled`, default true).
 pub fn auth_enabled() -> bool {
-    !matches!(get("auth_enabled", "true").trim().to_ascii_lowercase().as_str(), "false" | "0" | "no" | "off")
+    !matches!(
+        get("auth_enabled", "true")
+            .trim()
+            .to_ascii_lowercase()
+            .as_str(),
+        "false" | "0" | "no" | "off"
+    )
 }
 
 /// Session lifetime in hours (`session_duration_hours`, default 168 = 7 days).

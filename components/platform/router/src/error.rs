@@ -19,7 +19,11 @@ pub type ApiResult<T> = Result<T, ApiError>;
 impl ApiError {
     /// A new error.
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
     }
 
     /// 400 VALIDATION_ERROR.
@@ -50,7 +54,10 @@ impl ApiError {
 
     /// The response for this error.
     pub fn into_response(self) -> Response {
-        crate::json_response(self.status, &serde_json::json!({ "error": self.message, "code": self.code }))
+        crate::json_response(
+            self.status,
+            &serde_json::json!({ "error": self.message, "code": self.code }),
+        )
     }
 }
 

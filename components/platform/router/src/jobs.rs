@@ -84,12 +84,28 @@ pub struct JobResult {
 }
 
 /// Creates a job record; with `store_inputs` the uploaded files are stored for a worker.
-pub fn create(store: &Store, principal: &Principal, tool: &str, files: &[UploadedFile], settings: &str, store_inputs: bool) -> ApiResult<Job> {
+pub fn create(
+    store: &Store,
+    principal: &Principal,
+    tool: &str,
+    files: &[UploadedFile],
+    settings: &str,
+    store_inputs: bool,
+) -> ApiResult<Job> {
     let id = uuid();
     let mut inputs = Vec::new();
     for (i, file) in files.iter().enumerate() {
-        let chunks = if store_inputs { put_chunks(store, &format!("blob/{id}/in/{i}"), &file.data)? } else { 0 };
-        inputs.push(FileRef { name: file.name.clone(), media_type: file.media_type.clone(), size: file.size, chunks });
+        let chunks = if store_inputs {
+            put_chunks(store, &format!("blob/{id}/in/{i}"), &file.data)?
+        } else {
+            0
+        };
+        inputs.push(FileRef {
+            name: file.name.clone(),
+            media_type: file.media_type.clone(),
+            size: file.size,
+            chunks,
+        });
     }
     let job = Job {
         id,
@@ -115,7 +131,12 @@ pub struct NewFile {
 }
 
 /// Stores a job's outputs and marks it completed.
-pub fn complete(store: &Store, job: &Job, files: Vec<NewFile>, extra: Value) -> ApiResult<JobResult> {
+pub fn complete(
+    store: &Store,
+    job: &Job,
+    files: Vec<NewFile>,
+    extra: Value,
+) -> ApiResult<JobResult> {
     let mut refs: Vec<FileRef> = Vec::new();
     for file in files {
         let mut name = sanitize_file_name(&file.name);
@@ -125,7 +146,12 @@ pub fn complete(store: &Store, job: &Job, files: Vec<NewFile>, extra: Value) -> 
             n += 1;
         }
         let chunks = put_chunks(store, &format!("blob/{}/out/{name}", job.id), &file.data)?;
-        refs.push(FileRef { name, media_type: file.media_type, size: file.data.len() as u64, chunks });
+        refs.push(FileRef {
+            name,
+            media_type: file.media_type,
+            size: file.data.len() as u64,
+            chunks,
+        });
     }
     let result = JobResult {
         status: "completed".into(),
@@ -147,7 +173,11 @@ pub fn fail(store: &Store, job: &Job, error: &ApiError) -> ApiResult<()> {
         files: Vec::new(),
         processed_size: 0,
         extra: Value::Null,
-        error: Some(ResultError { status: error.status, code: error.code.to_string(), message: error.message.clone() }),
+        error: Some(ResultError {
+            status: error.status,
+            code: error.code.to_string(),
+            message: error.message.clone(),
+        }),
     };
     set_json(store, &format!("result/{}", job.id), &result)
 }
@@ -158,8 +188,11 @@ pub fn result(store: &Store, job_id: &str) -> ApiResult<Option<JobResult>> {
 }
 
 /// Characters left as they are in file names inside URLs (RFC 3986 unreserved).
-const URL_NAME: &percent_encoding::AsciiSet =
-    &percent_encoding::NON_ALPHANUMERIC.remove(b'.').remove(b'-').remove(b'_').remove(b'~');
+const URL_NAME: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'~');
 
 /// The download URL of a job's file.
 pub fn download_url(job_id: &str, name: &str) -> String {
@@ -188,7 +221,10 @@ pub fn response_body(job: &Job, result: &JobResult) -> ApiResult<Value> {
     }
     body.insert("jobId".into(), json!(job.id));
     if let Some(first) = result.files.first() {
-        body.insert("downloadUrl".into(), json!(download_url(&job.id, &first.name)));
+        body.insert(
+            "downloadUrl".into(),
+            json!(download_url(&job.id, &first.name)),
+        );
         body.insert("filename".into(), json!(first.name));
     }
     body.insert("originalSize".into(), json!(job.original_size));
@@ -202,7 +238,8 @@ pub fn visible_job(store: &Store, principal: &Principal, job_id: &str) -> ApiRes
     if !is_uuid(job_id) {
         return Err(ApiError::not_found("Job not found"));
     }
-    let job: Job = get_json(store, &format!("job/{job_id}"))?.ok_or_else(|| ApiError::not_found("Job not found"))?;
+    let job: Job = get_json(store, &format!("job/{job_id}"))?
+        .ok_or_else(|| ApiError::not_found("Job not found"))?;
     if job.user_id != principal.user.id && !principal.user.is_admin() {
         return Err(ApiError::not_found("Job not found"));
     }
@@ -210,12 +247,28 @@ pub fn visible_job(store: &Store, principal: &Principal, job_id: &str) -> ApiRes
 }
 
 /// `GET /api/v1/download/<jobId>/<filename>`.
-pub fn download(store: &Store, principal: &Principal, job_id: &str, file_name: &str) -> ApiResult<Response> {
+pub fn download(
+    store: &Store,
+    principal: &Principal,
+    job_id: &str,
+    file_name: &str,
+) -> ApiResult<Response> {
     let job = visible_job(store, principal, job_id)?;
-    let name = percent_encoding::percent_decode_str(file_name).decode_utf8_lossy().to_string();
+    let name = percent_encoding::percent_decode_str(file_name)
+        .decode_utf8_lossy()
+        .to_string();
     let result = result(store, &job.id)?.ok_or_else(|| ApiError::not_found("File not found"))?;
-    let file = result.files.iter().find(|f| f.name == name).ok_or_else(|| ApiError::not_found("File not found"))?;
-    let data = get_chunks(store, &format!("blob/{}/out/{}", job.id, file.name), file.chunks, file.size)?;
+    let file = result
+        .files
+        .iter()
+        .find(|f| f.name == name)
+        .ok_or_else(|| ApiError::not_found("File not found"))?;
+    let data = get_chunks(
+        store,
+        &format!("blob/{}/out/{}", job.id, file.name),
+        file.chunks,
+        file.size,
+    )?;
     let disposition = format!(
         "attachment; filename*=UTF-8''{}",
         percent_encoding::utf8_percent_encode(&file.name, percent_encoding::NON_ALPHANUMERIC)
@@ -241,13 +294,28 @@ pub fn status(store: &Store, principal: &Principal, job_id: &str) -> ApiResult<V
             Ok(body)
         }
         Some(r) => {
-            let e = r.error.unwrap_or(ResultError { status: 500, code: "INTERNAL".into(), message: "failed".into() });
-            Ok(json!({"jobId": job.id, "status": "failed", "progress": 100, "error": e.message, "code": e.code}))
+            let e = r.error.unwrap_or(ResultError {
+                status: 500,
+                code: "INTERNAL".into(),
+                message: "failed".into(),
+            });
+            Ok(
+                json!({"jobId": job.id, "status": "failed", "progress": 100, "error": e.message, "code": e.code}),
+            )
         }
         None => {
-            let pct = progress.as_ref().and_then(|p| p["progress"].as_u64()).unwrap_or(0);
-            let message = progress.as_ref().and_then(|p| p["message"].as_str()).unwrap_or("Queued").to_string();
-            Ok(json!({"jobId": job.id, "status": if pct == 0 { "queued" } else { "processing" }, "progress": pct, "message": message}))
+            let pct = progress
+                .as_ref()
+                .and_then(|p| p["progress"].as_u64())
+                .unwrap_or(0);
+            let message = progress
+                .as_ref()
+                .and_then(|p| p["message"].as_str())
+                .unwrap_or("Queued")
+                .to_string();
+            Ok(
+                json!({"jobId": job.id, "status": if pct == 0 { "queued" } else { "processing" }, "progress": pct, "message": message}),
+            )
         }
     }
 }

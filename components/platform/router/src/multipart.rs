@@ -38,7 +38,13 @@ pub fn sanitize_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()
-        .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ' | '(' | ')') { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ' | '(' | ')') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_string();
     let cleaned: String = cleaned.chars().take(200).collect();
@@ -50,7 +56,10 @@ pub fn sanitize_file_name(name: &str) -> String {
 }
 
 fn content_type(req: &Request) -> String {
-    req.header("content-type").and_then(|v| v.as_str()).unwrap_or("").to_string()
+    req.header("content-type")
+        .and_then(|v| v.as_str())
+        .unwrap_or("")
+        .to_string()
 }
 
 /// Parses a tool request body.
@@ -60,40 +69,58 @@ pub fn parse(req: &Request) -> ApiResult<ToolRequest> {
     if lower.starts_with("application/json") {
         let body = req.body();
         if body.len() > MAX_SETTINGS_BYTES {
-            return Err(ApiError::bad_request("Settings payload too large (max 64KB)"));
+            return Err(ApiError::bad_request(
+                "Settings payload too large (max 64KB)",
+            ));
         }
-        let text = std::str::from_utf8(body).map_err(|_| ApiError::bad_request("Malformed JSON in request body"))?;
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|_| ApiError::bad_request("Malformed JSON in request body"))?;
+        let text = std::str::from_utf8(body)
+            .map_err(|_| ApiError::bad_request("Malformed JSON in request body"))?;
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|_| ApiError::bad_request("Malformed JSON in request body"))?;
         // A JSON body is the settings object itself, or `{"settings": {...}}`.
         let settings = match value.get("settings") {
             Some(s) if s.is_object() => s.to_string(),
             _ => value.to_string(),
         };
-        return Ok(ToolRequest { files: Vec::new(), settings });
+        return Ok(ToolRequest {
+            files: Vec::new(),
+            settings,
+        });
     }
     if !lower.starts_with("multipart/form-data") {
-        return Err(ApiError::bad_request("Send the file as multipart/form-data (fields 'file' and 'settings')"));
+        return Err(ApiError::bad_request(
+            "Send the file as multipart/form-data (fields 'file' and 'settings')",
+        ));
     }
-    let boundary = multer::parse_boundary(&ct).map_err(|e| ApiError::bad_request(format!("Failed to parse multipart request: {e}")))?;
+    let boundary = multer::parse_boundary(&ct)
+        .map_err(|e| ApiError::bad_request(format!("Failed to parse multipart request: {e}")))?;
     let body = bytes::Bytes::copy_from_slice(req.body());
     let stream = futures::stream::once(async move { Ok::<_, std::convert::Infallible>(body) });
     let mut multipart = multer::Multipart::new(stream, boundary);
-    let mut out = ToolRequest { files: Vec::new(), settings: "{}".to_string() };
+    let mut out = ToolRequest {
+        files: Vec::new(),
+        settings: "{}".to_string(),
+    };
     futures::executor::block_on(async {
         loop {
             let field = match multipart.next_field().await {
                 Ok(Some(field)) => field,
                 Ok(None) => break,
-                Err(e) => return Err(ApiError::bad_request(format!("Failed to parse multipart request: {e}"))),
+                Err(e) => {
+                    return Err(ApiError::bad_request(format!(
+                        "Failed to parse multipart request: {e}"
+                    )))
+                }
             };
             let name = field.name().unwrap_or("").to_string();
             let file_name = field.file_name().map(str::to_string);
-            let media_type = field.content_type().map(|m| m.to_string()).unwrap_or_else(|| "application/octet-stream".into());
-            let data = field
-                .bytes()
-                .await
-                .map_err(|e| ApiError::bad_request(format!("Failed to parse multipart request: {e}")))?;
+            let media_type = field
+                .content_type()
+                .map(|m| m.to_string())
+                .unwrap_or_else(|| "application/octet-stream".into());
+            let data = field.bytes().await.map_err(|e| {
+                ApiError::bad_request(format!("Failed to parse multipart request: {e}"))
+            })?;
             match file_name {
                 Some(file_name) => out.files.push(UploadedFile {
                     field: name,
@@ -104,10 +131,17 @@ pub fn parse(req: &Request) -> ApiResult<ToolRequest> {
                 }),
                 None if name == "settings" => {
                     if data.len() > MAX_SETTINGS_BYTES {
-                        return Err(ApiError::bad_request("Settings payload too large (max 64KB)"));
+                        return Err(ApiError::bad_request(
+                            "Settings payload too large (max 64KB)",
+                        ));
                     }
-                    let text = String::from_utf8(data.to_vec()).map_err(|_| ApiError::bad_request("Settings must be valid JSON"))?;
-                    out.settings = if text.trim().is_empty() { "{}".into() } else { text };
+                    let text = String::from_utf8(data.to_vec())
+                        .map_err(|_| ApiError::bad_request("Settings must be valid JSON"))?;
+                    out.settings = if text.trim().is_empty() {
+                        "{}".into()
+                    } else {
+                        text
+                    };
                 }
                 None => {}
             }
@@ -116,7 +150,11 @@ pub fn parse(req: &Request) -> ApiResult<ToolRequest> {
     })?;
     match serde_json::from_str::<serde_json::Value>(&out.settings) {
         Ok(v) if v.is_object() => Ok(out),
-        _ => Err(ApiError::new(400, "INVALID_SETTINGS", "Settings must be valid JSON (an object)")),
+        _ => Err(ApiError::new(
+            400,
+            "INVALID_SETTINGS",
+            "Settings must be valid JSON (an object)",
+        )),
     }
 }
 

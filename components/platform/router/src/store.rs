@@ -34,7 +34,11 @@ pub fn set_json<T: Serialize>(store: &Store, key: &str, value: &T) -> ApiResult<
 
 /// Keys starting with `prefix` (the interface only lists all keys, so this filters).
 pub fn keys_with_prefix(store: &Store, prefix: &str) -> ApiResult<Vec<String>> {
-    let mut keys: Vec<String> = store.get_keys()?.into_iter().filter(|k| k.starts_with(prefix)).collect();
+    let mut keys: Vec<String> = store
+        .get_keys()?
+        .into_iter()
+        .filter(|k| k.starts_with(prefix))
+        .collect();
     keys.sort();
     Ok(keys)
 }

@@ -12,10 +12,16 @@ pub fn zip_files(files: &[OutputFile]) -> Result<Vec<u8>, ToolError> {
     let mut seen = std::collections::HashSet::new();
     for file in files {
         let name = unique_name(&mut seen, &file.name);
-        writer.start_file(name, options).map_err(|e| ToolError::Failed(e.to_string()))?;
-        writer.write_all(&file.data).map_err(|e| ToolError::Failed(e.to_string()))?;
+        writer
+            .start_file(name, options)
+            .map_err(|e| ToolError::Failed(e.to_string()))?;
+        writer
+            .write_all(&file.data)
+            .map_err(|e| ToolError::Failed(e.to_string()))?;
     }
-    let cursor = writer.finish().map_err(|e| ToolError::Failed(e.to_string()))?;
+    let cursor = writer
+        .finish()
+        .map_err(|e| ToolError::Failed(e.to_string()))?;
     Ok(cursor.into_inner())
 }
 

@@ -8,8 +8,8 @@ macro_rules! __world_glue {
     ($name:ident, $bindings:path, $kind:ident) => {
         /// Glue for one world's bindings; used by the export macros.
         pub mod $name {
-            use $bindings as b;
             use b::lathe::tool::types as t;
+            use $bindings as b;
 
             /// Converts the tool's description.
             pub fn describe<T: $crate::Tool>() -> t::ToolInfo {
@@ -38,17 +38,29 @@ macro_rules! __world_glue {
             ) -> Result<t::ToolOutput, t::ToolError> {
                 let inputs: Vec<$crate::Input> = inputs
                     .into_iter()
-                    .map(|f| $crate::Input { name: f.name, media_type: f.media_type, data: f.data })
+                    .map(|f| $crate::Input {
+                        name: f.name,
+                        media_type: f.media_type,
+                        data: f.data,
+                    })
                     .collect();
                 let info = T::describe();
                 $crate::check_input_count(&info, &inputs).map_err(error)?;
-                let settings = if settings.trim().is_empty() { "{}".to_string() } else { settings };
+                let settings = if settings.trim().is_empty() {
+                    "{}".to_string()
+                } else {
+                    settings
+                };
                 let out = T::run(inputs, &settings).map_err(error)?;
                 Ok(t::ToolOutput {
                     files: out
                         .files
                         .into_iter()
-                        .map(|f| t::OutputFile { name: f.name, media_type: f.media_type, data: f.data })
+                        .map(|f| t::OutputFile {
+                            name: f.name,
+                            media_type: f.media_type,
+                            data: f.data,
+                        })
                         .collect(),
                     extra: out
                         .extra

@@ -5,9 +5,9 @@
 //! bindings of `lathe:tool`, the conversions to and from them, settings parsing and the small
 //! helpers every tool needs, so a tool crate holds only its own logic.
 
+pub mod archive;
 mod glue;
 pub mod settings;
-pub mod archive;
 
 pub use settings::parse_settings;
 
@@ -126,7 +126,11 @@ pub struct OutputFile {
 impl OutputFile {
     /// A new output file.
     pub fn new(name: impl Into<String>, media_type: impl Into<String>, data: Vec<u8>) -> Self {
-        Self { name: name.into(), media_type: media_type.into(), data }
+        Self {
+            name: name.into(),
+            media_type: media_type.into(),
+            data,
+        }
     }
 }
 
@@ -142,7 +146,10 @@ pub struct Output {
 impl Output {
     /// An output of one file.
     pub fn file(file: OutputFile) -> Self {
-        Self { files: vec![file], extra: None }
+        Self {
+            files: vec![file],
+            extra: None,
+        }
     }
 
     /// An output of several files.
