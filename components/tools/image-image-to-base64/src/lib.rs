@@ -1,0 +1,202 @@
+//! `image/image-to-base64`: encode up to 20 images as base64 data URIs, answered as JSON
+//! (no file).
+//!
+//! With `outputFormat: "original"` and no size limit the file's own bytes are encoded
+//! unchanged. Otherwise the image is decoded (turned upright), scaled down to fit inside
+//! `maxWidth` × `maxHeight` (0 = no limit; never enlarged) and re-encoded as the asked
+//! format (or its own, PNG where Lathe cannot write it). A file that cannot be read is
+//! listed in `errors`; the run fails only when no file could be read.
+
+use base64::Engine;
+use lathe_color_kit::number;
+use lathe_image_kit::{decode, encode, probe, resize_exact, EncodeOptions, ImageFormat};
+use lathe_tool_sdk::{
+    invalid_settings, parse_settings, unsupported, Input, Output, Section, Tool, ToolError,
+    ToolInfo,
+};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Settings {
+    #[serde(alias = "format")]
+    output_format: Option<String>,
+    quality: Option<f64>,
+    max_width: Option<f64>,
+    max_height: Option<f64>,
+}
+
+/// The validated settings.
+struct Options {
+    /// `None` keeps the source format.
+    format: Option<ImageFormat>,
+    quality: u8,
+    max_width: u32,
+    max_height: u32,
+}
+
+/// A whole-number setting within a range.
+fn whole(
+    field: &str,
+    value: Option<f64>,
+    default: f64,
+    min: f64,
+    max: f64,
+) -> Result<u32, ToolError> {
+    let v = number(field, value, default, min, max)?;
+    if v.fract() != 0.0 {
+        return Err(invalid_settings(format!(
+            "{field} must be a whole number, got {v}"
+        )));
+    }
+    Ok(v as u32)
+}
+
+/// The size that fits `w` × `h` inside the limits (0 = none), never larger.
+fn fit(w: u32, h: u32, max_w: u32, max_h: u32) -> (u32, u32) {
+    let mut scale = 1.0f64;
+    if max_w > 0 && w > max_w {
+        scale = scale.min(max_w as f64 / w as f64);
+    }
+    if max_h > 0 && h > max_h {
+        scale = scale.min(max_h as f64 / h as f64);
+    }
+    if scale >= 1.0 {
+        return (w, h);
+    }
+    (
+        ((w as f64 * scale).round() as u32).max(1),
+        ((h as f64 * scale).round() as u32).max(1),
+    )
+}
+
+/// The data URI of `bytes`.
+fn data_uri(media_type: &str, bytes: &[u8]) -> String {
+    format!(
+        "data:{media_type};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    )
+}
+
+/// One result entry for `input`.
+fn convert(input: &Input, opts: &Options) -> Result<Value, ToolError> {
+    let head = probe(input)?;
+    let (w, h) = head.upright_dimensions();
+    let (tw, th) = fit(w, h, opts.max_width, opts.max_height);
+    let keep_bytes = opts.format.is_none() && (tw, th) == (w, h);
+    let (media_type, bytes) = if keep_bytes {
+        // Check the pixels decode, so a broken file is reported rather than passed on.
+        decode(input)?;
+        let media = ImageFormat::from_image(head.format)
+            .map(ImageFormat::media_type)
+            .unwrap_or(if head.format == lathe_image_kit::image::ImageFormat::Ico {
+                "image/x-icon"
+            } else {
+                "application/octet-stream"
+            });
+        (media, input.data.clone())
+    } else {
+        let decoded = decode(input)?;
+        let format = opts
+            .format
+            .unwrap_or_else(|| ImageFormat::same_as(decoded.format));
+        let image = resize_exact(&decoded.image, tw, th)?;
+        let bytes = encode(
+            &image,
+            format,
+            EncodeOptions {
+                quality: opts.quality,
+            },
+        )?;
+        (format.media_type(), bytes)
+    };
+    Ok(json!({
+        "filename": input.name,
+        "mimeType": media_type,
+        "width": tw,
+        "height": th,
+        "originalSize": input.data.len(),
+        "size": bytes.len(),
+        "dataUri": data_uri(media_type, &bytes),
+    }))
+}
+
+struct ImageToBase64;
+
+impl Tool for ImageToBase64 {
+    fn describe() -> ToolInfo {
+        ToolInfo {
+            id: "image-to-base64",
+            section: Section::Image,
+            name: "Image to Base64",
+            description:
+                "Encode up to 20 images as base64 data URIs, optionally converted and scaled down.",
+            settings_schema: json!({
+                "type": "object",
+                "properties": {
+                    "outputFormat": {"type": "string", "enum": ["original", "jpeg", "png", "webp"], "default": "original"},
+                    "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 80},
+                    "maxWidth": {"type": "integer", "minimum": 0, "default": 0},
+                    "maxHeight": {"type": "integer", "minimum": 0, "default": 0}
+                }
+            }),
+            min_inputs: 1,
+            max_inputs: 20,
+            accepts: &[],
+        }
+    }
+
+    fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
+        let s: Settings = parse_settings(settings)?;
+        let format = match s
+            .output_format
+            .as_deref()
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("original") => None,
+            Some("jpeg") | Some("jpg") => Some(ImageFormat::Jpeg),
+            Some("png") => Some(ImageFormat::Png),
+            Some("webp") => Some(ImageFormat::WebP),
+            Some(other) => {
+                return Err(invalid_settings(format!(
+                    "outputFormat must be original, jpeg, png or webp, got '{other}'"
+                )))
+            }
+        };
+        let opts = Options {
+            format,
+            quality: whole("quality", s.quality, 80.0, 1.0, 100.0)? as u8,
+            max_width: whole("maxWidth", s.max_width, 0.0, 0.0, 100_000.0)?,
+            max_height: whole("maxHeight", s.max_height, 0.0, 0.0, 100_000.0)?,
+        };
+        let mut results = Vec::new();
+        let mut errors = Vec::new();
+        let mut first_error = None;
+        for input in &inputs {
+            match convert(input, &opts) {
+                Ok(v) => results.push(v),
+                Err(e) => {
+                    let message = match &e {
+                        ToolError::InvalidSettings(m)
+                        | ToolError::UnsupportedInput(m)
+                        | ToolError::TooLarge(m)
+                        | ToolError::Failed(m) => m.clone(),
+                    };
+                    errors.push(json!({"filename": input.name, "error": message}));
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        if results.is_empty() {
+            return Err(first_error.unwrap_or_else(|| unsupported("no image given")));
+        }
+        Ok(Output::default().with_extra(json!({
+            "results": results,
+            "errors": errors,
+        })))
+    }
+}
+
+lathe_tool_sdk::export_tool!(ImageToBase64);
