@@ -40,6 +40,8 @@ OPTIONS:
     --memory-mb <MB>       memory limit of one component instance [default: 2048]
     --timeout-secs <S>     time limit of one request or native job [default: 300]
     --workers <N>          native worker threads [default: 2]
+    --check                load, compose and compile everything (filling the compiled cache),
+                           then exit without serving
     --exit-with-stdin      stop when standard input closes (lets a parent process, such as
                            the test harness, tie the host's life to its own)
     -h, --help             print this help
@@ -57,6 +59,7 @@ struct Options {
     timeout_secs: u64,
     workers: usize,
     exit_with_stdin: bool,
+    check: bool,
 }
 
 fn parse_args() -> anyhow::Result<Options> {
@@ -69,6 +72,7 @@ fn parse_args() -> anyhow::Result<Options> {
         timeout_secs: 300,
         workers: 2,
         exit_with_stdin: false,
+        check: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -83,6 +87,7 @@ fn parse_args() -> anyhow::Result<Options> {
             "--timeout-secs" => opts.timeout_secs = value("--timeout-secs")?.parse()?,
             "--workers" => opts.workers = value("--workers")?.parse()?,
             "--exit-with-stdin" => opts.exit_with_stdin = true,
+            "--check" => opts.check = true,
             "-h" | "--help" => {
                 print!("{USAGE}");
                 std::process::exit(0);
@@ -181,6 +186,16 @@ async fn run(opts: Options) -> anyhow::Result<()> {
     let kv = stores.get("default").cloned().context("Lathe needs the 'default' key-value store")?;
     let worker = worker::Worker::new(&engine, kv, &native_tools, limits, &data.cache_dir())?;
     worker.register_pure_tools(&pure_tools, &data.cache_dir())?;
+    if opts.check {
+        println!(
+            "Lathe ({}): {} routes and {} tools load and compile ({} ms)",
+            app.name,
+            app.routes.len(),
+            pure_tools.len() + native_tools.len(),
+            started.elapsed().as_millis()
+        );
+        return Ok(());
+    }
     worker.spawn(opts.workers);
 
     let router = routing::Router::new(

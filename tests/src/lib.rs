@@ -145,7 +145,7 @@ impl Lathe {
             _tmp: None,
             admin_token: OnceLock::new(),
         };
-        let deadline = Instant::now() + Duration::from_secs(120);
+        let deadline = Instant::now() + Duration::from_secs(600);
         loop {
             if let Ok(r) = ureq::get(&format!("{}/api/v1/health", lathe.base))
                 .timeout(Duration::from_secs(2))

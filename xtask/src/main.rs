@@ -114,6 +114,17 @@ fn up(extra: &[String]) -> Result<()> {
 
 fn test(extra: &[String]) -> Result<()> {
     build()?;
+    // Check the manifest and fill the compiled-component cache the test hosts share, so
+    // no test waits for compilation.
+    let scratch = root().join("target/lathe-check-data");
+    std::fs::remove_dir_all(&scratch).ok();
+    run(Command::new(root().join("target/release/lathe-host"))
+        .current_dir(root())
+        .arg("--check")
+        .arg("--data-dir")
+        .arg(&scratch)
+        .arg("--cache-dir")
+        .arg(root().join("target/lathe-test-cache")))?;
     let mut cmd = cargo();
     cmd.args(["test", "--release", "--no-fail-fast"]);
     for p in native_test_packages()? {

@@ -6,6 +6,7 @@
 //! Stream data is never decoded or recompressed: content streams, images and fonts are
 //! copied byte for byte.
 
+pub mod impose;
 mod ranges;
 
 use std::collections::{HashMap, HashSet};

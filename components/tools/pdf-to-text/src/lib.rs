@@ -1,0 +1,86 @@
+//! `pdf/pdf-to-text`: the text of every page of a PDF, in page order.
+//!
+//! Each page's text comes from lopdf's `extract_text` (text operators in content-stream
+//! order, decoded through the page fonts' encodings). Pages are separated by a form feed
+//! (`\f`, as `pdftotext` does), so a reader can split the result back into pages; the text
+//! of each page has its trailing whitespace trimmed and ends with a newline. Pages without
+//! text (scans) give empty pages: this tool does not do OCR.
+
+use lathe_pdf_kit::load;
+use lathe_pdf_kit::lopdf::{self, Document};
+use lathe_tool_sdk::{
+    parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+};
+use serde::Deserialize;
+
+/// Most decompressed content bytes read for one page.
+const MAX_PAGE_CONTENT: usize = 64 * 1024 * 1024;
+
+/// Most characters of output text.
+const MAX_CHARS: usize = 64 * 1024 * 1024;
+
+#[derive(Debug, Deserialize)]
+struct Settings {}
+
+/// The text of one page, trailing whitespace trimmed; a page whose content cannot be
+/// decoded gives an empty text, one over the content bound is too large.
+fn page_text(doc: &Document, number: u32) -> Result<String, ToolError> {
+    match doc.extract_text_with_limit(&[number], MAX_PAGE_CONTENT) {
+        Ok(text) => Ok(text.trim_end().to_string()),
+        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+            Err(ToolError::TooLarge(format!(
+                "page {number} has more than {} MiB of content",
+                MAX_PAGE_CONTENT / (1024 * 1024)
+            )))
+        }
+        Err(_) => Ok(String::new()),
+    }
+}
+
+struct PdfToText;
+
+impl Tool for PdfToText {
+    fn describe() -> ToolInfo {
+        ToolInfo {
+            id: "pdf-to-text",
+            section: Section::Pdf,
+            name: "PDF to Text",
+            description: "Extract the text of every page of a PDF as plain text (pages separated by form feeds).",
+            settings_schema: serde_json::json!({"type": "object", "properties": {}}),
+            min_inputs: 1,
+            max_inputs: 1,
+            accepts: &["pdf"],
+        }
+    }
+
+    fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
+        let _: Settings = parse_settings(settings)?;
+        let input = &inputs[0];
+        let doc = load(input)?;
+        let count = doc.get_pages().len() as u32;
+        let mut text = String::new();
+        for number in 1..=count {
+            if number > 1 {
+                text.push('\u{c}');
+            }
+            let page = page_text(&doc, number)?;
+            text.push_str(&page);
+            text.push('\n');
+            if text.len() > MAX_CHARS {
+                return Err(ToolError::TooLarge(format!(
+                    "the text is longer than {} MiB",
+                    MAX_CHARS / (1024 * 1024)
+                )));
+            }
+        }
+        let characters = text.chars().count();
+        Ok(Output::file(OutputFile::new(
+            format!("{}.txt", input.stem()),
+            "text/plain",
+            text.into_bytes(),
+        ))
+        .with_extra(serde_json::json!({"pageCount": count, "characters": characters})))
+    }
+}
+
+lathe_tool_sdk::export_tool!(PdfToText);

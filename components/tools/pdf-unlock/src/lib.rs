@@ -1,0 +1,114 @@
+//! `pdf/unlock-pdf`: remove the password from an encrypted PDF.
+//!
+//! The file is read with lopdf and the given password (user or owner; every standard
+//! security handler lopdf knows: RC4, AES-128, AES-256), decrypted and written without
+//! `/Encrypt`. A wrong password is [`ToolError::InvalidSettings`] ("wrong password", 400);
+//! a file that is not encrypted is [`ToolError::UnsupportedInput`]. A file whose user
+//! password is empty opens without a password, so any password unlocks it. Loading is bounded
+//! like pdf-kit's `load`: a `%PDF-` header, a readable page tree, at most `MAX_PAGES`
+//! pages, a bound on decompressed object streams.
+
+use lathe_pdf_kit::lopdf::{Document, Error, LoadOptions};
+use lathe_pdf_kit::{save, PageTree};
+use lathe_tool_sdk::{
+    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Section, Tool,
+    ToolError, ToolInfo,
+};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+struct Settings {
+    password: Option<String>,
+}
+
+/// The most characters of a password.
+const MAX_PASSWORD: usize = 256;
+
+/// The most bytes an object stream may decompress to while loading.
+const MAX_DECOMPRESSED: usize = 256 * 1024 * 1024;
+
+/// Loads and decrypts an encrypted PDF with `password`.
+fn load_encrypted(input: &Input, password: &str) -> Result<Document, ToolError> {
+    let head = &input.data[..input.data.len().min(1024)];
+    if !head.windows(5).any(|w| w == b"%PDF-") {
+        return Err(unsupported(format!("'{}' is not a PDF file", input.name)));
+    }
+    let mut options = LoadOptions::with_password(password);
+    options.max_decompressed_size = Some(MAX_DECOMPRESSED);
+    let mut doc = match Document::load_mem_with_options(&input.data, options) {
+        Ok(doc) => doc,
+        Err(Error::InvalidPassword) => return Err(invalid_settings("wrong password")),
+        Err(e) => {
+            return Err(unsupported(format!(
+                "'{}' could not be read as a PDF: {e}",
+                input.name
+            )))
+        }
+    };
+    // lopdf strips /Encrypt from the trailer once it has decrypted; the security handler
+    // it used stays in `encryption_state`, the dictionary in the objects.
+    let Some(state) = doc.encryption_state.as_ref() else {
+        return Err(unsupported(format!(
+            "'{}' is not password-protected",
+            input.name
+        )));
+    };
+    // A file whose user password is empty opens without any password (lopdf tries the
+    // empty one first, as readers do); any password then unlocks it.
+    if let Some(id) = state.encrypt_object_id() {
+        doc.objects.remove(&id);
+    }
+    Ok(doc)
+}
+
+struct Unlock;
+
+impl Tool for Unlock {
+    fn describe() -> ToolInfo {
+        ToolInfo {
+            id: "unlock-pdf",
+            section: Section::Pdf,
+            name: "Unlock PDF",
+            description: "Remove the password from a PDF, given its password.",
+            settings_schema: serde_json::json!({
+                "type": "object",
+                "properties": {
+                    "password": {"type": "string", "minLength": 1, "maxLength": MAX_PASSWORD}
+                },
+                "required": ["password"]
+            }),
+            min_inputs: 1,
+            max_inputs: 1,
+            accepts: &["pdf"],
+        }
+    }
+
+    fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
+        let settings: Settings = parse_settings(settings)?;
+        let password = settings.password.unwrap_or_default();
+        let n = password.chars().count();
+        if n == 0 || n > MAX_PASSWORD {
+            return Err(invalid_settings(format!(
+                "password is required (1 to {MAX_PASSWORD} characters)"
+            )));
+        }
+        let input = &inputs[0];
+        let mut doc = load_encrypted(input, &password)?;
+        let tree = PageTree::of(&doc).map_err(|e| match e {
+            ToolError::UnsupportedInput(m) => unsupported(format!("'{}': {m}", input.name)),
+            other => other,
+        })?;
+        // The objects are plaintext now: drop the security handler.
+        doc.trailer.remove(b"Encrypt");
+        doc.encryption_state = None;
+        let bytes = save(&mut doc)?;
+        Ok(Output::file(OutputFile::new(
+            format!("{}.pdf", input.stem()),
+            "application/pdf",
+            bytes,
+        ))
+        .with_extra(serde_json::json!({"pageCount": tree.len()})))
+    }
+}
+
+lathe_tool_sdk::export_tool!(Unlock);
