@@ -199,7 +199,10 @@ async fn run(opts: Options) -> anyhow::Result<()> {
 
     // The worker runs native tools; it also writes every tool's catalog entry from the
     // tool's own description.
-    let kv = stores.get("default").cloned().context("Lathe needs the 'default' key-value store")?;
+    let kv = stores
+        .get("default")
+        .cloned()
+        .context("Lathe needs the 'default' key-value store")?;
     let worker = worker::Worker::new(&engine, kv, &native_tools, limits, &data.cache_dir())?;
     worker.register_pure_tools(&pure_tools, &data.cache_dir())?;
     if opts.check {

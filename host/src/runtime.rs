@@ -72,7 +72,8 @@ pub fn compile(engine: &Engine, bytes: &[u8], cache_dir: &Path) -> anyhow::Resul
         .context("compiling component")?;
     std::fs::create_dir_all(cache_dir).ok();
     let tmp = path.with_extension("tmp");
-    if std::fs::write(&tmp, component.serialize()?).is_ok() && std::fs::rename(&tmp, &path).is_ok() {
+    if std::fs::write(&tmp, component.serialize()?).is_ok() && std::fs::rename(&tmp, &path).is_ok()
+    {
         // Use the file-backed copy: its pages are clean and can be reclaimed by the kernel,
         // where the freshly compiled code would stay in anonymous memory.
         // SAFETY: written just above by this same engine.

@@ -94,7 +94,11 @@ impl Worker {
     /// Registers pure tools in the catalog from their own description. Their gateways also
     /// register on their first request (which is what happens under Spin); doing it here
     /// means the host need not run every composed component at start.
-    pub fn register_pure_tools(&self, tool_files: &[PathBuf], cache_dir: &std::path::Path) -> anyhow::Result<()> {
+    pub fn register_pure_tools(
+        &self,
+        tool_files: &[PathBuf],
+        cache_dir: &std::path::Path,
+    ) -> anyhow::Result<()> {
         for file in tool_files {
             self.load_and_register(file, cache_dir)?;
         }
@@ -102,8 +106,13 @@ impl Worker {
     }
 
     /// Compiles a tool component, asks it to describe itself and writes its catalog entry.
-    fn load_and_register(&self, file: &std::path::Path, cache_dir: &std::path::Path) -> anyhow::Result<(String, Component)> {
-        let bytes = std::fs::read(file).with_context(|| format!("reading tool {}", file.display()))?;
+    fn load_and_register(
+        &self,
+        file: &std::path::Path,
+        cache_dir: &std::path::Path,
+    ) -> anyhow::Result<(String, Component)> {
+        let bytes =
+            std::fs::read(file).with_context(|| format!("reading tool {}", file.display()))?;
         let component = crate::runtime::compile(&self.engine, &bytes, cache_dir)?;
         let (mut store, tool) = self.instantiate(&component, Box::new(|_, _| {}))?;
         let info = tool.lathe_tool_tool().call_describe(&mut store)?;
@@ -115,7 +124,8 @@ impl Worker {
             "kind": match info.kind { ToolKind::Pure => "pure", ToolKind::Native => "native" },
             "minInputs": info.min_inputs, "maxInputs": info.max_inputs, "accepts": info.accepts,
         });
-        self.kv.set(&format!("catalog/{key}"), entry.to_string().as_bytes())?;
+        self.kv
+            .set(&format!("catalog/{key}"), entry.to_string().as_bytes())?;
         Ok((key, component))
     }
 

@@ -489,7 +489,7 @@ fn pixelate_region_only() {
     .to_rgb8();
     assert_blocks_uniform(&out, rect, 6);
     for (x, y, p) in out.enumerate_pixels() {
-        let inside = x >= 16 && x < 40 && y >= 8 && y < 28;
+        let inside = (16..40).contains(&x) && (8..28).contains(&y);
         if !inside {
             assert_eq!(p, orig.get_pixel(x, y), "outside ({x},{y}) changed");
         }
