@@ -1,0 +1,632 @@
+//! `files/to-epub`: Markdown, HTML or plain text to an EPUB 3 book.
+//!
+//! The book is a ZIP archive with `mimetype` first and stored (uncompressed), then
+//! `META-INF/container.xml`, `OEBPS/content.opf` (title, `urn:uuid` identifier, language
+//! `en`, optional author, modification date), `OEBPS/nav.xhtml` (table of contents) and
+//! one XHTML chapter per top-level heading (the highest heading level the document uses).
+//!
+//! Markdown is rendered with pulldown-cmark, raw HTML in it shown as text. HTML input is
+//! reduced to headings, paragraphs and list items of plain text: every tag is dropped,
+//! `script`, `style`, `head` and similar elements with their content. Text becomes
+//! paragraphs split on blank lines. Word (`.docx`) files are not accepted.
+
+use std::io::{Cursor, Write};
+
+use lathe_tool_sdk::{
+    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Section, Tool,
+    ToolError, ToolInfo,
+};
+use pulldown_cmark::{html, Event, Options, Parser, Tag, TagEnd};
+use serde::Deserialize;
+
+/// The most bytes of input accepted.
+const MAX_INPUT: usize = 32 << 20;
+/// The most chapters one book may have.
+const MAX_CHAPTERS: usize = 2000;
+/// The longest title or author accepted.
+const MAX_META_CHARS: usize = 500;
+
+#[derive(Debug, Deserialize)]
+struct Settings {
+    title: Option<serde_json::Value>,
+    author: Option<serde_json::Value>,
+}
+
+/// An optional text setting: absent, null or blank is `None`; anything but a string is refused.
+fn text_setting(
+    name: &str,
+    value: Option<&serde_json::Value>,
+) -> Result<Option<String>, ToolError> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) => {
+            let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            if t.chars().count() > MAX_META_CHARS {
+                return Err(invalid_settings(format!(
+                    "{name} must be at most {MAX_META_CHARS} characters"
+                )));
+            }
+            Ok((!t.is_empty()).then_some(t))
+        }
+        Some(other) => Err(invalid_settings(format!(
+            "{name} must be a string, got {other}"
+        ))),
+    }
+}
+
+/// Escapes text for XML content and attribute values (and drops characters XML forbids).
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One chapter: its title and its XHTML body content.
+#[derive(Debug)]
+struct Chapter {
+    title: String,
+    body: String,
+}
+
+/// A block of a text or HTML document.
+#[derive(Debug)]
+enum Block {
+    Heading(u8, String),
+    Para(String),
+    Item(String),
+}
+
+/// Markdown options used for books.
+fn md_options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
+}
+
+/// Splits Markdown into chapters at its highest heading level; returns them and the first heading.
+fn markdown_chapters(markdown: &str, fallback: &str) -> (Vec<Chapter>, Option<String>) {
+    let events: Vec<Event> = Parser::new_ext(markdown, md_options())
+        .map(|event| match event {
+            Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+            other => other,
+        })
+        .collect();
+    let top = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Start(Tag::Heading { level, .. }) => Some(*level),
+            _ => None,
+        })
+        .min();
+    let mut chapters = Vec::new();
+    let mut first_heading = None;
+    let mut current: Vec<Event> = Vec::new();
+    let mut title: Option<String> = None;
+    let mut heading_text: Option<String> = None;
+    let flush =
+        |current: &mut Vec<Event>, title: &mut Option<String>, chapters: &mut Vec<Chapter>| {
+            let has_content = current.iter().any(|e| !matches!(e, Event::SoftBreak));
+            if has_content {
+                let mut body = String::new();
+                html::push_html(&mut body, current.drain(..));
+                chapters.push(Chapter {
+                    title: title.take().unwrap_or_else(|| fallback.to_string()),
+                    body,
+                });
+            }
+            current.clear();
+        };
+    for event in events {
+        match &event {
+            Event::Start(Tag::Heading { level, .. }) if Some(*level) == top => {
+                flush(&mut current, &mut title, &mut chapters);
+                heading_text = Some(String::new());
+            }
+            Event::Start(Tag::Heading { .. }) if heading_text.is_none() => {}
+            Event::End(TagEnd::Heading(level)) if Some(*level) == top => {
+                let t = heading_text
+                    .take()
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                if first_heading.is_none() && !t.is_empty() {
+                    first_heading = Some(t.clone());
+                }
+                title = Some(if t.is_empty() {
+                    fallback.to_string()
+                } else {
+                    t
+                });
+            }
+            Event::Text(t) | Event::Code(t) => {
+                if let Some(h) = heading_text.as_mut() {
+                    h.push_str(t);
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if let Some(h) = heading_text.as_mut() {
+                    h.push(' ');
+                }
+            }
+            _ => {}
+        }
+        current.push(event);
+    }
+    flush(&mut current, &mut title, &mut chapters);
+    (chapters, first_heading)
+}
+
+/// Decodes the common HTML character references in `text`.
+fn decode_entities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest[..rest.len().min(12)].find(';');
+        let decoded = end.and_then(|e| {
+            let name = &rest[1..e];
+            let c = match name {
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                "nbsp" => Some('\u{a0}'),
+                _ if name.starts_with("#x") || name.starts_with("#X") => {
+                    u32::from_str_radix(&name[2..], 16)
+                        .ok()
+                        .and_then(char::from_u32)
+                }
+                _ if name.starts_with('#') => name[1..].parse().ok().and_then(char::from_u32),
+                _ => None,
+            };
+            c.map(|c| (c, e + 1))
+        });
+        match decoded {
+            Some((c, len)) => {
+                out.push(c);
+                rest = &rest[len..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Reduces HTML to blocks of plain text; scripts, styles and the head are dropped.
+fn html_blocks(source: &str) -> Vec<Block> {
+    let mut blocks = Vec::new();
+    let mut text = String::new();
+    let mut heading: Option<u8> = None;
+    let mut in_item = false;
+    let mut skip_until: Option<String> = None;
+    let mut rest = source;
+    let flush = |text: &mut String, heading: Option<u8>, in_item: bool, blocks: &mut Vec<Block>| {
+        let t = decode_entities(text)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        text.clear();
+        if t.is_empty() {
+            return;
+        }
+        blocks.push(match (heading, in_item) {
+            (Some(level), _) => Block::Heading(level, t),
+            (None, true) => Block::Item(t),
+            (None, false) => Block::Para(t),
+        });
+    };
+    while !rest.is_empty() {
+        let Some(lt) = rest.find('<') else {
+            if skip_until.is_none() {
+                text.push_str(rest);
+            }
+            break;
+        };
+        if skip_until.is_none() {
+            text.push_str(&rest[..lt]);
+        }
+        rest = &rest[lt..];
+        if rest.starts_with("<!--") {
+            rest = rest.find("-->").map_or("", |e| &rest[e + 3..]);
+            continue;
+        }
+        let Some(gt) = rest.find('>') else {
+            break;
+        };
+        let tag = &rest[1..gt];
+        rest = &rest[gt + 1..];
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if let Some(until) = &skip_until {
+            if closing && &name == until {
+                skip_until = None;
+            }
+            continue;
+        }
+        match name.as_str() {
+            "script" | "style" | "head" | "template" | "noscript" | "svg" | "iframe" | "object"
+                if !closing && !tag.trim_end().ends_with('/') =>
+            {
+                skip_until = Some(name);
+            }
+            "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => {
+                flush(&mut text, heading, in_item, &mut blocks);
+                heading = if closing {
+                    None
+                } else {
+                    name[1..].parse().ok()
+                };
+            }
+            "li" | "dt" | "dd" => {
+                flush(&mut text, heading, in_item, &mut blocks);
+                in_item = !closing;
+            }
+            "p" | "div" | "br" | "tr" | "section" | "article" | "blockquote" | "pre" | "ul"
+            | "ol" | "table" | "hr" | "header" | "footer" | "main" | "body" | "figure"
+            | "figcaption" | "td" | "th" | "dl" => {
+                flush(&mut text, heading, in_item, &mut blocks);
+            }
+            _ => {}
+        }
+    }
+    flush(&mut text, heading, in_item, &mut blocks);
+    blocks
+}
+
+/// Text split into paragraphs on blank lines.
+fn text_blocks(source: &str) -> Vec<Block> {
+    let normalised = source.replace("\r\n", "\n").replace('\r', "\n");
+    normalised
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| Block::Para(p.to_string()))
+        .collect()
+}
+
+/// Groups blocks into chapters at the highest heading level; returns them and the first heading.
+fn block_chapters(blocks: Vec<Block>, fallback: &str) -> (Vec<Chapter>, Option<String>) {
+    let top = blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Heading(l, _) => Some(*l),
+            _ => None,
+        })
+        .min();
+    let first_heading = blocks.iter().find_map(|b| match b {
+        Block::Heading(_, t) => Some(t.clone()),
+        _ => None,
+    });
+    let mut chapters: Vec<Chapter> = Vec::new();
+    let mut current: Option<Chapter> = None;
+    let mut in_list = false;
+    for block in blocks {
+        if let Block::Heading(level, t) = &block {
+            if Some(*level) == top {
+                if let Some(mut c) = current.take() {
+                    if in_list {
+                        c.body.push_str("</ul>\n");
+                    }
+                    chapters.push(c);
+                }
+                in_list = false;
+                current = Some(Chapter {
+                    title: t.clone(),
+                    body: String::new(),
+                });
+            }
+        }
+        let chapter = current.get_or_insert_with(|| Chapter {
+            title: fallback.to_string(),
+            body: String::new(),
+        });
+        let is_item = matches!(block, Block::Item(_));
+        if in_list && !is_item {
+            chapter.body.push_str("</ul>\n");
+            in_list = false;
+        }
+        match block {
+            Block::Heading(level, t) => {
+                chapter
+                    .body
+                    .push_str(&format!("<h{level}>{}</h{level}>\n", escape(&t)));
+            }
+            Block::Para(t) => {
+                let lines: Vec<String> = t.lines().map(|l| escape(l.trim())).collect();
+                chapter
+                    .body
+                    .push_str(&format!("<p>{}</p>\n", lines.join("<br/>\n")));
+            }
+            Block::Item(t) => {
+                if !in_list {
+                    chapter.body.push_str("<ul>\n");
+                    in_list = true;
+                }
+                chapter.body.push_str(&format!("<li>{}</li>\n", escape(&t)));
+            }
+        }
+    }
+    if let Some(mut c) = current {
+        if in_list {
+            c.body.push_str("</ul>\n");
+        }
+        chapters.push(c);
+    }
+    (chapters, first_heading)
+}
+
+/// A 64-bit FNV-1a hash.
+fn fnv(data: &[u8], seed: u64) -> u64 {
+    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
+    for b in data {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// A UUID (version 4 layout) derived from the content and the time.
+fn uuid(data: &[u8], now: u64) -> String {
+    let a = fnv(data, now);
+    let b = fnv(data, a ^ 0x9e37_79b9_7f4a_7c15);
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&a.to_be_bytes());
+    bytes[8..].copy_from_slice(&b.to_be_bytes());
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// `YYYY-MM-DDThh:mm:ssZ` for a Unix time.
+fn iso_date(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil-from-days (Howard Hinnant).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// The XHTML page of one chapter.
+fn chapter_xhtml(chapter: &Chapter) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:epub=\"http://www.idpf.org/2007/ops\" xml:lang=\"en\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>{}</title>\n</head>\n<body>\n{}</body>\n</html>\n",
+        escape(&chapter.title),
+        chapter.body
+    )
+}
+
+/// Everything that goes into the book's metadata.
+struct Meta<'a> {
+    title: &'a str,
+    author: Option<&'a str>,
+    uuid: String,
+    modified: String,
+}
+
+/// Writes the EPUB archive.
+fn build_epub(chapters: &[Chapter], meta: &Meta) -> Result<Vec<u8>, ToolError> {
+    use zip::write::SimpleFileOptions;
+    let fail =
+        |e: &dyn std::fmt::Display| ToolError::Failed(format!("could not write the EPUB: {e}"));
+    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let deflated =
+        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let add = |zip: &mut zip::ZipWriter<Cursor<Vec<u8>>>,
+               name: &str,
+               options: SimpleFileOptions,
+               data: &[u8]|
+     -> Result<(), ToolError> {
+        zip.start_file(name, options).map_err(|e| fail(&e))?;
+        zip.write_all(data).map_err(|e| fail(&e))
+    };
+    add(&mut zip, "mimetype", stored, b"application/epub+zip")?;
+    add(
+        &mut zip,
+        "META-INF/container.xml",
+        deflated,
+        b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<container version=\"1.0\" xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\">\n<rootfiles>\n<rootfile full-path=\"OEBPS/content.opf\" media-type=\"application/oebps-package+xml\"/>\n</rootfiles>\n</container>\n",
+    )?;
+    let mut manifest = String::from(
+        "<item id=\"nav\" href=\"nav.xhtml\" media-type=\"application/xhtml+xml\" properties=\"nav\"/>\n",
+    );
+    let mut spine = String::new();
+    let mut toc = String::new();
+    for (i, chapter) in chapters.iter().enumerate() {
+        let n = i + 1;
+        manifest.push_str(&format!(
+            "<item id=\"chapter-{n}\" href=\"chapter-{n}.xhtml\" media-type=\"application/xhtml+xml\"/>\n"
+        ));
+        spine.push_str(&format!("<itemref idref=\"chapter-{n}\"/>\n"));
+        toc.push_str(&format!(
+            "<li><a href=\"chapter-{n}.xhtml\">{}</a></li>\n",
+            escape(&chapter.title)
+        ));
+    }
+    let creator = meta
+        .author
+        .map(|a| format!("<dc:creator>{}</dc:creator>\n", escape(a)))
+        .unwrap_or_default();
+    let opf = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<package xmlns=\"http://www.idpf.org/2007/opf\" version=\"3.0\" unique-identifier=\"bookid\" xml:lang=\"en\">\n<metadata xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n<dc:identifier id=\"bookid\">urn:uuid:{}</dc:identifier>\n<dc:title>{}</dc:title>\n{creator}<dc:language>en</dc:language>\n<meta property=\"dcterms:modified\">{}</meta>\n</metadata>\n<manifest>\n{manifest}</manifest>\n<spine>\n{spine}</spine>\n</package>\n",
+        meta.uuid,
+        escape(meta.title),
+        meta.modified
+    );
+    add(&mut zip, "OEBPS/content.opf", deflated, opf.as_bytes())?;
+    let nav = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:epub=\"http://www.idpf.org/2007/ops\" xml:lang=\"en\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>{}</title>\n</head>\n<body>\n<nav epub:type=\"toc\" id=\"toc\">\n<h1>Contents</h1>\n<ol>\n{toc}</ol>\n</nav>\n</body>\n</html>\n",
+        escape(meta.title)
+    );
+    add(&mut zip, "OEBPS/nav.xhtml", deflated, nav.as_bytes())?;
+    for (i, chapter) in chapters.iter().enumerate() {
+        add(
+            &mut zip,
+            &format!("OEBPS/chapter-{}.xhtml", i + 1),
+            deflated,
+            chapter_xhtml(chapter).as_bytes(),
+        )?;
+    }
+    let cursor = zip.finish().map_err(|e| fail(&e))?;
+    Ok(cursor.into_inner())
+}
+
+/// Converts one input to EPUB bytes; returns them, the title and the chapter count.
+fn convert(
+    input: &Input,
+    title: Option<String>,
+    author: Option<String>,
+    now: u64,
+) -> Result<(Vec<u8>, String, usize), ToolError> {
+    if input.data.len() > MAX_INPUT {
+        return Err(ToolError::TooLarge(format!(
+            "'{}' is larger than {} MiB",
+            input.name,
+            MAX_INPUT >> 20
+        )));
+    }
+    let data = input
+        .data
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&input.data);
+    let text = std::str::from_utf8(data)
+        .map_err(|_| unsupported(format!("'{}' is not UTF-8 text", input.name)))?;
+    if text.contains('\0') {
+        return Err(unsupported(format!("'{}' is not a text file", input.name)));
+    }
+    let stem = input.stem().to_string();
+    let fallback = title.clone().unwrap_or_else(|| stem.clone());
+    let (chapters, first_heading) = match input.extension().as_str() {
+        "md" | "markdown" => markdown_chapters(text, &fallback),
+        "html" | "htm" => block_chapters(html_blocks(text), &fallback),
+        "txt" => block_chapters(text_blocks(text), &fallback),
+        other => {
+            return Err(unsupported(format!(
+                "'{}': .{other} files are not supported (use md, html or txt)",
+                input.name
+            )))
+        }
+    };
+    if chapters.is_empty() {
+        return Err(unsupported(format!("'{}' has no text", input.name)));
+    }
+    if chapters.len() > MAX_CHAPTERS {
+        return Err(ToolError::TooLarge(format!(
+            "'{}' would make {} chapters (max {MAX_CHAPTERS})",
+            input.name,
+            chapters.len()
+        )));
+    }
+    let title = title.or(first_heading).unwrap_or(stem);
+    let meta = Meta {
+        title: &title,
+        author: author.as_deref(),
+        uuid: uuid(&input.data, now),
+        modified: iso_date(now),
+    };
+    let bytes = build_epub(&chapters, &meta)?;
+    Ok((bytes, title, chapters.len()))
+}
+
+struct ToEpub;
+
+impl Tool for ToEpub {
+    fn describe() -> ToolInfo {
+        ToolInfo {
+            id: "to-epub",
+            section: Section::Files,
+            name: "Convert to EPUB",
+            description: "Turn Markdown, HTML or plain text into an EPUB 3 e-book, one chapter per top-level heading.",
+            settings_schema: serde_json::json!({
+                "type": "object",
+                "properties": {
+                    "title": {"type": "string", "description": "book title; default the first heading or the file name"},
+                    "author": {"type": "string", "description": "author (optional)"}
+                }
+            }),
+            min_inputs: 1,
+            max_inputs: 1,
+            accepts: &["md", "markdown", "html", "htm", "txt"],
+        }
+    }
+
+    fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
+        let settings: Settings = parse_settings(settings)?;
+        let title = text_setting("title", settings.title.as_ref())?;
+        let author = text_setting("author", settings.author.as_ref())?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let input = &inputs[0];
+        let (bytes, title, chapters) = convert(input, title, author, now)?;
+        Ok(Output::file(OutputFile::new(
+            format!("{}.epub", input.stem()),
+            "application/epub+zip",
+            bytes,
+        ))
+        .with_extra(serde_json::json!({"title": title, "chapters": chapters})))
+    }
+}
+
+lathe_tool_sdk::export_tool!(ToEpub);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_and_dates() {
+        let (c, h) = markdown_chapters("intro\n\n# One\n\ntext\n\n## sub\n\n# Two\n\nmore", "B");
+        assert_eq!(c.len(), 3);
+        assert_eq!(c[1].title, "One");
+        assert_eq!(h.as_deref(), Some("One"));
+        let b = html_blocks("<html><head><title>x</title><script>bad()</script></head><body><h1>A &amp; B</h1><p>x<script>y</script> z</p></body></html>");
+        assert!(matches!(&b[0], Block::Heading(1, t) if t == "A & B"));
+        assert!(matches!(&b[1], Block::Para(t) if t == "x z"));
+        assert_eq!(iso_date(0), "1970-01-01T00:00:00Z");
+        assert_eq!(iso_date(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}
