@@ -1,0 +1,323 @@
+//! `image/gif-tools`: edit animated GIFs frame by frame: resize, optimize (re-encode),
+//! change speed, reverse, extract frames as PNG/WebP, rotate/flip, set the loop count.
+//!
+//! Every frame is decoded to a full-canvas RGBA image (the decoder composites frame
+//! disposal), so the whole animation is bounded by [`MAX_TOTAL_PIXELS`]. "optimize" is a
+//! plain re-encode with the chosen effort (fewer colour-quantisation shortcuts at higher
+//! effort); no inter-frame delta optimisation is done.
+
+use std::io::Cursor;
+
+use lathe_image_kit::image::codecs::gif::{GifDecoder, GifEncoder, Repeat};
+use lathe_image_kit::image::{imageops, AnimationDecoder, Delay, DynamicImage, Frame, RgbaImage};
+use lathe_image_kit::{encode, EncodeOptions, ImageFormat};
+use lathe_tool_sdk::settings::check_range;
+use lathe_tool_sdk::{
+    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+};
+use serde::Deserialize;
+
+/// The most pixels all decoded frames together may hold (frames × width × height).
+pub const MAX_TOTAL_PIXELS: u64 = 200_000_000;
+
+/// Shortest frame delay written, in milliseconds (browsers slow down shorter delays).
+const MIN_DELAY_MS: f64 = 20.0;
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Settings {
+    #[serde(alias = "action")]
+    mode: Option<String>,
+    width: Option<i64>,
+    height: Option<i64>,
+    percentage: Option<f64>,
+    effort: Option<i64>,
+    speed_factor: Option<f64>,
+    extract_mode: Option<String>,
+    frame_number: Option<i64>,
+    frame_start: Option<i64>,
+    frame_end: Option<i64>,
+    extract_format: Option<String>,
+    angle: Option<i64>,
+    flip_h: Option<bool>,
+    flip_v: Option<bool>,
+    #[serde(rename = "loop")]
+    loop_count: Option<i64>,
+}
+
+fn bad_gif(e: impl std::fmt::Display) -> ToolError {
+    ToolError::UnsupportedInput(format!("not a readable GIF: {e}"))
+}
+
+/// Decodes every frame of a GIF, bounded by [`MAX_TOTAL_PIXELS`].
+fn decode_frames(data: &[u8]) -> Result<Vec<Frame>, ToolError> {
+    if !data.starts_with(b"GIF87a") && !data.starts_with(b"GIF89a") {
+        return Err(ToolError::UnsupportedInput("the file is not a GIF".into()));
+    }
+    let decoder = GifDecoder::new(Cursor::new(data)).map_err(bad_gif)?;
+    let (w, h) = lathe_image_kit::image::ImageDecoder::dimensions(&decoder);
+    let per_frame = (w as u64 * h as u64).max(1);
+    let mut total = 0u64;
+    let mut frames = Vec::new();
+    for frame in decoder.into_frames() {
+        total += per_frame;
+        if total > MAX_TOTAL_PIXELS {
+            return Err(ToolError::TooLarge(format!(
+                "the animation holds more than {} megapixels over all frames",
+                MAX_TOTAL_PIXELS / 1_000_000
+            )));
+        }
+        frames.push(frame.map_err(bad_gif)?);
+    }
+    if frames.is_empty() {
+        return Err(ToolError::UnsupportedInput("the GIF has no frames".into()));
+    }
+    Ok(frames)
+}
+
+fn delay_ms(frame: &Frame) -> f64 {
+    let (n, d) = frame.delay().numer_denom_ms();
+    if d == 0 {
+        0.0
+    } else {
+        n as f64 / d as f64
+    }
+}
+
+/// Encodes frames as an animated GIF.
+fn encode_gif(frames: Vec<Frame>, repeat: Repeat, speed: i32) -> Result<Vec<u8>, ToolError> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = GifEncoder::new_with_speed(&mut out, speed);
+        encoder
+            .set_repeat(repeat)
+            .map_err(|e| ToolError::Failed(format!("GIF encoding failed: {e}")))?;
+        encoder
+            .encode_frames(frames)
+            .map_err(|e| ToolError::Failed(format!("GIF encoding failed: {e}")))?;
+    }
+    Ok(out)
+}
+
+/// Maps each frame's pixels, keeping its delay.
+fn map_frames(frames: Vec<Frame>, f: impl Fn(&RgbaImage) -> RgbaImage) -> Vec<Frame> {
+    frames
+        .into_iter()
+        .map(|fr| {
+            let delay = fr.delay();
+            Frame::from_parts(f(fr.buffer()), 0, 0, delay)
+        })
+        .collect()
+}
+
+/// The target size for resize mode.
+fn resize_target(s: &Settings, w: u32, h: u32) -> Result<(u32, u32), ToolError> {
+    let dim = |name: &str, v: i64| check_range(name, v, 1, 16384).map(|v| v as u32);
+    let scaled = |v: u32, f: f64| ((v as f64 * f).round() as u32).clamp(1, 16384);
+    match (s.width, s.height, s.percentage) {
+        (Some(tw), Some(th), _) => Ok((dim("width", tw)?, dim("height", th)?)),
+        (Some(tw), None, _) => {
+            let tw = dim("width", tw)?;
+            Ok((tw, scaled(h, tw as f64 / w as f64)))
+        }
+        (None, Some(th), _) => {
+            let th = dim("height", th)?;
+            Ok((scaled(w, th as f64 / h as f64), th))
+        }
+        (None, None, Some(p)) => {
+            let p = check_range("percentage", p, 1.0, 500.0)?;
+            Ok((scaled(w, p / 100.0), scaled(h, p / 100.0)))
+        }
+        (None, None, None) => Err(invalid_settings("resize needs width, height or percentage")),
+    }
+}
+
+/// Extracts frames as still images.
+fn extract(input: &Input, s: &Settings, frames: Vec<Frame>) -> Result<Output, ToolError> {
+    let format = match s.extract_format.as_deref().unwrap_or("png") {
+        "png" => ImageFormat::Png,
+        "webp" => ImageFormat::WebP,
+        other => {
+            return Err(invalid_settings(format!(
+                "extractFormat must be png or webp, got '{other}'"
+            )))
+        }
+    };
+    let last = frames.len() as i64 - 1;
+    let (start, end) = match s.extract_mode.as_deref().unwrap_or("single") {
+        "single" => {
+            let n = check_range("frameNumber", s.frame_number.unwrap_or(0), 0, last)?;
+            (n, n)
+        }
+        "range" => {
+            let a = check_range("frameStart", s.frame_start.unwrap_or(0), 0, last)?;
+            let b = check_range("frameEnd", s.frame_end.unwrap_or(last), a, last)?;
+            (a, b)
+        }
+        "all" => (0, last),
+        other => {
+            return Err(invalid_settings(format!(
+                "extractMode must be single, range or all, got '{other}'"
+            )))
+        }
+    };
+    let width = last.to_string().len();
+    let mut files = Vec::new();
+    for (i, frame) in frames
+        .into_iter()
+        .enumerate()
+        .skip(start as usize)
+        .take((end - start + 1) as usize)
+    {
+        let image = DynamicImage::ImageRgba8(frame.into_buffer());
+        let bytes = encode(&image, format, EncodeOptions { quality: 90 })?;
+        let name = if start == end {
+            format!("{}-frame-{i}.{}", input.stem(), format.extension())
+        } else {
+            format!("{}-frame-{i:0width$}.{}", input.stem(), format.extension())
+        };
+        files.push(OutputFile::new(name, format.media_type(), bytes));
+    }
+    let count = files.len();
+    let out = if count == 1 {
+        Output::file(files.remove(0))
+    } else {
+        Output::files(files)
+    };
+    Ok(out.with_extra(serde_json::json!({
+        "mode": "extract",
+        "frames": count,
+        "firstFrame": start,
+        "lastFrame": end
+    })))
+}
+
+struct GifTools;
+
+impl Tool for GifTools {
+    fn describe() -> ToolInfo {
+        ToolInfo {
+            id: "gif-tools",
+            section: Section::Image,
+            name: "GIF Tools",
+            description: "Resize, re-encode, speed up, reverse, rotate animated GIFs or extract their frames.",
+            settings_schema: serde_json::json!({
+                "type": "object",
+                "properties": {
+                    "mode": {"enum": ["resize", "optimize", "speed", "reverse", "extract", "rotate"], "default": "resize"},
+                    "width": {"type": "integer", "minimum": 1, "maximum": 16384},
+                    "height": {"type": "integer", "minimum": 1, "maximum": 16384},
+                    "percentage": {"type": "number", "minimum": 1, "maximum": 500},
+                    "effort": {"type": "integer", "minimum": 1, "maximum": 10, "default": 7},
+                    "speedFactor": {"type": "number", "minimum": 0.1, "maximum": 10, "default": 1},
+                    "extractMode": {"enum": ["single", "range", "all"], "default": "single"},
+                    "frameNumber": {"type": "integer", "minimum": 0, "default": 0},
+                    "frameStart": {"type": "integer", "minimum": 0, "default": 0},
+                    "frameEnd": {"type": "integer", "minimum": 0},
+                    "extractFormat": {"enum": ["png", "webp"], "default": "png"},
+                    "angle": {"enum": [90, 180, 270]},
+                    "flipH": {"type": "boolean", "default": false},
+                    "flipV": {"type": "boolean", "default": false},
+                    "loop": {"type": "integer", "minimum": 0, "maximum": 100, "default": 0}
+                }
+            }),
+            min_inputs: 1,
+            max_inputs: 1,
+            accepts: &["gif"],
+        }
+    }
+
+    fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
+        let s: Settings = parse_settings(settings)?;
+        let mode = s.mode.clone().unwrap_or_else(|| "resize".into());
+        let loop_count = check_range("loop", s.loop_count.unwrap_or(0), 0, 100)?;
+        let repeat = if loop_count == 0 {
+            Repeat::Infinite
+        } else {
+            Repeat::Finite(loop_count as u16)
+        };
+        let effort = check_range("effort", s.effort.unwrap_or(7), 1, 10)?;
+        // GifEncoder speed: 1 (best quantisation) .. 30 (fastest).
+        let speed = (31 - effort * 3).clamp(1, 30) as i32;
+        let known = [
+            "resize", "optimize", "speed", "reverse", "extract", "rotate",
+        ];
+        if !known.contains(&mode.as_str()) {
+            return Err(invalid_settings(format!(
+                "mode must be one of {}, got '{mode}'",
+                known.join(", ")
+            )));
+        }
+        let speed_factor = check_range("speedFactor", s.speed_factor.unwrap_or(1.0), 0.1, 10.0)?;
+        let angle = s.angle.unwrap_or(0);
+        if ![0, 90, 180, 270].contains(&angle) {
+            return Err(invalid_settings("angle must be 90, 180 or 270"));
+        }
+        let input = &inputs[0];
+        let mut frames = decode_frames(&input.data)?;
+        if mode == "extract" {
+            return extract(input, &s, frames);
+        }
+        let (w, h) = frames[0].buffer().dimensions();
+        match mode.as_str() {
+            "resize" => {
+                let (tw, th) = resize_target(&s, w, h)?;
+                let total = frames.len() as u64 * tw as u64 * th as u64;
+                if total > MAX_TOTAL_PIXELS {
+                    return Err(ToolError::TooLarge(
+                        "the resized animation would be too large".into(),
+                    ));
+                }
+                frames = map_frames(frames, |b| {
+                    imageops::resize(b, tw, th, imageops::FilterType::Triangle)
+                });
+            }
+            "speed" => {
+                frames = frames
+                    .into_iter()
+                    .map(|fr| {
+                        let ms = (delay_ms(&fr) / speed_factor).max(MIN_DELAY_MS).round();
+                        let delay = Delay::from_numer_denom_ms(ms as u32, 1);
+                        Frame::from_parts(fr.into_buffer(), 0, 0, delay)
+                    })
+                    .collect();
+            }
+            "reverse" => frames.reverse(),
+            "rotate" => {
+                let (fh, fv) = (s.flip_h.unwrap_or(false), s.flip_v.unwrap_or(false));
+                if angle == 0 && !fh && !fv {
+                    return Err(invalid_settings("rotate needs angle, flipH or flipV"));
+                }
+                frames = map_frames(frames, |b| {
+                    let mut img = match angle {
+                        90 => imageops::rotate90(b),
+                        180 => imageops::rotate180(b),
+                        270 => imageops::rotate270(b),
+                        _ => b.clone(),
+                    };
+                    if fh {
+                        img = imageops::flip_horizontal(&img);
+                    }
+                    if fv {
+                        img = imageops::flip_vertical(&img);
+                    }
+                    img
+                });
+            }
+            _ => {} // optimize: re-encode as is.
+        }
+        let count = frames.len();
+        let (ow, oh) = frames[0].buffer().dimensions();
+        let bytes = encode_gif(frames, repeat, speed)?;
+        let file = OutputFile::new(format!("{}.gif", input.stem()), "image/gif", bytes);
+        Ok(Output::file(file).with_extra(serde_json::json!({
+            "mode": mode,
+            "frames": count,
+            "width": ow,
+            "height": oh,
+            "loop": loop_count
+        })))
+    }
+}
+
+lathe_tool_sdk::export_tool!(GifTools);

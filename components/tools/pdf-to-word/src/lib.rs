@@ -1,0 +1,91 @@
+//! `pdf/pdf-to-word`: the text of every page of a PDF as a Word (`.docx`) document.
+//!
+//! Each page's text is extracted as `pdf/pdf-to-text` does (lopdf's `extract_text`: text
+//! operators in content-stream order, decoded through the page fonts' encodings). Every
+//! text line becomes one paragraph and a page break separates the pages. Layout, images
+//! and fonts are not kept, and scanned pages give empty pages: this tool does not do OCR.
+
+use lathe_docx_kit::{DocxBuilder, DOCX_MIME};
+use lathe_pdf_kit::load;
+use lathe_pdf_kit::lopdf::{self, Document};
+use lathe_tool_sdk::{
+    parse_settings, unsupported, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+};
+use serde::Deserialize;
+
+/// Most decompressed content bytes read for one page.
+const MAX_PAGE_CONTENT: usize = 64 * 1024 * 1024;
+
+/// Most bytes of document XML written.
+const MAX_XML: usize = 128 * 1024 * 1024;
+
+#[derive(Debug, Deserialize)]
+struct Settings {}
+
+/// The text of one page, trailing whitespace trimmed; a page whose content cannot be
+/// decoded gives an empty text, one over the content bound is too large.
+fn page_text(doc: &Document, number: u32) -> Result<String, ToolError> {
+    match doc.extract_text_with_limit(&[number], MAX_PAGE_CONTENT) {
+        Ok(text) => Ok(text.trim_end().to_string()),
+        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+            Err(ToolError::TooLarge(format!(
+                "page {number} has more than {} MiB of content",
+                MAX_PAGE_CONTENT / (1024 * 1024)
+            )))
+        }
+        Err(_) => Ok(String::new()),
+    }
+}
+
+struct PdfToWord;
+
+impl Tool for PdfToWord {
+    fn describe() -> ToolInfo {
+        ToolInfo {
+            id: "pdf-to-word",
+            section: Section::Pdf,
+            name: "PDF to Word",
+            description: "Extract the text of every page of a PDF into a Word (.docx) document, one paragraph per line and a page break between pages.",
+            settings_schema: serde_json::json!({"type": "object", "properties": {}}),
+            min_inputs: 1,
+            max_inputs: 1,
+            accepts: &["pdf"],
+        }
+    }
+
+    fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
+        let _: Settings = parse_settings(settings)?;
+        let input = inputs.first().ok_or_else(|| unsupported("no input file"))?;
+        let doc = load(input)?;
+        let count = doc.get_pages().len() as u32;
+        let mut docx = DocxBuilder::new();
+        let mut characters = 0usize;
+        for number in 1..=count {
+            if number > 1 {
+                docx.page_break();
+            }
+            let text = page_text(&doc, number)?;
+            let text = text.trim_start_matches(['\n', '\r']);
+            for line in text.lines() {
+                let line = line.trim_end();
+                characters += line.chars().count();
+                docx.text_paragraph(line);
+            }
+            if docx.xml_len() > MAX_XML {
+                return Err(ToolError::TooLarge(format!(
+                    "the document is larger than {} MiB",
+                    MAX_XML / (1024 * 1024)
+                )));
+            }
+        }
+        let bytes = docx.finish(input.stem())?;
+        Ok(Output::file(OutputFile::new(
+            format!("{}.docx", input.stem()),
+            DOCX_MIME,
+            bytes,
+        ))
+        .with_extra(serde_json::json!({"pageCount": count, "characters": characters})))
+    }
+}
+
+lathe_tool_sdk::export_tool!(PdfToWord);
