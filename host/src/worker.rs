@@ -123,6 +123,7 @@ impl Worker {
             "description": info.description, "settingsSchema": schema,
             "kind": match info.kind { ToolKind::Pure => "pure", ToolKind::Native => "native" },
             "minInputs": info.min_inputs, "maxInputs": info.max_inputs, "accepts": info.accepts,
+            "operations": info.operations,
         });
         self.kv
             .set(&format!("catalog/{key}"), entry.to_string().as_bytes())?;

@@ -63,11 +63,22 @@ pub struct Reply {
     pub status: u16,
     /// Content type.
     pub content_type: String,
+    /// All response headers, names in lower case.
+    pub headers: Vec<(String, String)>,
     /// Body.
     pub body: Vec<u8>,
 }
 
 impl Reply {
+    /// The value of response header `name` (case-insensitive), if present.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The body parsed as JSON (panics with the body text if it is not JSON).
     pub fn json(&self) -> Value {
         serde_json::from_slice(&self.body)
@@ -209,6 +220,14 @@ impl Lathe {
         };
         let status = resp.status();
         let content_type = resp.header("content-type").unwrap_or("").to_string();
+        let headers = resp
+            .headers_names()
+            .into_iter()
+            .filter_map(|name| {
+                let value = resp.header(&name)?.to_string();
+                Some((name.to_ascii_lowercase(), value))
+            })
+            .collect();
         let mut body = Vec::new();
         resp.into_reader()
             .take(1 << 30)
@@ -217,6 +236,7 @@ impl Lathe {
         Reply {
             status,
             content_type,
+            headers,
             body,
         }
     }

@@ -32,6 +32,8 @@ fn run(req: &Request) -> ApiResult<Response> {
     })?;
     match tool_route::action(req, &entry)? {
         Action::Describe => Ok(json_response(200, &entry)),
+        // Native tools declare no sub-routes yet: the worker runs whole jobs only.
+        Action::Operation { .. } => Err(ApiError::not_found("Not found")),
         Action::Run => {
             let call = tool_route::prepare(req, &entry)?;
             let job = jobs::create(

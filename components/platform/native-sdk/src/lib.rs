@@ -39,6 +39,16 @@ macro_rules! export_native_tool {
             > {
                 $crate::native_glue::run::<$tool>(inputs, settings)
             }
+            fn run_operation(
+                operation: ::std::string::String,
+                inputs: ::std::vec::Vec<$crate::bindings::lathe::tool::types::InputFile>,
+                settings: ::std::string::String,
+            ) -> ::std::result::Result<
+                $crate::bindings::lathe::tool::types::ToolOutput,
+                $crate::bindings::lathe::tool::types::ToolError,
+            > {
+                $crate::native_glue::run_operation::<$tool>(operation, inputs, settings)
+            }
         }
         $crate::bindings::export_native!(__LatheToolExport with_types_in $crate::bindings);
     };

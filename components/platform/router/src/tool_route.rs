@@ -19,20 +19,48 @@ pub enum Action {
     Describe,
     /// `POST`: run it.
     Run,
+    /// A sub-route named in the tool's `operations` (`.../<id>/<operation>`, or a top-level
+    /// `GET /api/v1/<operation>/...` that `spin.toml` routes to the tool).
+    Operation {
+        /// The operation's name.
+        name: String,
+        /// Path segments after the operation's own segment (e.g. a file name).
+        rest: Vec<String>,
+    },
 }
 
 /// Works out the action from the method and path; 404 for paths this tool does not serve.
 pub fn action(req: &Request, entry: &Value) -> ApiResult<Action> {
     let segments = crate::segments(req);
-    let expected = [
+    let tool_path = [
         "api",
         "v1",
         "tools",
         entry["section"].as_str().unwrap_or(""),
         entry["id"].as_str().unwrap_or(""),
     ];
-    if segments != expected {
-        return Err(ApiError::not_found("Not found"));
+    let operations: Vec<&str> = entry["operations"]
+        .as_array()
+        .map(|ops| ops.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let not_found = || ApiError::not_found("Not found");
+    if segments.len() > tool_path.len() && segments[..tool_path.len()] == tool_path {
+        let name = segments[tool_path.len()];
+        if !operations.contains(&name) {
+            return Err(not_found());
+        }
+        return operation(req, name, &segments[tool_path.len() + 1..]);
+    }
+    if segments.len() >= 3 && segments[..2] == ["api", "v1"] && segments[2] != "tools" {
+        // A top-level listing route of the tool (e.g. `GET /api/v1/meme-templates`).
+        let name = segments[2];
+        if !operations.contains(&name) {
+            return Err(not_found());
+        }
+        return operation(req, name, &segments[3..]);
+    }
+    if segments != tool_path {
+        return Err(not_found());
     }
     match req.method() {
         Method::Get => Ok(Action::Describe),
@@ -41,6 +69,20 @@ pub fn action(req: &Request, entry: &Value) -> ApiResult<Action> {
             405,
             "METHOD_NOT_ALLOWED",
             "Use POST to run a tool",
+        )),
+    }
+}
+
+fn operation(req: &Request, name: &str, rest: &[&str]) -> ApiResult<Action> {
+    match req.method() {
+        Method::Get | Method::Post => Ok(Action::Operation {
+            name: name.to_string(),
+            rest: rest.iter().map(|s| s.to_string()).collect(),
+        }),
+        _ => Err(ApiError::new(
+            405,
+            "METHOD_NOT_ALLOWED",
+            "Use POST (or GET for listings)",
         )),
     }
 }
@@ -66,6 +108,19 @@ pub struct ToolCall {
 pub fn prepare(req: &Request, entry: &Value) -> ApiResult<ToolCall> {
     let store = crate::store::open()?;
     let principal = authenticate(&store, req)?;
+    check_upload_size(req)?;
+    let request = multipart::parse(req)?;
+    let min = entry["minInputs"].as_u64().unwrap_or(1) as usize;
+    check_files(&request, entry, min)?;
+    Ok(ToolCall {
+        store,
+        principal,
+        request,
+    })
+}
+
+/// 413 when the body is over the configured upload limit.
+fn check_upload_size(req: &Request) -> ApiResult<()> {
     if let Some(limit) = config::max_upload_bytes() {
         if req.body().len() as u64 > limit {
             return Err(ApiError::new(
@@ -78,8 +133,12 @@ pub fn prepare(req: &Request, entry: &Value) -> ApiResult<ToolCall> {
             ));
         }
     }
-    let request = multipart::parse(req)?;
-    let min = entry["minInputs"].as_u64().unwrap_or(1) as usize;
+    Ok(())
+}
+
+/// Checks the uploaded files against `min` and the tool's maximum count, accepted
+/// extensions, and refuses empty files.
+fn check_files(request: &ToolRequest, entry: &Value, min: usize) -> ApiResult<()> {
     let max = entry["maxInputs"].as_u64().unwrap_or(1) as usize;
     let n = request.files.len();
     if n == 0 && min > 0 {
@@ -132,11 +191,90 @@ pub fn prepare(req: &Request, entry: &Value) -> ApiResult<ToolCall> {
             ));
         }
     }
+    Ok(())
+}
+
+/// Authenticates and parses a sub-route call. Unlike [`prepare`], files are optional (a
+/// `GET` has none); those sent are checked against the tool's accepted types and maximum
+/// count. For a `GET`, the settings are `{"path": "<rest>"}` plus the query parameters.
+pub fn prepare_operation(req: &Request, entry: &Value, rest: &[String]) -> ApiResult<ToolCall> {
+    let store = crate::store::open()?;
+    let principal = authenticate(&store, req)?;
+    let request = if matches!(req.method(), Method::Get) {
+        let mut settings = serde_json::Map::new();
+        settings.insert("path".into(), Value::String(rest.join("/")));
+        for pair in req.query().split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            settings.insert(k.to_string(), Value::String(v.to_string()));
+        }
+        ToolRequest {
+            files: Vec::new(),
+            settings: Value::Object(settings).to_string(),
+        }
+    } else {
+        check_upload_size(req)?;
+        multipart::parse(req)?
+    };
+    check_files(&request, entry, 0)?;
     Ok(ToolCall {
         store,
         principal,
         request,
     })
+}
+
+/// Answers a finished operation: JSON of `extra` when it made no file, else the file's bytes
+/// with each scalar `extra` field as an `X-...` header.
+pub fn operation_response(files: Vec<NewFile>, extra: Value) -> ApiResult<Response> {
+    let mut files = files;
+    if files.is_empty() {
+        return Ok(json_response(200, &extra));
+    }
+    let file = if files.len() == 1 {
+        files.remove(0)
+    } else {
+        zip_outputs(files, "result")?
+    };
+    let mut builder = Response::builder();
+    builder
+        .status(200)
+        .header("content-type", file.media_type.as_str())
+        .header(
+            "content-disposition",
+            format!("inline; filename=\"{}\"", file.name.replace('"', "")),
+        );
+    if let Value::Object(map) = &extra {
+        for (key, value) in map {
+            let text = match value {
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                _ => continue,
+            };
+            if text.chars().all(|c| c.is_ascii_graphic() || c == ' ') {
+                builder.header(header_name(key), text);
+            }
+        }
+    }
+    Ok(builder.body(file.data).build())
+}
+
+/// `originalSize` -> `X-Original-Size`.
+fn header_name(key: &str) -> String {
+    let mut name = String::from("X-");
+    let mut upper = true;
+    for c in key.chars().filter(|c| c.is_ascii_alphanumeric()) {
+        if c.is_ascii_uppercase() && !upper {
+            name.push('-');
+        }
+        if upper {
+            name.push(c.to_ascii_uppercase());
+        } else {
+            name.push(c);
+        }
+        upper = false;
+    }
+    name
 }
 
 /// Maps a tool's typed error to the API error.
@@ -225,11 +363,13 @@ pub fn entry(
     min_inputs: u32,
     max_inputs: u32,
     accepts: &[String],
+    operations: &[String],
 ) -> Value {
     let schema: Value = serde_json::from_str(settings_schema).unwrap_or(json!({}));
     json!({
         "id": id, "section": section, "name": name, "description": description,
         "settingsSchema": schema, "kind": kind,
         "minInputs": min_inputs, "maxInputs": max_inputs, "accepts": accepts,
+        "operations": operations,
     })
 }

@@ -24,6 +24,7 @@ macro_rules! __world_glue {
                     min_inputs: info.min_inputs,
                     max_inputs: info.max_inputs,
                     accepts: info.accepts.iter().map(|s| s.to_string()).collect(),
+                    operations: T::OPERATIONS.iter().map(|s| s.to_string()).collect(),
                 }
             }
 
@@ -31,28 +32,27 @@ macro_rules! __world_glue {
                 t::ToolKind::$kind
             }
 
-            /// Runs the tool, checking input counts and types first.
-            pub fn run<T: $crate::Tool>(
-                inputs: Vec<t::InputFile>,
-                settings: String,
-            ) -> Result<t::ToolOutput, t::ToolError> {
-                let inputs: Vec<$crate::Input> = inputs
+            fn inputs_of(inputs: Vec<t::InputFile>) -> Vec<$crate::Input> {
+                inputs
                     .into_iter()
                     .map(|f| $crate::Input {
                         name: f.name,
                         media_type: f.media_type,
                         data: f.data,
                     })
-                    .collect();
-                let info = T::describe();
-                $crate::check_input_count(&info, &inputs).map_err(error)?;
-                let settings = if settings.trim().is_empty() {
+                    .collect()
+            }
+
+            fn settings_or_empty(settings: String) -> String {
+                if settings.trim().is_empty() {
                     "{}".to_string()
                 } else {
                     settings
-                };
-                let out = T::run(inputs, &settings).map_err(error)?;
-                Ok(t::ToolOutput {
+                }
+            }
+
+            fn output_of(out: $crate::Output) -> t::ToolOutput {
+                t::ToolOutput {
                     files: out
                         .files
                         .into_iter()
@@ -66,7 +66,36 @@ macro_rules! __world_glue {
                         .extra
                         .map(|m| $crate::__serde_json::Value::Object(m).to_string())
                         .unwrap_or_default(),
-                })
+                }
+            }
+
+            /// Runs the tool, checking input counts and types first.
+            pub fn run<T: $crate::Tool>(
+                inputs: Vec<t::InputFile>,
+                settings: String,
+            ) -> Result<t::ToolOutput, t::ToolError> {
+                let inputs = inputs_of(inputs);
+                let info = T::describe();
+                $crate::check_input_count(&info, &inputs).map_err(error)?;
+                let out = T::run(inputs, &settings_or_empty(settings)).map_err(error)?;
+                Ok(output_of(out))
+            }
+
+            /// Runs one of the tool's operations (sub-routes).
+            pub fn run_operation<T: $crate::Tool>(
+                operation: String,
+                inputs: Vec<t::InputFile>,
+                settings: String,
+            ) -> Result<t::ToolOutput, t::ToolError> {
+                if !T::OPERATIONS.contains(&operation.as_str()) {
+                    return Err(error($crate::ToolError::UnsupportedInput(format!(
+                        "this tool has no operation '{operation}'"
+                    ))));
+                }
+                let out =
+                    T::run_operation(&operation, inputs_of(inputs), &settings_or_empty(settings))
+                        .map_err(error)?;
+                Ok(output_of(out))
             }
 
             fn error(e: $crate::ToolError) -> t::ToolError {

@@ -208,6 +208,25 @@ pub trait Tool {
     fn describe() -> ToolInfo;
     /// Process `inputs` with the settings JSON string (`{}` when the client sent none).
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError>;
+
+    /// Names of the tool's sub-routes (`/api/v1/tools/<section>/<id>/<name>`), served by
+    /// [`Tool::run_operation`]. Empty for most tools.
+    const OPERATIONS: &'static [&'static str] = &[];
+
+    /// Runs the sub-route `operation` (one of [`Tool::OPERATIONS`]). `inputs` are the
+    /// uploaded files (possibly none), `settings` the JSON string. Return an [`Output`]
+    /// without files and with `extra` to answer JSON, or with one file to answer its bytes
+    /// (scalar `extra` fields become `X-...` headers). Operations create no job.
+    fn run_operation(
+        operation: &str,
+        inputs: Vec<Input>,
+        settings: &str,
+    ) -> Result<Output, ToolError> {
+        let _ = (inputs, settings);
+        Err(ToolError::UnsupportedInput(format!(
+            "this tool has no operation '{operation}'"
+        )))
+    }
 }
 
 /// Checks the number of inputs against the tool's declared bounds.
@@ -257,6 +276,16 @@ macro_rules! export_tool {
                 $crate::pure::lathe::tool::types::ToolError,
             > {
                 $crate::pure_glue::run::<$tool>(inputs, settings)
+            }
+            fn run_operation(
+                operation: ::std::string::String,
+                inputs: ::std::vec::Vec<$crate::pure::lathe::tool::types::InputFile>,
+                settings: ::std::string::String,
+            ) -> ::std::result::Result<
+                $crate::pure::lathe::tool::types::ToolOutput,
+                $crate::pure::lathe::tool::types::ToolError,
+            > {
+                $crate::pure_glue::run_operation::<$tool>(operation, inputs, settings)
             }
         }
         $crate::pure::export_pure!(__LatheToolExport with_types_in $crate::pure);

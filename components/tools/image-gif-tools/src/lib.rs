@@ -5,6 +5,9 @@
 //! disposal), so the whole animation is bounded by [`MAX_TOTAL_PIXELS`]. "optimize" is a
 //! plain re-encode with the chosen effort (fewer colour-quantisation shortcuts at higher
 //! effort); no inter-frame delta optimisation is done.
+//!
+//! The sub-route `info` reports the frame count, canvas size, per-frame delays, total
+//! duration and loop count from the GIF's headers, without decoding any pixels.
 
 use std::io::Cursor;
 
@@ -82,6 +85,54 @@ fn delay_ms(frame: &Frame) -> f64 {
     } else {
         n as f64 / d as f64
     }
+}
+
+/// Most frames `info` walks through (a GIF's frames cost no pixel memory there).
+const MAX_INFO_FRAMES: usize = 100_000;
+
+/// Frame count, canvas size, delays, duration and loop count of a GIF, read from its
+/// headers (frame data is skipped, not decoded into pixels).
+fn gif_info(data: &[u8]) -> Result<serde_json::Value, ToolError> {
+    if !data.starts_with(b"GIF87a") && !data.starts_with(b"GIF89a") {
+        return Err(ToolError::UnsupportedInput("the file is not a GIF".into()));
+    }
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::Indexed);
+    let mut decoder = options.read_info(Cursor::new(data)).map_err(bad_gif)?;
+    let (width, height) = (decoder.width(), decoder.height());
+    let mut delays: Vec<u64> = Vec::new();
+    while let Some(frame) = decoder.next_frame_info().map_err(bad_gif)? {
+        // GIF delays are in hundredths of a second.
+        delays.push(frame.delay as u64 * 10);
+        if delays.len() > MAX_INFO_FRAMES {
+            return Err(ToolError::TooLarge(format!(
+                "the GIF has more than {MAX_INFO_FRAMES} frames"
+            )));
+        }
+    }
+    if delays.is_empty() {
+        return Err(ToolError::UnsupportedInput("the GIF has no frames".into()));
+    }
+    // Same meaning as the `loop` setting: 0 loops forever; without a NETSCAPE loop
+    // extension the animation plays once.
+    let (loop_count, forever) = match decoder.repeat() {
+        gif::Repeat::Infinite => (0u16, true),
+        gif::Repeat::Finite(0) => (1, false),
+        gif::Repeat::Finite(n) => (n, false),
+    };
+    let total: u64 = delays.iter().sum();
+    Ok(serde_json::json!({
+        "frames": delays.len(),
+        "width": width,
+        "height": height,
+        "delays": delays,
+        "duration": total,
+        "durationMs": total,
+        "loop": loop_count,
+        "loopsForever": forever,
+        "animated": delays.len() > 1,
+        "size": data.len()
+    }))
 }
 
 /// Encodes frames as an animated GIF.
@@ -317,6 +368,31 @@ impl Tool for GifTools {
             "height": oh,
             "loop": loop_count
         })))
+    }
+
+    const OPERATIONS: &'static [&'static str] = &["info"];
+
+    fn run_operation(
+        operation: &str,
+        inputs: Vec<Input>,
+        settings: &str,
+    ) -> Result<Output, ToolError> {
+        if operation != "info" {
+            return Err(ToolError::UnsupportedInput(format!(
+                "unknown operation '{operation}'"
+            )));
+        }
+        let _: serde_json::Value = parse_settings(settings)?;
+        let input = match inputs.as_slice() {
+            [one] => one,
+            [] => return Err(ToolError::UnsupportedInput("upload one GIF".into())),
+            _ => {
+                return Err(ToolError::UnsupportedInput(
+                    "info takes one GIF at a time".into(),
+                ))
+            }
+        };
+        Ok(Output::default().with_extra(gif_info(&input.data)?))
     }
 }
 

@@ -9,6 +9,9 @@
 //! pixels are decoded, turned upright and re-encoded (JPEG at quality 95), so the image
 //! still displays the same way; that output carries no metadata at all. TIFF and BMP
 //! are always re-encoded (Lathe's encoders write no metadata).
+//!
+//! The sub-route `inspect` lists which blocks (EXIF, GPS, ICC, XMP, IPTC, comments) an
+//! image holds, with their sizes and the EXIF fields, without changing anything.
 
 use lathe_image_kit::image::metadata::Orientation;
 use lathe_image_kit::{decode, output_file, probe, ImageFormat};
@@ -439,6 +442,84 @@ fn strip_webp(data: &[u8], plan: Plan, report: &mut Report) -> Result<Vec<u8>, T
 
 // ---------------------------------------------------------------------------------------
 
+/// `{"present": .., "size": .., ...extra}` for one kind of block.
+fn block(size: Option<usize>, extra: serde_json::Value) -> serde_json::Value {
+    let mut v = serde_json::json!({"present": size.is_some(), "size": size.unwrap_or(0)});
+    if let (Some(map), serde_json::Value::Object(more)) = (v.as_object_mut(), extra) {
+        map.extend(more);
+    }
+    v
+}
+
+/// The metadata report of the `inspect` sub-route.
+fn inspect(input: &Input) -> Result<serde_json::Value, ToolError> {
+    use lathe_metadata_kit as mk;
+    use serde_json::{json, Value};
+    let head = probe(input)?;
+    let blocks = match mk::Container::detect(&input.data) {
+        Some(_) => mk::read_blocks(&input.data)?.1,
+        // TIFF, BMP, GIF, ICO: what the decoder exposes.
+        None => mk::Blocks {
+            exif: head.exif.clone(),
+            icc: head.icc.clone(),
+            ..Default::default()
+        },
+    };
+    let parsed = blocks.exif.as_deref().and_then(mk::parse_exif);
+    let gps = parsed.as_ref().and_then(mk::gps_position);
+    let has_gps = parsed.as_ref().is_some_and(mk::has_gps);
+    let xmp = blocks.xmp.as_deref().map(mk::xmp_json);
+    let iptc = blocks.iptc.as_deref().and_then(mk::iptc_json);
+    let present: Vec<&str> = [
+        ("exif", blocks.exif.is_some()),
+        ("gps", has_gps),
+        ("icc", blocks.icc.is_some()),
+        ("xmp", blocks.xmp_size > 0 || blocks.xmp.is_some()),
+        ("iptc", blocks.iptc.is_some()),
+        ("comments", !blocks.comments.is_empty()),
+    ]
+    .into_iter()
+    .filter_map(|(name, has)| has.then_some(name))
+    .collect();
+    let metadata_size = blocks.exif.as_ref().map_or(0, Vec::len)
+        + blocks.icc.as_ref().map_or(0, Vec::len)
+        + blocks.xmp_size
+        + blocks.iptc.as_ref().map_or(0, Vec::len)
+        + blocks.comments_size;
+    Ok(json!({
+        "format": format!("{:?}", head.format).to_ascii_lowercase(),
+        "size": input.data.len(),
+        "width": head.width,
+        "height": head.height,
+        "orientation": head.orientation.to_exif(),
+        "present": present,
+        "metadataSize": metadata_size,
+        "exif": block(blocks.exif.as_ref().map(Vec::len), json!({
+            "readable": blocks.exif.is_none() || parsed.is_some(),
+            "fields": parsed.as_ref().map(mk::exif_json),
+        })),
+        "gps": json!({
+            "present": has_gps,
+            "latitude": gps.and_then(|g| g.latitude),
+            "longitude": gps.and_then(|g| g.longitude),
+            "altitude": gps.and_then(|g| g.altitude),
+        }),
+        "icc": block(blocks.icc.as_ref().map(Vec::len), json!({
+            "description": blocks.icc.as_deref().and_then(mk::icc_description),
+        })),
+        "xmp": block((blocks.xmp_size > 0 || blocks.xmp.is_some()).then_some(blocks.xmp_size), json!({
+            "fields": xmp,
+        })),
+        "iptc": block(blocks.iptc.as_ref().map(Vec::len), json!({
+            "fields": iptc.unwrap_or(Value::Null),
+        })),
+        "comments": block((!blocks.comments.is_empty()).then_some(blocks.comments_size), json!({
+            "count": blocks.comments.len(),
+            "items": blocks.comments,
+        })),
+    }))
+}
+
 struct StripMetadata;
 
 impl Tool for StripMetadata {
@@ -518,6 +599,28 @@ impl Tool for StripMetadata {
             "originalSize": input.data.len(),
             "bytesSaved": saved
         })))
+    }
+
+    const OPERATIONS: &'static [&'static str] = &["inspect"];
+
+    fn run_operation(
+        operation: &str,
+        inputs: Vec<Input>,
+        settings: &str,
+    ) -> Result<Output, ToolError> {
+        if operation != "inspect" {
+            return Err(ToolError::UnsupportedInput(format!(
+                "unknown operation '{operation}'"
+            )));
+        }
+        let _: serde_json::Value = parse_settings(settings)?;
+        match inputs.as_slice() {
+            [one] => Ok(Output::default().with_extra(inspect(one)?)),
+            [] => Err(ToolError::UnsupportedInput("upload one image".into())),
+            _ => Err(ToolError::UnsupportedInput(
+                "inspect takes one image at a time".into(),
+            )),
+        }
     }
 }
 
