@@ -166,8 +166,15 @@ fn optimize_for_web_preview_returns_the_image() {
         r#"{"maxWidth":150}"#,
     );
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-    // The harness's Reply exposes no headers (X-Original-Size / X-Processed-Size); check
-    // the body and its content type.
+    assert_eq!(
+        r.header("x-original-size"),
+        Some(src.len().to_string().as_str())
+    );
+    assert_eq!(
+        r.header("x-processed-size"),
+        Some(r.body.len().to_string().as_str())
+    );
+    assert_eq!(r.header("x-width"), Some("150"));
     assert!(
         r.content_type.starts_with("image/webp"),
         "{}",
