@@ -283,22 +283,6 @@ fn epub_convert_rejects_bad_input() {
         "epub-convert",
         "a.epub",
         sample_epub(),
-        r#"{"format":"pdf"}"#,
-    );
-    invalid(
-        lathe,
-        "files",
-        "epub-convert",
-        "a.epub",
-        sample_epub(),
-        r#"{"format":"docx"}"#,
-    );
-    invalid(
-        lathe,
-        "files",
-        "epub-convert",
-        "a.epub",
-        sample_epub(),
         r#"{"format":"rtf"}"#,
     );
     let evil = epub_with(&[

@@ -7,11 +7,17 @@
 //! spine gives the chapters in reading order. Each chapter's `<body>` is walked with
 //! quick-xml: headings, paragraphs, emphasis, links, lists, quotes, code and tables are
 //! kept; scripts, styles, images, forms and every attribute but a link's (non-script)
-//! `href` are dropped. PDF and Word output are not supported yet.
+//! `href` are dropped.
+//!
+//! PDF and Word output go through the Markdown rendering: its blocks are laid out by
+//! `lathe-doc-pdf` (optional `pageSize`, `orientation`, `margin`, `fontSize` settings) or
+//! written as `.docx` paragraphs by `lathe-docx-kit`, each chapter starting a new page.
 
 use std::collections::HashMap;
 use std::io::{Cursor, Read};
 
+use lathe_doc_pdf::{markdown_blocks, Block, LayoutSettings, Span, PDF_MIME};
+use lathe_docx_kit::{DocxBuilder, Paragraph, Run, Style, DOCX_MIME};
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Section, Tool,
     ToolError, ToolInfo,
@@ -34,6 +40,8 @@ const MAX_DEPTH: usize = 512;
 #[derive(Debug, Deserialize)]
 struct Settings {
     format: Option<serde_json::Value>,
+    #[serde(flatten)]
+    layout: LayoutSettings,
 }
 
 /// The output format.
@@ -41,22 +49,25 @@ struct Settings {
 enum Format {
     Html,
     Markdown,
+    Pdf,
+    Docx,
 }
 
 /// The `format` setting.
 fn format(value: Option<&serde_json::Value>) -> Result<Format, ToolError> {
     let Some(value) = value else {
-        return Err(invalid_settings("format is required (html or md)"));
+        return Err(invalid_settings(
+            "format is required (pdf, docx, html or md)",
+        ));
     };
     let text = value.as_str().map(|s| s.trim().to_ascii_lowercase());
     match text.as_deref() {
         Some("html") => Ok(Format::Html),
         Some("md" | "markdown") => Ok(Format::Markdown),
-        Some("pdf" | "docx") => Err(invalid_settings(format!(
-            "format {value} is not supported yet (use html or md)"
-        ))),
+        Some("pdf") => Ok(Format::Pdf),
+        Some("docx" | "word") => Ok(Format::Docx),
         _ => Err(invalid_settings(format!(
-            "format must be html or md, got {value}"
+            "format must be pdf, docx, html or md, got {value}"
         ))),
     }
 }
@@ -688,7 +699,10 @@ fn convert(
                 to_html(&nodes, &mut html);
                 html.push_str("</section>\n");
             }
-            Format::Markdown => {
+            Format::Markdown | Format::Pdf | Format::Docx => {
+                if count > 1 && format != Format::Markdown {
+                    md.out.push_str("<!-- pagebreak -->\n\n");
+                }
                 to_markdown(&nodes, &mut md);
                 md.lists.clear();
                 md.links.clear();
@@ -710,8 +724,99 @@ fn convert(
             out.push('\n');
             out.into_bytes()
         }
+        Format::Pdf | Format::Docx => return Ok((md.out.into_bytes(), title, count)),
     };
     Ok((bytes, title, count))
+}
+
+/// Word runs for spans.
+fn runs(spans: &[Span]) -> Vec<Run> {
+    spans
+        .iter()
+        .map(|s| Run {
+            text: s.text.clone(),
+            bold: s.style.bold,
+            italic: s.style.italic,
+            code: s.style.code,
+            strike: s.style.strike,
+        })
+        .collect()
+}
+
+/// Writes blocks as Word paragraphs (table rows as tab-separated paragraphs).
+fn to_docx(blocks: &[Block]) -> DocxBuilder {
+    let mut doc = DocxBuilder::new();
+    for block in blocks {
+        match block {
+            Block::Heading { level, spans } => doc.paragraph(&Paragraph {
+                style: Style::Heading(*level),
+                indent: 0,
+                runs: runs(spans),
+            }),
+            Block::Paragraph {
+                spans,
+                indent,
+                quote,
+            } => doc.paragraph(&Paragraph {
+                style: if *quote > 0 {
+                    Style::Quote
+                } else {
+                    Style::Normal
+                },
+                indent: *indent,
+                runs: runs(spans),
+            }),
+            Block::ListItem {
+                marker,
+                spans,
+                depth,
+                ..
+            } => {
+                let mut r = vec![Run::plain(format!("{marker}\t"))];
+                r.extend(runs(spans));
+                doc.paragraph(&Paragraph {
+                    style: Style::ListItem,
+                    indent: depth.saturating_add(1),
+                    runs: r,
+                });
+            }
+            Block::Code { text, indent, .. } => {
+                for line in text.split('\n') {
+                    doc.paragraph(&Paragraph {
+                        style: Style::Code,
+                        indent: *indent,
+                        runs: vec![Run {
+                            text: line.to_string(),
+                            code: true,
+                            ..Run::default()
+                        }],
+                    });
+                }
+            }
+            Block::Rule => doc.text_paragraph("\u{2014}\u{2014}\u{2014}"),
+            Block::Table { rows, header } => {
+                for (i, row) in rows.iter().enumerate() {
+                    let mut r = Vec::new();
+                    for (j, cell) in row.iter().enumerate() {
+                        if j > 0 {
+                            r.push(Run::plain("\t"));
+                        }
+                        r.extend(runs(cell).into_iter().map(|mut run| {
+                            run.bold |= *header && i == 0;
+                            run
+                        }));
+                    }
+                    doc.paragraph(&Paragraph {
+                        style: Style::Normal,
+                        indent: 0,
+                        runs: r,
+                    });
+                }
+            }
+            Block::PageBreak => doc.page_break(),
+        }
+    }
+    doc
 }
 
 struct EpubConvert;
@@ -722,11 +827,15 @@ impl Tool for EpubConvert {
             id: "epub-convert",
             section: Section::Files,
             name: "Convert EPUB",
-            description: "Convert an EPUB book to a single HTML document or to Markdown, chapters in reading order.",
+            description: "Convert an EPUB book to PDF, Word (.docx), a single HTML document or Markdown, chapters in reading order.",
             settings_schema: serde_json::json!({
                 "type": "object",
                 "properties": {
-                    "format": {"enum": ["html", "md"], "description": "output format"}
+                    "format": {"enum": ["pdf", "docx", "html", "md"], "description": "output format"},
+                    "pageSize": {"enum": ["A4", "Letter", "Legal", "A3", "A5"], "default": "A4", "description": "pdf only"},
+                    "orientation": {"enum": ["portrait", "landscape"], "default": "portrait", "description": "pdf only"},
+                    "margin": {"type": "number", "minimum": 0, "maximum": 200, "default": 56.69, "description": "pdf only, points"},
+                    "fontSize": {"type": "number", "minimum": 6, "maximum": 36, "default": 11, "description": "pdf only, points"}
                 },
                 "required": ["format"]
             }),
@@ -739,6 +848,7 @@ impl Tool for EpubConvert {
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
         let format = format(settings.format.as_ref())?;
+        let mut layout = settings.layout.options()?;
         let input = inputs
             .into_iter()
             .next()
@@ -748,6 +858,17 @@ impl Tool for EpubConvert {
         let file = match format {
             Format::Html => OutputFile::new(format!("{stem}.html"), "text/html", bytes),
             Format::Markdown => OutputFile::new(format!("{stem}.md"), "text/markdown", bytes),
+            Format::Pdf => {
+                let markdown = String::from_utf8_lossy(&bytes);
+                layout.title = Some(title.clone());
+                let (pdf, _) = lathe_doc_pdf::render(&markdown_blocks(&markdown), &layout)?;
+                OutputFile::new(format!("{stem}.pdf"), PDF_MIME, pdf)
+            }
+            Format::Docx => {
+                let markdown = String::from_utf8_lossy(&bytes);
+                let docx = to_docx(&markdown_blocks(&markdown)).finish(&title)?;
+                OutputFile::new(format!("{stem}.docx"), DOCX_MIME, docx)
+            }
         };
         Ok(
             Output::file(file)

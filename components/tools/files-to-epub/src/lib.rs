@@ -8,7 +8,12 @@
 //! Markdown is rendered with pulldown-cmark, raw HTML in it shown as text. HTML input is
 //! reduced to headings, paragraphs and list items of plain text: every tag is dropped,
 //! `script`, `style`, `head` and similar elements with their content. Text becomes
-//! paragraphs split on blank lines. Word (`.docx`) files are not accepted.
+//! paragraphs split on blank lines. Word (`.docx`) documents are read by [`docx`]: their
+//! paragraphs, headings (styles `Heading1`…`Heading6`, `Title`, or a style named
+//! "heading N"), list paragraphs, code paragraphs, bold and italic become Markdown, which
+//! then goes the Markdown way.
+
+mod docx;
 
 use std::io::{Cursor, Write};
 
@@ -527,24 +532,30 @@ fn convert(
             MAX_INPUT >> 20
         )));
     }
-    let data = input
-        .data
-        .strip_prefix(b"\xEF\xBB\xBF")
-        .unwrap_or(&input.data);
-    let text = std::str::from_utf8(data)
-        .map_err(|_| unsupported(format!("'{}' is not UTF-8 text", input.name)))?;
+    let from_docx;
+    let text = if input.extension() == "docx" {
+        from_docx = docx::to_markdown(&input.data)?;
+        from_docx.as_str()
+    } else {
+        let data = input
+            .data
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&input.data);
+        std::str::from_utf8(data)
+            .map_err(|_| unsupported(format!("'{}' is not UTF-8 text", input.name)))?
+    };
     if text.contains('\0') {
         return Err(unsupported(format!("'{}' is not a text file", input.name)));
     }
     let stem = input.stem().to_string();
     let fallback = title.clone().unwrap_or_else(|| stem.clone());
     let (chapters, first_heading) = match input.extension().as_str() {
-        "md" | "markdown" => markdown_chapters(text, &fallback),
+        "md" | "markdown" | "docx" => markdown_chapters(text, &fallback),
         "html" | "htm" => block_chapters(html_blocks(text), &fallback),
         "txt" => block_chapters(text_blocks(text), &fallback),
         other => {
             return Err(unsupported(format!(
-                "'{}': .{other} files are not supported (use md, html or txt)",
+                "'{}': .{other} files are not supported (use docx, md, html or txt)",
                 input.name
             )))
         }
@@ -578,7 +589,7 @@ impl Tool for ToEpub {
             id: "to-epub",
             section: Section::Files,
             name: "Convert to EPUB",
-            description: "Turn Markdown, HTML or plain text into an EPUB 3 e-book, one chapter per top-level heading.",
+            description: "Turn a Word document, Markdown, HTML or plain text into an EPUB 3 e-book, one chapter per top-level heading.",
             settings_schema: serde_json::json!({
                 "type": "object",
                 "properties": {
@@ -588,7 +599,7 @@ impl Tool for ToEpub {
             }),
             min_inputs: 1,
             max_inputs: 1,
-            accepts: &["md", "markdown", "html", "htm", "txt"],
+            accepts: &["docx", "md", "markdown", "html", "htm", "txt"],
         }
     }
 

@@ -1,0 +1,87 @@
+//! `files/markdown-to-pdf`: Markdown (CommonMark plus tables, strikethrough and task lists)
+//! to a PDF with selectable text, laid out by `lathe-doc-pdf`.
+//!
+//! Headings, paragraphs (word-wrapped), bold, italic, strikethrough, links (blue, no remote
+//! fetching), lists, code blocks in monospace, block quotes, horizontal rules and simple
+//! tables are kept; images show their alternative text and raw HTML its text. An HTML
+//! comment or element mentioning `pagebreak`/`page-break`, or a paragraph of only
+//! `\pagebreak` or `\newpage`, starts a new page. Optional settings: `pageSize` (A4,
+//! Letter, Legal, A3, A5; default A4), `orientation`, `margin` (points, default 56.7 = 2 cm)
+//! and `fontSize` (points, default 11).
+
+use lathe_doc_pdf::{markdown_blocks, render, Block, LayoutSettings, PDF_MIME};
+use lathe_tool_sdk::{
+    parse_settings, unsupported, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+};
+
+/// The most bytes of Markdown accepted.
+const MAX_INPUT: usize = 16 << 20;
+
+struct MarkdownToPdf;
+
+impl Tool for MarkdownToPdf {
+    fn describe() -> ToolInfo {
+        ToolInfo {
+            id: "markdown-to-pdf",
+            section: Section::Files,
+            name: "Markdown to PDF",
+            description: "Convert Markdown to a paginated PDF with selectable text: headings, lists, code, quotes, tables.",
+            settings_schema: serde_json::json!({
+                "type": "object",
+                "properties": {
+                    "pageSize": {"enum": ["A4", "Letter", "Legal", "A3", "A5"], "default": "A4"},
+                    "orientation": {"enum": ["portrait", "landscape"], "default": "portrait"},
+                    "margin": {"type": "number", "minimum": 0, "maximum": 200, "default": 56.69, "description": "points"},
+                    "fontSize": {"type": "number", "minimum": 6, "maximum": 36, "default": 11, "description": "points"}
+                }
+            }),
+            min_inputs: 1,
+            max_inputs: 1,
+            accepts: &["md", "markdown", "txt"],
+        }
+    }
+
+    fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
+        let layout: LayoutSettings = parse_settings(settings)?;
+        let mut options = layout.options()?;
+        let input = inputs.first().ok_or_else(|| unsupported("no input file"))?;
+        if input.data.len() > MAX_INPUT {
+            return Err(ToolError::TooLarge(format!(
+                "'{}' is larger than {} MiB",
+                input.name,
+                MAX_INPUT >> 20
+            )));
+        }
+        let data = input
+            .data
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&input.data);
+        let markdown = std::str::from_utf8(data)
+            .map_err(|_| unsupported(format!("'{}' is not UTF-8 text", input.name)))?;
+        if markdown.contains('\0') {
+            return Err(unsupported(format!("'{}' is not a text file", input.name)));
+        }
+        let blocks = markdown_blocks(markdown);
+        if blocks.is_empty() {
+            return Err(unsupported(format!("'{}' has no text", input.name)));
+        }
+        options.title = blocks
+            .iter()
+            .find_map(|b| match b {
+                Block::Heading { spans, .. } => {
+                    Some(spans.iter().map(|s| s.text.as_str()).collect::<String>())
+                }
+                _ => None,
+            })
+            .or_else(|| Some(input.stem().to_string()));
+        let (bytes, pages) = render(&blocks, &options)?;
+        Ok(Output::file(OutputFile::new(
+            format!("{}.pdf", input.stem()),
+            PDF_MIME,
+            bytes,
+        ))
+        .with_extra(serde_json::json!({"pageCount": pages})))
+    }
+}
+
+lathe_tool_sdk::export_tool!(MarkdownToPdf);
