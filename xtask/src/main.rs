@@ -8,6 +8,7 @@
 //! * `cargo xtask bench`  — run the benchmarks against the peers (see docs/performance.md).
 
 mod bench;
+mod bench_more;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
