@@ -594,11 +594,200 @@ fn beautify_rejects_bad_input() {
     invalid("beautify", img(), r#"{"frame":"commodore-64"}"#);
     invalid("beautify", img(), r#"{"padding":999}"#);
     invalid("beautify", img(), r#"{"backgroundType":"image"}"#);
-    invalid("beautify", img(), r#"{"watermarkText":"hello"}"#);
+    let long = "x".repeat(201);
+    invalid(
+        "beautify",
+        img(),
+        &format!(r#"{{"watermarkText":"{long}"}}"#),
+    );
+    invalid(
+        "beautify",
+        img(),
+        &format!(r#"{{"frame":"macos-light","frameTitle":"{long}"}}"#),
+    );
+    invalid(
+        "beautify",
+        img(),
+        r#"{"watermarkText":"hi","watermarkPosition":"middle-earth"}"#,
+    );
+    invalid(
+        "beautify",
+        img(),
+        r#"{"watermarkText":"hi","watermarkOpacity":150}"#,
+    );
     invalid(
         "beautify",
         img(),
         r##"{"gradientStops":[{"color":"#fff","position":0}]}"##,
     );
     invalid("beautify", img(), r#"{"outputFormat":"gif"}"#);
+}
+
+/// Pixels of `img` inside `x0..x1` × `y0..y1` for which `ink` holds.
+fn count_ink(
+    img: &RgbaImage,
+    (x0, x1): (u32, u32),
+    (y0, y1): (u32, u32),
+    ink: fn([u8; 4]) -> bool,
+) -> usize {
+    (y0..y1)
+        .flat_map(|y| (x0..x1).map(move |x| (x, y)))
+        .filter(|&(x, y)| ink(img.get_pixel(x, y).0))
+        .count()
+}
+
+#[test]
+fn beautify_draws_the_frame_title_in_the_title_bar() {
+    let shot = || png(fixtures::pattern_rgb(400, 100));
+    let base = r##""backgroundType":"solid","backgroundColor":"#808080","padding":20,"shadowPreset":"none""##;
+    let dark_ink: fn([u8; 4]) -> bool = |p| p[..3].iter().all(|&v| v < 100);
+    let light_ink: fn([u8; 4]) -> bool = |p| p[..3].iter().all(|&v| v > 190);
+    // Expected centre of the title: the middle of the canvas for window frames, the
+    // middle of the address field (x 70..386 of the 400 px bar, plus padding) for browsers.
+    for (frame, ink, centre) in [
+        ("macos-light", dark_ink, 220.0),
+        ("macos-dark", light_ink, 220.0),
+        ("windows-light", dark_ink, 220.0),
+        ("windows-dark", light_ink, 220.0),
+        ("browser-light", dark_ink, 248.0),
+        ("browser-dark", light_ink, 248.0),
+    ] {
+        let (_, plain) = run(
+            "beautify",
+            shot(),
+            &format!(r#"{{{base},"frame":"{frame}"}}"#),
+        );
+        let (_, titled) = run(
+            "beautify",
+            shot(),
+            &format!(r#"{{{base},"frame":"{frame}","frameTitle":"Hello Lathe"}}"#),
+        );
+        let (plain, titled) = (plain.to_rgba8(), titled.to_rgba8());
+        assert_eq!(plain.dimensions(), titled.dimensions(), "{frame}");
+        let (w, h) = plain.dimensions();
+        assert_eq!(w, 440, "{frame}");
+        // The bar is 28 px high (4 % of 400, at least 28), under 20 px of padding; the
+        // title sits around its middle, clear of the window buttons.
+        let bar_rows = (20, 20 + 28);
+        let middle = (w / 2 - 60, w / 2 + 60);
+        assert_eq!(
+            count_ink(&plain, middle, bar_rows, ink),
+            0,
+            "{frame}: ink without a title"
+        );
+        let n = count_ink(&titled, middle, bar_rows, ink);
+        assert!(n > 20, "{frame}: only {n} title pixels");
+        // Centred: the mean x of the new ink pixels is the expected centre.
+        let new_ink: Vec<u32> = (bar_rows.0..bar_rows.1)
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .filter(|&(x, y)| ink(titled.get_pixel(x, y).0) && !ink(plain.get_pixel(x, y).0))
+            .map(|(x, _)| x)
+            .collect();
+        let mean = new_ink.iter().map(|&x| x as f64).sum::<f64>() / new_ink.len() as f64;
+        assert!(
+            (mean - centre).abs() < 8.0,
+            "{frame}: title centred at x {mean:.1}"
+        );
+        // Nothing changes outside the title bar.
+        for y in bar_rows.1..h {
+            for x in 0..w {
+                assert_eq!(
+                    plain.get_pixel(x, y),
+                    titled.get_pixel(x, y),
+                    "{frame} ({x},{y})"
+                );
+            }
+        }
+    }
+    // Device frames have no title bar: the title is ignored.
+    let (_, plain) = run(
+        "beautify",
+        shot(),
+        &format!(r#"{{{base},"frame":"iphone"}}"#),
+    );
+    let (_, titled) = run(
+        "beautify",
+        shot(),
+        &format!(r#"{{{base},"frame":"iphone","frameTitle":"Hello"}}"#),
+    );
+    assert_eq!(plain.to_rgba8().as_raw(), titled.to_rgba8().as_raw());
+}
+
+/// Bounding box (x0, y0, x1, y1 exclusive) of the pixels that differ between `a` and `b`.
+fn changed_box(a: &RgbaImage, b: &RgbaImage) -> Option<(u32, u32, u32, u32)> {
+    let mut bbox: Option<(u32, u32, u32, u32)> = None;
+    for (x, y, p) in a.enumerate_pixels() {
+        if p != b.get_pixel(x, y) {
+            let (x0, y0, x1, y1) = bbox.unwrap_or((x, y, x + 1, y + 1));
+            bbox = Some((x0.min(x), y0.min(y), x1.max(x + 1), y1.max(y + 1)));
+        }
+    }
+    bbox
+}
+
+#[test]
+fn beautify_draws_the_watermark_in_the_corner() {
+    let shot = || png(fixtures::pattern_rgb(80, 60));
+    for base in [
+        "",
+        r##""backgroundType":"solid","backgroundColor":"#ffffff","shadowPreset":"none","##,
+    ] {
+        let (_, plain) = run(
+            "beautify",
+            shot(),
+            &format!("{{{}}}", base.trim_end_matches(',')),
+        );
+        let (_, marked) = run(
+            "beautify",
+            shot(),
+            &format!(r#"{{{base}"watermarkText":"Lathe"}}"#),
+        );
+        let (plain, marked) = (plain.to_rgba8(), marked.to_rgba8());
+        assert_eq!(plain.dimensions(), (208, 188));
+        assert_eq!(marked.dimensions(), (208, 188));
+        let (x0, y0, x1, y1) = changed_box(&plain, &marked).expect("the watermark changed nothing");
+        // Default position bottom-right: only the bottom-right corner changes, and it
+        // reaches close to the corner (3 % margin).
+        assert!(x0 >= 104 && y0 >= 94, "changed box {x0},{y0}..{x1},{y1}");
+        assert!(
+            x1 >= 208 - 16 && y1 >= 188 - 16,
+            "changed box {x0},{y0}..{x1},{y1}"
+        );
+        // Semi-transparent: no changed pixel is pure white or pure black text.
+        let mut changed = 0;
+        for (x, y, p) in marked.enumerate_pixels() {
+            if p != plain.get_pixel(x, y) {
+                changed += 1;
+                assert!(
+                    p.0[..3] != [255, 255, 255] && p.0[..3] != [0, 0, 0],
+                    "{p:?}"
+                );
+            }
+        }
+        assert!(changed > 30, "{changed} changed pixels");
+        if !base.is_empty() {
+            // On white, the text is dark.
+            let darker = (x0..x1)
+                .flat_map(|x| (y0..y1).map(move |y| (x, y)))
+                .filter(|&(x, y)| marked.get_pixel(x, y).0[0] < 200)
+                .count();
+            assert!(darker > 20, "{darker} dark pixels");
+        }
+    }
+    // Top-left instead; opacity 0 draws nothing.
+    let (_, plain) = run("beautify", shot(), "{}");
+    let (_, marked) = run(
+        "beautify",
+        shot(),
+        r#"{"watermarkText":"Lathe","watermarkPosition":"top-left","watermarkOpacity":80}"#,
+    );
+    let (plain, marked) = (plain.to_rgba8(), marked.to_rgba8());
+    let (_, _, x1, y1) = changed_box(&plain, &marked).expect("the watermark changed nothing");
+    assert!(x1 <= 104 && y1 <= 94, "changed box ends at {x1},{y1}");
+    let (_, invisible) = run(
+        "beautify",
+        shot(),
+        r#"{"watermarkText":"Lathe","watermarkOpacity":0}"#,
+    );
+    assert_eq!(invisible.to_rgba8().as_raw(), plain.as_raw());
 }

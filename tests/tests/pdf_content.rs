@@ -385,3 +385,111 @@ fn protect_and_unlock_reject_bad_input() {
     assert_eq!(r.assert_client_error(400), "UNSUPPORTED_INPUT");
     lathe.assert_healthy();
 }
+
+/// `pdf(2, "O")` with an owner password only (empty user password, restricted
+/// permissions), encrypted with RC4-128 (V 2, R 3) by lopdf. protect-pdf always sets a user
+/// password, so this fixture is built here. (lopdf 0.36's AES-256 writes a /Perms entry
+/// that does not validate, so AES files come from qpdf, see [`qpdf_owner_only_pdf`].)
+fn owner_only_pdf(owner: &str) -> Vec<u8> {
+    use lopdf::{Document, EncryptionState, EncryptionVersion, Object, Permissions, StringFormat};
+    let mut doc = Document::load_mem(&pdf(2, "O")).unwrap();
+    let id = b"lathe-owner-only".to_vec();
+    doc.trailer.set(
+        "ID",
+        vec![
+            Object::String(id.clone(), StringFormat::Hexadecimal),
+            Object::String(id, StringFormat::Hexadecimal),
+        ],
+    );
+    let state = EncryptionState::try_from(EncryptionVersion::V2 {
+        document: &doc,
+        owner_password: owner,
+        user_password: "",
+        key_length: 128,
+        permissions: Permissions::PRINTABLE,
+    })
+    .unwrap();
+    doc.encrypt(&state).unwrap();
+    for object in doc.objects.values_mut() {
+        if let Object::Stream(stream) = object {
+            let len = stream.content.len() as i64;
+            stream.dict.set("Length", len);
+        }
+    }
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+/// `pdf(2, "O")` encrypted by qpdf (when installed) with an empty user password and
+/// `owner`, at `bits` 256 (AES-256, R 6) or 128 (AES-128, R 4).
+fn qpdf_owner_only_pdf(owner: &str, bits: &str) -> Option<Vec<u8>> {
+    let dir = tempfile::tempdir().unwrap();
+    let (src, dst) = (dir.path().join("in.pdf"), dir.path().join("out.pdf"));
+    std::fs::write(&src, pdf(2, "O")).unwrap();
+    let mut cmd = std::process::Command::new("qpdf");
+    cmd.args(["--encrypt", "", owner, bits]);
+    if bits == "128" {
+        cmd.arg("--use-aes=y");
+    }
+    let status = cmd
+        .arg("--print=none")
+        .arg("--")
+        .arg(&src)
+        .arg(&dst)
+        .status()
+        .ok()?;
+    status.success().then(|| std::fs::read(&dst).unwrap())
+}
+
+#[test]
+fn unlock_checks_the_owner_password_of_a_file_without_user_password() {
+    let lathe = shared();
+    let mut cases = vec![("RC4-128", owner_only_pdf("boss"))];
+    for (name, bits) in [("AES-256", "256"), ("AES-128", "128")] {
+        match qpdf_owner_only_pdf("boss", bits) {
+            Some(file) => cases.push((name, file)),
+            None => eprintln!("qpdf not installed: skipping the {name} case"),
+        }
+    }
+    for (name, locked) in cases {
+        assert!(String::from_utf8_lossy(&locked).contains("/Encrypt"));
+        // It opens without a password, but a wrong password must not unlock it.
+        for wrong in ["wrong", "bos", "boss "] {
+            let r = lathe.run_tool(
+                "pdf",
+                "unlock-pdf",
+                "o.pdf",
+                locked.clone(),
+                &format!(r#"{{"password":"{wrong}"}}"#),
+            );
+            assert_eq!(
+                r.assert_client_error(400),
+                "INVALID_SETTINGS",
+                "{name} password={wrong:?}: {}",
+                r.json()
+            );
+            assert!(
+                r.json()["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("wrong password"),
+                "{}",
+                r.json()
+            );
+        }
+        // The owner password unlocks it: no /Encrypt, the pages readable.
+        let (body, open) = lathe.run_and_download(
+            "pdf",
+            "unlock-pdf",
+            &[("file", "o.pdf", locked)],
+            r#"{"password":"boss"}"#,
+        );
+        assert_eq!(body["pageCount"], 2, "{body}");
+        assert!(!String::from_utf8_lossy(&open).contains("/Encrypt"));
+        let doc = lopdf::Document::load_mem(&open).unwrap();
+        assert!(!doc.is_encrypted(), "{name}");
+        assert_eq!(pdf_page_texts(&open), ["O page 1", "O page 2"]);
+    }
+    lathe.assert_healthy();
+}

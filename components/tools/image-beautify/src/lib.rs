@@ -6,8 +6,14 @@
 //! Frames are drawn, not pasted from artwork: `macos-*` (title bar with traffic lights),
 //! `windows-*` (title bar with window buttons), `browser-*` (tab bar with address field),
 //! and simple bezels for `iphone*`, `ipad*` and `macbook*` (the last with a base).
-//! Text is not drawn yet (Lathe has no text renderer): `frameTitle` is accepted and not
-//! shown, and a non-empty `watermarkText` is refused with 400 rather than silently dropped.
+//! `frameTitle` is drawn centred in the title bar of the window frames (in the address
+//! field of `browser-*`), dark on light themes and light on dark ones, shortened with an
+//! ellipsis when it does not fit between the window controls; device frames have no title
+//! bar and ignore it. `watermarkText` is drawn last, on the whole canvas: a small line of
+//! text (4 % of the canvas's shorter side, 12 to 64 px, shrunk to fit the width) at
+//! `watermarkPosition` (default bottom-right, 3 % margin), at `watermarkOpacity` (default
+//! 50 %), white or black, whichever contrasts with the pixels under it. Both texts are at
+//! most 200 characters and use the bundled DejaVu Sans faces (lathe-text-kit).
 //!
 //! Gradients follow CSS: `gradientAngle` 0 points up, 90 right, 135 (default) to the
 //! bottom right; stop positions are percentages (0..100), or fractions when all are ≤ 1.
@@ -20,6 +26,7 @@ use lathe_image_kit::{decode, encode, DynamicImage, EncodeOptions, ImageFormat};
 use lathe_layout_kit::{
     blend, canvas, check_canvas, contain, cover, parse_hex, rounded_rect_coverage,
 };
+use lathe_text_kit::{self as text, Anchor, Face, Style};
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
 };
@@ -41,7 +48,6 @@ struct Settings {
     shadow_color: Option<String>,
     shadow_opacity: Option<f64>,
     frame: Option<String>,
-    #[allow(dead_code)]
     frame_title: Option<String>,
     social_preset: Option<String>,
     watermark_text: Option<String>,
@@ -50,6 +56,9 @@ struct Settings {
     #[serde(alias = "format")]
     output_format: Option<String>,
 }
+
+/// Longest accepted `frameTitle` or `watermarkText`, in characters.
+const MAX_TEXT_CHARS: usize = 200;
 
 /// One gradient stop as clients send it.
 #[derive(Debug, Deserialize)]
@@ -246,6 +255,7 @@ fn frame(
     kind: FrameKind,
     dark: bool,
     radius: f32,
+    title: Option<&str>,
 ) -> Result<(RgbaImage, bool), ToolError> {
     let (w, h) = shot.dimensions();
     let rgb = |v: u32| Rgba([(v >> 16) as u8, (v >> 8) as u8, v as u8, 255]);
@@ -291,10 +301,12 @@ fn frame(
                     fill_disc(&mut out, cx, cy, dot, rgb(*c));
                 }
             }
+            let ink = if dark { rgb(0xdddddd) } else { rgb(0x333333) };
+            let bar_f = bar as f32;
             if kind == FrameKind::Browser {
                 let field = if dark { rgb(0x3c3c3f) } else { rgb(0xffffff) };
-                let x0 = (bar as f32 * 0.55 + dot * 9.0) as i64;
-                let fh = (bar as f32 * 0.58) as u32;
+                let x0 = (bar_f * 0.55 + dot * 9.0) as i64;
+                let fh = (bar_f * 0.58) as u32;
                 let fw = (w as i64 - x0 - (bar as i64 / 2)).max(0) as u32;
                 fill_rounded(
                     &mut out,
@@ -305,6 +317,30 @@ fn frame(
                     fh as f32 / 2.0,
                     field,
                 );
+                if let Some(title) = title {
+                    // In the address field, clear of its rounded ends.
+                    let inset = fh as f32 / 2.0;
+                    let (left, right) = (x0 as f32 + inset, x0 as f32 + fw as f32 - inset);
+                    draw_title(&mut out, title, left, right, cy, fh as f32 * 0.55, ink)?;
+                }
+            } else if let Some(title) = title {
+                // Centred on the bar, keeping the same distance from both edges: clear of
+                // the traffic lights (left) or of the window buttons (right).
+                let controls = if kind == FrameKind::Windows {
+                    bar_f * 1.4 * 2.5 + bar_f * 0.32
+                } else {
+                    bar_f * 0.55 + dot * 7.4
+                };
+                let reserve = controls + bar_f * 0.3;
+                draw_title(
+                    &mut out,
+                    title,
+                    reserve,
+                    w as f32 - reserve,
+                    cy,
+                    bar_f * 0.4,
+                    ink,
+                )?;
             }
             Ok((out, radius > 0.0))
         }
@@ -360,6 +396,89 @@ fn frame(
             Ok((out, false))
         }
     }
+}
+
+/// `title` on one line at `size` px, shortened with an ellipsis to fit `max_width`.
+fn ellipsize(title: &str, size: f32, max_width: f32) -> String {
+    if text::line_width(Face::Sans, size, title) <= max_width {
+        return title.to_string();
+    }
+    let mut chars: Vec<char> = title.chars().collect();
+    while !chars.is_empty() {
+        chars.pop();
+        let candidate = format!("{}…", chars.iter().collect::<String>().trim_end());
+        if text::line_width(Face::Sans, size, &candidate) <= max_width {
+            return candidate;
+        }
+    }
+    String::new()
+}
+
+/// Draws `title` (whitespace collapsed to single spaces) in `color`, centred between
+/// `left` and `right` and vertically on `cy`; nothing when there is no room.
+fn draw_title(
+    img: &mut RgbaImage,
+    title: &str,
+    left: f32,
+    right: f32,
+    cy: f32,
+    size: f32,
+    color: Rgba<u8>,
+) -> Result<(), ToolError> {
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    let room = right - left;
+    if title.is_empty() || room < size {
+        return Ok(());
+    }
+    let line = ellipsize(&title, size, room);
+    if line.is_empty() {
+        return Ok(());
+    }
+    let tile = text::render(&[line], &Style::new(Face::Sans, size, color))?;
+    let x = (left + (room - tile.width() as f32) / 2.0).round() as i64;
+    let y = (cy - tile.height() as f32 / 2.0).round() as i64;
+    text::draw(img, &tile, x, y, 1.0);
+    Ok(())
+}
+
+/// Draws the watermark `words` at `anchor` on the finished canvas with `opacity` (0..1),
+/// in white or black, whichever contrasts more with the pixels under it (transparent
+/// pixels count as white, as a JPEG flattens them).
+fn draw_watermark(
+    img: &mut RgbaImage,
+    words: &str,
+    anchor: Anchor,
+    opacity: f32,
+) -> Result<(), ToolError> {
+    let (w, h) = img.dimensions();
+    let short = w.min(h) as f32;
+    let margin = (short * 0.03).round().max(4.0) as u32;
+    let size = (short * 0.04).clamp(12.0, 64.0);
+    let style = Style::new(Face::SansBold, size, Rgba([255, 255, 255, 255]));
+    let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    let room_w = (w as f32 - 2.0 * margin as f32).max(1.0);
+    let room_h = (h as f32 / 3.0).max(1.0);
+    let (size, lines) = text::fit(&words, &style, room_w, room_h, 6.0, size);
+    let mut style = Style { size, ..style };
+    let (tw, th) = text::measure(&lines, &style);
+    let (x, y) = anchor.place((w, h), (tw, th), margin);
+    // Mean luma of the covered pixels, composited on white.
+    let (mut sum, mut n) = (0.0f64, 0u64);
+    for py in y.max(0)..(y + th as i64).min(h as i64) {
+        for px in x.max(0)..(x + tw as i64).min(w as i64) {
+            let p = img.get_pixel(px as u32, py as u32).0;
+            let a = p[3] as f64 / 255.0;
+            let luma = 0.299 * p[0] as f64 + 0.587 * p[1] as f64 + 0.114 * p[2] as f64;
+            sum += luma * a + 255.0 * (1.0 - a);
+            n += 1;
+        }
+    }
+    if n > 0 && sum / n as f64 > 150.0 {
+        style.color = Rgba([0, 0, 0, 255]);
+    }
+    let tile = text::render(&lines, &style)?;
+    text::draw(img, &tile, x, y, opacity);
+    Ok(())
 }
 
 /// One box-blur pass of radius `r` along rows (`stride` 1) or columns (`stride` `w`).
@@ -441,9 +560,9 @@ impl Tool for Beautify {
                     "shadowColor": {"type": "string", "default": "#000000"},
                     "shadowOpacity": {"type": "number", "minimum": 0, "maximum": 100, "default": 30},
                     "frame": {"enum": ["none", "macos-light", "macos-dark", "windows-light", "windows-dark", "browser-light", "browser-dark", "iphone", "iphone-dark", "macbook", "macbook-dark", "ipad", "ipad-dark"], "default": "none"},
-                    "frameTitle": {"type": "string", "description": "accepted; not drawn yet"},
+                    "frameTitle": {"type": "string", "maxLength": 200, "description": "drawn centred in the title bar of macos-*, windows-* and browser-* frames"},
                     "socialPreset": {"enum": ["none", "twitter", "linkedin", "instagram-square", "instagram-story", "facebook", "producthunt"], "default": "none"},
-                    "watermarkText": {"type": "string", "description": "not available yet: a non-empty value is refused"},
+                    "watermarkText": {"type": "string", "maxLength": 200, "description": "small text drawn at watermarkPosition"},
                     "watermarkPosition": {"enum": ["top-left", "top-right", "bottom-left", "bottom-right", "center"], "default": "bottom-right"},
                     "watermarkOpacity": {"type": "number", "minimum": 0, "maximum": 100, "default": 50},
                     "outputFormat": {"enum": ["png", "jpeg", "jpg", "webp"], "default": "png"}
@@ -523,28 +642,29 @@ impl Tool for Beautify {
         };
         let (frame_kind, dark) = parse_frame(s.frame.as_deref())?;
         let social = social_size(s.social_preset.as_deref())?;
-        if s.watermark_text
-            .as_deref()
-            .is_some_and(|t| !t.trim().is_empty())
-        {
-            return Err(invalid_settings(
-                "watermarkText is not available yet (Lathe cannot draw text); leave it empty",
-            ));
-        }
-        if let Some(p) = s.watermark_position.as_deref() {
-            if ![
-                "top-left",
-                "top-right",
-                "bottom-left",
-                "bottom-right",
-                "center",
-            ]
-            .contains(&p)
+        for (field, value) in [
+            ("frameTitle", &s.frame_title),
+            ("watermarkText", &s.watermark_text),
+        ] {
+            if value
+                .as_deref()
+                .is_some_and(|t| t.chars().count() > MAX_TEXT_CHARS)
             {
-                return Err(invalid_settings(format!("unknown watermarkPosition '{p}'")));
+                return Err(invalid_settings(format!(
+                    "{field} must be at most {MAX_TEXT_CHARS} characters"
+                )));
             }
         }
-        num("watermarkOpacity", s.watermark_opacity, 50.0, 0.0, 100.0)?;
+        let title = s.frame_title.as_deref().filter(|t| !t.trim().is_empty());
+        let watermark = s.watermark_text.as_deref().filter(|t| !t.trim().is_empty());
+        let position = s.watermark_position.as_deref().unwrap_or("bottom-right");
+        let anchor = Anchor::from_name(position).ok_or_else(|| {
+            invalid_settings(format!(
+                "unknown watermarkPosition '{position}'; use top-left, top-right, bottom-left, bottom-right or center"
+            ))
+        })?;
+        let watermark_opacity =
+            num("watermarkOpacity", s.watermark_opacity, 50.0, 0.0, 100.0)? as f32 / 100.0;
         let format = match s
             .output_format
             .as_deref()
@@ -568,7 +688,7 @@ impl Tool for Beautify {
 
         let input = &inputs[0];
         let shot = load(input)?.rgba;
-        let (mut framed, round) = frame(shot, frame_kind, dark, radius)?;
+        let (mut framed, round) = frame(shot, frame_kind, dark, radius, title)?;
         if round {
             lathe_layout_kit::round_corners(&mut framed, radius);
         }
@@ -609,6 +729,9 @@ impl Tool for Beautify {
             draw_shadow(&mut out, &framed, x, y, shadow);
         }
         image::imageops::overlay(&mut out, &framed, x, y);
+        if let Some(words) = watermark {
+            draw_watermark(&mut out, words, anchor, watermark_opacity)?;
+        }
         // JPEG has no alpha: the encoder flattens transparent backgrounds onto white.
         let image = DynamicImage::ImageRgba8(out);
         let bytes = encode(&image, format, EncodeOptions { quality: 90 })?;

@@ -3,12 +3,14 @@
 //! The file is read with lopdf and the given password (user or owner; every standard
 //! security handler lopdf knows: RC4, AES-128, AES-256), decrypted and written without
 //! `/Encrypt`. A wrong password is [`ToolError::InvalidSettings`] ("wrong password", 400);
-//! a file that is not encrypted is [`ToolError::UnsupportedInput`]. A file whose user
-//! password is empty opens without a password, so any password unlocks it. Loading is bounded
-//! like pdf-kit's `load`: a `%PDF-` header, a readable page tree, at most `MAX_PAGES`
-//! pages, a bound on decompressed object streams.
+//! a file that is not encrypted is [`ToolError::UnsupportedInput`]. The password is always
+//! checked against the encryption dictionary, as user or owner password, even for a file
+//! whose user password is empty (a permissions-restricted file, which lopdf opens without
+//! a password): only its owner password unlocks it. Loading is bounded like pdf-kit's
+//! `load`: a `%PDF-` header, a readable page tree, at most `MAX_PAGES` pages, a bound on
+//! decompressed object streams.
 
-use lathe_pdf_kit::lopdf::{Document, Error, LoadOptions};
+use lathe_pdf_kit::lopdf::{Document, EncryptionState, Error, LoadOptions, Object};
 use lathe_pdf_kit::{save, PageTree};
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Section, Tool,
@@ -53,12 +55,42 @@ fn load_encrypted(input: &Input, password: &str) -> Result<Document, ToolError> 
             input.name
         )));
     };
-    // A file whose user password is empty opens without any password (lopdf tries the
-    // empty one first, as readers do); any password then unlocks it.
+    // lopdf tries the empty user password first (as readers do), so a file whose user
+    // password is empty opened whatever `password` was: check the password itself.
+    if !password_matches(&doc, state, password) {
+        return Err(invalid_settings("wrong password"));
+    }
     if let Some(id) = state.encrypt_object_id() {
         doc.objects.remove(&id);
     }
     Ok(doc)
+}
+
+/// Whether `password` is the user or the owner password of the decrypted `doc`, whose
+/// security handler is `state`.
+///
+/// lopdf's own check (`Document::authenticate_password`: algorithms 6 and 7 of ISO 32000-1
+/// for R2-R4, algorithm 2.A with the /U and /O validation salts of ISO 32000-2 for R5/R6)
+/// reads the `/Encrypt` dictionary through the trailer, and lopdf drops both once it has
+/// decrypted. So the dictionary is rebuilt from `state` (`EncryptionState::encode` writes
+/// the same /V /R /O /U /OE /UE /Perms /P values it read) into a small probe document that
+/// also carries the file's `/ID` (the R2-R4 key derivation hashes its first element), and
+/// checked there; no hand-written cryptography needed.
+fn password_matches(doc: &Document, state: &EncryptionState, password: &str) -> bool {
+    let Ok(dict) = state.encode() else {
+        return false;
+    };
+    let mut probe = Document::new();
+    if let Ok(id) = doc.trailer.get(b"ID") {
+        let id = match id {
+            Object::Reference(r) => doc.get_object(*r).cloned().unwrap_or(Object::Null),
+            other => other.clone(),
+        };
+        probe.trailer.set("ID", id);
+    }
+    let encrypt = probe.add_object(dict);
+    probe.trailer.set("Encrypt", encrypt);
+    probe.authenticate_password(password).is_ok()
 }
 
 struct Unlock;
