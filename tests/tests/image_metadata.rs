@@ -196,8 +196,8 @@ fn optimize_for_web_rejects_bad_input() {
         wrong_type(),
     );
     for (settings, needle) in [
-        (r#"{"format":"avif"}"#, "webp, jpeg, png"),
-        (r#"{"format":"jxl"}"#, "webp, jpeg, png"),
+        (r#"{"format":"jxl"}"#, "webp, jpeg, png, avif"),
+        (r#"{"format":"avif","speed":11}"#, "speed"),
         (r#"{"format":"bmp"}"#, "format"),
         (r#"{"quality":0}"#, "quality"),
         (r#"{"maxWidth":0}"#, "maxWidth"),
@@ -220,7 +220,7 @@ fn optimize_for_web_rejects_bad_input() {
         "preview",
         "a.png",
         pattern_png(20, 20),
-        r#"{"format":"avif"}"#,
+        r#"{"format":"jxl"}"#,
     );
     assert_eq!(r.assert_client_error(400), "INVALID_SETTINGS");
 }

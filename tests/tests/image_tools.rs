@@ -438,9 +438,8 @@ fn convert_jpeg_quality_changes_size() {
 #[test]
 fn convert_rejects_unsupported_formats_and_bad_settings() {
     let png = pattern_png(30, 20);
-    let msg = invalid("convert", "p.png", png.clone(), r#"{"format":"avif"}"#);
+    let msg = invalid("convert", "p.png", png.clone(), r#"{"format":"heic"}"#);
     assert!(msg.contains("not supported"), "{msg}");
-    invalid("convert", "p.png", png.clone(), r#"{"format":"heic"}"#);
     invalid("convert", "p.png", png.clone(), r#"{}"#);
     invalid(
         "convert",

@@ -5,7 +5,9 @@
 //! * JPEG is written progressive (default) with optimised Huffman tables.
 //! * WebP is lossless: no maintained pure-Rust lossy WebP encoder exists (libwebp is C).
 //! * PNG uses the strongest deflate setting with adaptive filtering.
-//! * AVIF and JPEG XL cannot be written by this server and are refused with a 400.
+//! * AVIF is lossy 8-bit AV1 (`quality`, alpha kept) written by `lathe_image_kit::avif`
+//!   (pure-Rust rav1e) at encoder `speed` 1..10 (default 8); it carries no metadata.
+//! * JPEG XL cannot be written by this server and is refused with a 400.
 //! * `stripMetadata: false` copies the ICC profile and the EXIF block (orientation set
 //!   to 1, since the pixels are already turned upright) into the result.
 //!
@@ -16,7 +18,7 @@ use std::io::Cursor;
 
 use lathe_image_kit::image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use lathe_image_kit::{
-    decode_with_target, encode, probe, resize_exact, DynamicImage, EncodeOptions, ImageFormat,
+    avif, decode_with_target, encode, probe, resize_exact, DynamicImage, EncodeOptions, ImageFormat,
 };
 use lathe_metadata_kit::img_parts::{jpeg::Jpeg, png::Png, webp::WebP, Bytes, ImageEXIF, ImageICC};
 use lathe_metadata_kit::reset_orientation;
@@ -30,7 +32,7 @@ use serde::Deserialize;
 /// Largest `maxWidth` / `maxHeight` accepted.
 const MAX_SIDE: i64 = 16384;
 /// Output formats this server can write.
-const WRITABLE: &str = "webp, jpeg, png";
+const WRITABLE: &str = "webp, jpeg, png, avif";
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -44,6 +46,7 @@ struct Settings {
     max_height: Option<i64>,
     progressive: Option<bool>,
     strip_metadata: Option<bool>,
+    speed: Option<i64>,
 }
 
 /// Output format of this tool.
@@ -52,6 +55,7 @@ enum Target {
     WebP,
     Jpeg,
     Png,
+    Avif,
 }
 
 impl Target {
@@ -61,7 +65,8 @@ impl Target {
             "webp" => Ok(Target::WebP),
             "jpeg" | "jpg" => Ok(Target::Jpeg),
             "png" => Ok(Target::Png),
-            "avif" | "jxl" => Err(invalid_settings(format!(
+            "avif" => Ok(Target::Avif),
+            "jxl" => Err(invalid_settings(format!(
                 "format '{name}' cannot be written by this server; supported formats: {WRITABLE}"
             ))),
             _ => Err(invalid_settings(format!(
@@ -70,12 +75,29 @@ impl Target {
         }
     }
 
-    fn format(self) -> ImageFormat {
+    /// File extension.
+    fn extension(self) -> &'static str {
         match self {
-            Target::WebP => ImageFormat::WebP,
-            Target::Jpeg => ImageFormat::Jpeg,
-            Target::Png => ImageFormat::Png,
+            Target::WebP => ImageFormat::WebP.extension(),
+            Target::Jpeg => ImageFormat::Jpeg.extension(),
+            Target::Png => ImageFormat::Png.extension(),
+            Target::Avif => avif::EXTENSION,
         }
+    }
+
+    /// Media type.
+    fn media_type(self) -> &'static str {
+        match self {
+            Target::WebP => ImageFormat::WebP.media_type(),
+            Target::Jpeg => ImageFormat::Jpeg.media_type(),
+            Target::Png => ImageFormat::Png.media_type(),
+            Target::Avif => avif::MEDIA_TYPE,
+        }
+    }
+
+    /// Whether `quality` matters (lossy output).
+    fn lossy(self) -> bool {
+        matches!(self, Target::Jpeg | Target::Avif)
     }
 }
 
@@ -87,6 +109,7 @@ struct Plan {
     max_height: Option<u32>,
     progressive: bool,
     strip_metadata: bool,
+    speed: u8,
 }
 
 impl Plan {
@@ -103,6 +126,12 @@ impl Plan {
             max_height: side("maxHeight", s.max_height)?,
             progressive: s.progressive.unwrap_or(true),
             strip_metadata: s.strip_metadata.unwrap_or(true),
+            speed: check_range(
+                "speed",
+                s.speed.unwrap_or(avif::DEFAULT_SPEED.into()),
+                avif::MIN_SPEED.into(),
+                avif::MAX_SPEED.into(),
+            )? as u8,
         })
     }
 }
@@ -178,7 +207,8 @@ fn attach_metadata(
     exif: Option<Vec<u8>>,
     icc: Option<Vec<u8>>,
 ) -> Result<Vec<u8>, ToolError> {
-    if exif.is_none() && icc.is_none() {
+    // Metadata is not copied into AVIF: ravif writes no ICC profile (the pixels are sRGB).
+    if target == Target::Avif || (exif.is_none() && icc.is_none()) {
         return Ok(bytes);
     }
     let exif = exif.map(|mut e| {
@@ -210,6 +240,7 @@ fn attach_metadata(
             img.set_exif(exif);
             img.encoder().write_to(&mut out)
         }
+        Target::Avif => return Ok(bytes.to_vec()),
     };
     written.map_err(|e| ToolError::Failed(format!("cannot attach metadata: {e}")))?;
     Ok(out)
@@ -245,22 +276,22 @@ fn optimize(inputs: &[Input], settings: &str) -> Result<Output, ToolError> {
                 quality: plan.quality,
             },
         )?,
+        Target::Avif => avif::encode_avif(&img, plan.quality, plan.speed)?,
     };
     let bytes = if plan.strip_metadata {
         bytes
     } else {
         attach_metadata(bytes, plan.target, head.exif.clone(), head.icc.clone())?
     };
-    let format = plan.target.format();
     let (original, processed) = (input.data.len(), bytes.len());
     let saved = if original == 0 {
         0.0
     } else {
         ((original as f64 - processed as f64) / original as f64 * 1000.0).round() / 10.0
     };
-    let name = format!("{}.{}", input.stem(), format.extension());
+    let name = format!("{}.{}", input.stem(), plan.target.extension());
     Ok(
-        Output::file(OutputFile::new(name, format.media_type(), bytes)).with_extra(
+        Output::file(OutputFile::new(name, plan.target.media_type(), bytes)).with_extra(
             serde_json::json!({
                 "originalSize": original,
                 "processedSize": processed,
@@ -269,9 +300,9 @@ fn optimize(inputs: &[Input], settings: &str) -> Result<Output, ToolError> {
                 "height": th,
                 "originalWidth": uw,
                 "originalHeight": uh,
-                "format": format.extension(),
-                "quality": (plan.target == Target::Jpeg).then_some(plan.quality),
-                "lossless": plan.target != Target::Jpeg,
+                "format": plan.target.extension(),
+                "quality": plan.target.lossy().then_some(plan.quality),
+                "lossless": !plan.target.lossy(),
             }),
         ),
     )
@@ -285,14 +316,17 @@ impl Tool for OptimizeForWeb {
             id: "optimize-for-web",
             section: Section::Image,
             name: "Optimize for Web",
-            description: "Resize to fit, re-encode as WebP, JPEG or PNG and strip metadata for fast web pages.",
+            description: "Resize to fit, re-encode as WebP, JPEG, PNG or AVIF and strip metadata for fast web pages.",
             settings_schema: serde_json::json!({
                 "type": "object",
                 "properties": {
                     "format": {"enum": ["webp", "jpeg", "png", "avif", "jxl"], "default": "webp",
-                               "description": "avif and jxl are not writable on this server (400)."},
+                               "description": "jxl is not writable on this server (400)."},
                     "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 80,
-                                "description": "JPEG quality; WebP and PNG are written losslessly."},
+                                "description": "JPEG and AVIF quality; WebP and PNG are written losslessly."},
+                    "speed": {"type": "integer", "minimum": avif::MIN_SPEED, "maximum": avif::MAX_SPEED,
+                              "default": avif::DEFAULT_SPEED,
+                              "description": "AVIF encoder speed: higher is faster, lower compresses better."},
                     "maxWidth": {"type": "integer", "minimum": 1, "maximum": MAX_SIDE},
                     "maxHeight": {"type": "integer", "minimum": 1, "maximum": MAX_SIDE},
                     "progressive": {"type": "boolean", "default": true},
@@ -337,10 +371,11 @@ mod tests {
     }
 
     #[test]
-    fn avif_is_refused() {
+    fn jxl_is_refused_avif_accepted() {
         assert!(matches!(
-            Target::parse(Some("avif")),
-            Err(ToolError::InvalidSettings(m)) if m.contains("webp, jpeg, png")
+            Target::parse(Some("jxl")),
+            Err(ToolError::InvalidSettings(m)) if m.contains("webp, jpeg, png, avif")
         ));
+        assert_eq!(Target::parse(Some("AVIF")).unwrap(), Target::Avif);
     }
 }
