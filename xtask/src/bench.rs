@@ -163,25 +163,6 @@ fn tool_round(
     Ok((start.elapsed().as_secs_f64(), out))
 }
 
-/// The HTTP status of one tool call (for rows whose support is optional).
-pub(crate) fn tool_call_status(
-    host: &Host,
-    path: &str,
-    files: &[(&str, &[u8])],
-    settings: &str,
-) -> Result<u16> {
-    let (ct, body) = multipart(files, settings);
-    match ureq::post(&format!("{}{path}", host.base))
-        .set("Authorization", &format!("Bearer {}", host.key))
-        .set("Content-Type", &ct)
-        .send_bytes(&body)
-    {
-        Ok(r) => Ok(r.status()),
-        Err(ureq::Error::Status(code, _)) => Ok(code),
-        Err(e) => Err(e.into()),
-    }
-}
-
 /// Runs a peer command under /usr/bin/time; returns (seconds, peak RSS MiB).
 fn peer(cmd: &[String]) -> Result<(f64, f64)> {
     let start = Instant::now();
