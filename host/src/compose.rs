@@ -37,10 +37,21 @@ pub fn compose(main: &Path, dependencies: &[(String, PathBuf)]) -> anyhow::Resul
     Ok(bytes)
 }
 
-/// Whether a package exports an item whose name matches `import` (ignoring a version
-/// suffix, as Spin's matching does for semver-compatible versions).
+/// Whether a package exports what the dependency key `import` names, ignoring a version
+/// suffix as Spin's matching does for semver-compatible versions. The key is an interface
+/// (`lathe:tool/tool@0.2.0`) or, as Spin also allows, a whole package (`lathe:tool@0.2.0`:
+/// every interface of that package the dependency exports).
 fn package_exports(graph: &CompositionGraph, package: &Package, import: &str) -> bool {
     let base = |name: &str| name.split('@').next().unwrap_or(name).to_string();
     let world = &graph.types()[package.ty()];
-    world.exports.keys().any(|name| base(name) == base(import))
+    let wanted = base(import);
+    if wanted.contains('/') {
+        world.exports.keys().any(|name| base(name) == wanted)
+    } else {
+        let prefix = format!("{wanted}/");
+        world
+            .exports
+            .keys()
+            .any(|name| base(name).starts_with(&prefix))
+    }
 }

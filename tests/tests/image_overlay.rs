@@ -541,17 +541,29 @@ fn meme_templates_route_lists_and_serves_template_images() {
     let list = r.json();
     let first = &list["templates"][0];
     let id = first["id"].as_str().expect("template id");
-    let full = lathe.get(&format!("/api/v1/meme-templates/full/{id}.png"), Some(&token));
+    let full = lathe.get(
+        &format!("/api/v1/meme-templates/full/{id}.png"),
+        Some(&token),
+    );
     assert_eq!(full.status, 200);
     assert_eq!(full.content_type, "image/png");
     let img = fixtures::decode(&full.body);
     assert_eq!(img.width() as u64, first["width"].as_u64().unwrap());
-    assert_eq!(full.header("x-width"), Some(img.width().to_string().as_str()));
-    let thumb = lathe.get(&format!("/api/v1/meme-templates/thumbs/{id}.png"), Some(&token));
+    assert_eq!(
+        full.header("x-width"),
+        Some(img.width().to_string().as_str())
+    );
+    let thumb = lathe.get(
+        &format!("/api/v1/meme-templates/thumbs/{id}.png"),
+        Some(&token),
+    );
     assert_eq!(thumb.status, 200);
     assert!(fixtures::decode(&thumb.body).width() <= 240);
     lathe
-        .get("/api/v1/meme-templates/full/no-such-template.png", Some(&token))
+        .get(
+            "/api/v1/meme-templates/full/no-such-template.png",
+            Some(&token),
+        )
         .assert_client_error(400);
     lathe
         .get("/api/v1/meme-templates/../api/v1/users", Some(&token))

@@ -277,23 +277,29 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
             bail!("Lathe's output is not 1200 px wide");
         }
         let out_vips = work.join("out-vips.jpg");
-        let (vt, vm) = peer_series(&[
-            "vipsthumbnail".into(),
-            file.display().to_string(),
-            "--size".into(),
-            "1200x".into(),
-            "-o".into(),
-            format!("{}[Q=80]", out_vips.display()),
-        ], RUNS)?;
-        let (it, im) = peer_series(&[
-            "/usr/bin/convert".into(),
-            file.display().to_string(),
-            "-resize".into(),
-            "1200x".into(),
-            "-quality".into(),
-            "80".into(),
-            work.join("out-im.jpg").display().to_string(),
-        ], RUNS)?;
+        let (vt, vm) = peer_series(
+            &[
+                "vipsthumbnail".into(),
+                file.display().to_string(),
+                "--size".into(),
+                "1200x".into(),
+                "-o".into(),
+                format!("{}[Q=80]", out_vips.display()),
+            ],
+            RUNS,
+        )?;
+        let (it, im) = peer_series(
+            &[
+                "/usr/bin/convert".into(),
+                file.display().to_string(),
+                "-resize".into(),
+                "1200x".into(),
+                "-quality".into(),
+                "80".into(),
+                work.join("out-im.jpg").display().to_string(),
+            ],
+            RUNS,
+        )?;
         println!(
             "| {} MP JPEG → 1200 px JPEG q80 | {:.3} s, +{:.0} MiB | {:.3} s, {:.0} MiB | {:.3} s, {:.0} MiB | {:.2}× | {:.2}× |",
             w * h / 1_000_000,

@@ -41,7 +41,9 @@ fn args(list: &[&str]) -> Vec<String> {
 
 /// Runs the image, PDF and CSV rows and prints them as a Markdown table.
 pub fn run(host: &Host, work: &Path) -> Result<()> {
-    println!("| operation | Lathe (full API, peak RSS above idle) | peers (ratio = Lathe / peer) |");
+    println!(
+        "| operation | Lathe (full API, peak RSS above idle) | peers (ratio = Lathe / peer) |"
+    );
     println!("|---|---|---|");
     image_rows(host, work)?;
     pdf_rows(host, work)?;
@@ -327,7 +329,7 @@ fn csv_row(host: &Host, work: &Path) -> Result<()> {
                     cities[(i % 6) as usize],
                     i * 7 % 10_000,
                     i % 100,
-                    i % 2 == 0,
+                    i.is_multiple_of(2),
                     i % 97
                 )?;
                 i += 1;

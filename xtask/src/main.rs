@@ -89,7 +89,12 @@ fn native_test_packages() -> Result<Vec<String>> {
     all.extend(packages_in("components/platform", |t| !is_cdylib(t))?);
     // The tool and native SDKs only build for wasm32-wasip2 (their bindings export
     // functions); they are exercised through the tools.
-    all.retain(|p| p != "lathe-tool-sdk" && p != "lathe-native-sdk" && p != "lathe-image-kit");
+    all.retain(|p| {
+        p != "lathe-tool-sdk"
+            && p != "lathe-native-sdk"
+            && p != "lathe-stream-sdk"
+            && p != "lathe-image-kit"
+    });
     Ok(all)
 }
 

@@ -130,6 +130,53 @@ pub struct NewFile {
     pub data: Vec<u8>,
 }
 
+/// Creates the record of a job whose inputs were already stored while they were uploaded
+/// (the stream gateway); `id` is the one their chunks are stored under.
+pub fn create_stored(
+    store: &Store,
+    principal: &Principal,
+    tool: &str,
+    id: String,
+    inputs: Vec<FileRef>,
+    settings: &str,
+) -> ApiResult<Job> {
+    let job = Job {
+        id,
+        user_id: principal.user.id.clone(),
+        tool: tool.to_string(),
+        created_at: now_ms(),
+        original_size: inputs.iter().map(|f| f.size).sum(),
+        inputs,
+        settings: settings.to_string(),
+    };
+    set_json(store, &format!("job/{}", job.id), &job)?;
+    Ok(job)
+}
+
+/// The store prefix of a job's output file.
+pub fn output_prefix(job_id: &str, name: &str) -> String {
+    format!("blob/{job_id}/out/{name}")
+}
+
+/// Marks a job completed with outputs already stored (by a [`crate::store::ChunkWriter`]).
+pub fn complete_stored(
+    store: &Store,
+    job: &Job,
+    files: Vec<FileRef>,
+    extra: Value,
+) -> ApiResult<JobResult> {
+    let result = JobResult {
+        status: "completed".into(),
+        completed_at: now_ms(),
+        processed_size: files.iter().map(|f| f.size).sum(),
+        files,
+        extra,
+        error: None,
+    };
+    set_json(store, &format!("result/{}", job.id), &result)?;
+    Ok(result)
+}
+
 /// Stores a job's outputs and marks it completed.
 pub fn complete(
     store: &Store,
@@ -145,7 +192,7 @@ pub fn complete(
             name = format!("{n}_{}", sanitize_file_name(&file.name));
             n += 1;
         }
-        let chunks = put_chunks(store, &format!("blob/{}/out/{name}", job.id), &file.data)?;
+        let chunks = put_chunks(store, &output_prefix(&job.id, &name), &file.data)?;
         refs.push(FileRef {
             name,
             media_type: file.media_type,
@@ -153,16 +200,7 @@ pub fn complete(
             chunks,
         });
     }
-    let result = JobResult {
-        status: "completed".into(),
-        completed_at: now_ms(),
-        processed_size: refs.iter().map(|f| f.size).sum(),
-        files: refs,
-        extra,
-        error: None,
-    };
-    set_json(store, &format!("result/{}", job.id), &result)?;
-    Ok(result)
+    complete_stored(store, job, refs, extra)
 }
 
 /// Marks a job failed.
@@ -246,13 +284,24 @@ pub fn visible_job(store: &Store, principal: &Principal, job_id: &str) -> ApiRes
     Ok(job)
 }
 
-/// `GET /api/v1/download/<jobId>/<filename>`.
-pub fn download(
+/// What a download sends: the file's record, where its chunks are, and the headers.
+pub struct DownloadHead {
+    /// The stored file.
+    pub file: FileRef,
+    /// Store prefix of its chunks.
+    pub prefix: String,
+    /// Response headers (type, disposition, nosniff, length).
+    pub headers: Vec<(String, String)>,
+}
+
+/// Checks access to a result file of `GET /api/v1/download/<jobId>/<filename>` (owner or
+/// admin, else 404) and says where its chunks are.
+pub fn download_head(
     store: &Store,
     principal: &Principal,
     job_id: &str,
     file_name: &str,
-) -> ApiResult<Response> {
+) -> ApiResult<DownloadHead> {
     let job = visible_job(store, principal, job_id)?;
     let name = percent_encoding::percent_decode_str(file_name)
         .decode_utf8_lossy()
@@ -260,26 +309,41 @@ pub fn download(
     let result = result(store, &job.id)?.ok_or_else(|| ApiError::not_found("File not found"))?;
     let file = result
         .files
-        .iter()
+        .into_iter()
         .find(|f| f.name == name)
         .ok_or_else(|| ApiError::not_found("File not found"))?;
-    let data = get_chunks(
-        store,
-        &format!("blob/{}/out/{}", job.id, file.name),
-        file.chunks,
-        file.size,
-    )?;
     let disposition = format!(
         "attachment; filename*=UTF-8''{}",
         percent_encoding::utf8_percent_encode(&file.name, percent_encoding::NON_ALPHANUMERIC)
     );
-    Ok(Response::builder()
-        .status(200)
-        .header("content-type", file.media_type.as_str())
-        .header("content-disposition", disposition)
-        .header("x-content-type-options", "nosniff")
-        .body(data)
-        .build())
+    Ok(DownloadHead {
+        prefix: output_prefix(&job.id, &file.name),
+        headers: vec![
+            ("content-type".into(), file.media_type.clone()),
+            ("content-disposition".into(), disposition),
+            ("x-content-type-options".into(), "nosniff".into()),
+            ("content-length".into(), file.size.to_string()),
+        ],
+        file,
+    })
+}
+
+/// `GET /api/v1/download/<jobId>/<filename>`, answered whole (the `api` component streams
+/// it chunk by chunk instead, see [`download_head`]).
+pub fn download(
+    store: &Store,
+    principal: &Principal,
+    job_id: &str,
+    file_name: &str,
+) -> ApiResult<Response> {
+    let head = download_head(store, principal, job_id, file_name)?;
+    let data = get_chunks(store, &head.prefix, head.file.chunks, head.file.size)?;
+    let mut builder = Response::builder();
+    builder.status(200);
+    for (name, value) in head.headers.iter().filter(|(n, _)| n != "content-length") {
+        builder.header(name.as_str(), value.as_str());
+    }
+    Ok(builder.body(data).build())
 }
 
 /// `GET /api/v1/jobs/<jobId>`: status of a job (owner or admin).

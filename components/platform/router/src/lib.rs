@@ -10,11 +10,14 @@ pub mod auth;
 pub mod catalog;
 pub mod config;
 pub mod error;
+mod gateway_glue;
 pub mod ids;
 pub mod jobs;
 pub mod multipart;
+pub mod outparam;
 pub mod store;
 pub mod tool_route;
+pub mod upload;
 
 pub use error::{ApiError, ApiResult};
 

@@ -43,6 +43,71 @@ pub fn keys_with_prefix(store: &Store, prefix: &str) -> ApiResult<Vec<String>> {
     Ok(keys)
 }
 
+/// Writes a file as chunks under `prefix` piece by piece, holding at most one chunk.
+pub struct ChunkWriter<'a> {
+    store: &'a Store,
+    prefix: String,
+    buffer: Vec<u8>,
+    chunks: u32,
+    size: u64,
+}
+
+impl<'a> ChunkWriter<'a> {
+    /// A writer for `<prefix>/<n>`.
+    pub fn new(store: &'a Store, prefix: impl Into<String>) -> Self {
+        Self {
+            store,
+            prefix: prefix.into(),
+            buffer: Vec::new(),
+            chunks: 0,
+            size: 0,
+        }
+    }
+
+    /// Bytes written so far.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Appends `data`, storing every full chunk.
+    pub fn write(&mut self, mut data: &[u8]) -> ApiResult<()> {
+        self.size += data.len() as u64;
+        while !data.is_empty() {
+            let room = CHUNK - self.buffer.len();
+            let take = room.min(data.len());
+            self.buffer.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if self.buffer.len() == CHUNK {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> ApiResult<()> {
+        if !self.buffer.is_empty() {
+            self.store
+                .set(&format!("{}/{}", self.prefix, self.chunks), &self.buffer)?;
+            self.chunks += 1;
+            self.buffer.clear();
+        }
+        Ok(())
+    }
+
+    /// Stores the last partial chunk; returns the chunk count and total size.
+    pub fn finish(mut self) -> ApiResult<(u32, u64)> {
+        self.flush()?;
+        Ok((self.chunks, self.size))
+    }
+}
+
+/// Reads chunk `index` under `prefix`.
+pub fn get_chunk(store: &Store, prefix: &str, index: u32) -> ApiResult<Vec<u8>> {
+    store
+        .get(&format!("{prefix}/{index}"))?
+        .ok_or_else(|| ApiError::internal(format!("missing chunk {prefix}/{index}")))
+}
+
 /// Writes `data` as chunks under `prefix`; returns the chunk count.
 pub fn put_chunks(store: &Store, prefix: &str, data: &[u8]) -> ApiResult<u32> {
     let mut count = 0;

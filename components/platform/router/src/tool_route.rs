@@ -138,7 +138,7 @@ fn check_upload_size(req: &Request) -> ApiResult<()> {
 
 /// Checks the uploaded files against `min` and the tool's maximum count, accepted
 /// extensions, and refuses empty files.
-fn check_files(request: &ToolRequest, entry: &Value, min: usize) -> ApiResult<()> {
+pub fn check_files(request: &ToolRequest, entry: &Value, min: usize) -> ApiResult<()> {
     let max = entry["maxInputs"].as_u64().unwrap_or(1) as usize;
     let n = request.files.len();
     if n == 0 && min > 0 {
@@ -316,6 +316,15 @@ fn zip_outputs(files: Vec<NewFile>, base: &str) -> ApiResult<NewFile> {
         media_type: "application/zip".into(),
         data,
     })
+}
+
+/// Several outputs become one ZIP named after `base`; one output stays as it is.
+pub fn zip_if_several(files: Vec<NewFile>, base: &str) -> ApiResult<Vec<NewFile>> {
+    if files.len() > 1 {
+        Ok(vec![zip_outputs(files, base)?])
+    } else {
+        Ok(files)
+    }
 }
 
 /// Stores a finished synchronous run and answers 200 with seed 001's body.

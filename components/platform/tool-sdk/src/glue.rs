@@ -98,6 +98,14 @@ macro_rules! __world_glue {
                 Ok(output_of(out))
             }
 
+            /// The WIT error type of this world.
+            pub type ToolErrorOf = t::ToolError;
+
+            /// Converts an SDK error into this world's WIT error.
+            pub fn to_wit_error(e: $crate::ToolError) -> t::ToolError {
+                error(e)
+            }
+
             fn error(e: $crate::ToolError) -> t::ToolError {
                 match e {
                     $crate::ToolError::InvalidSettings(m) => t::ToolError::InvalidSettings(m),

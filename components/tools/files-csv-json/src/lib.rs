@@ -1,8 +1,12 @@
 //! `files/csv-json`: CSV or TSV to a JSON array of objects keyed by the header row, and a
 //! JSON array of objects (or one object) back to CSV. The direction follows the extension.
 //!
-//! CSV → JSON streams: records are read one at a time and written straight into the output
-//! buffer, so memory stays about the size of the input plus the output.
+//! CSV → JSON streams: under the stream gateway (`spin.toml`), the upload is fed to a
+//! push parser chunk by chunk and each output piece is stored as it comes ([`stream`]), so
+//! memory stays at one chunk plus one record whatever the file size. Called with a whole file
+//! (`run`), records are read one at a time straight into the output buffer.
+
+mod stream;
 
 use std::borrow::Cow;
 
@@ -298,7 +302,34 @@ impl Tool for CsvJson {
     }
 }
 
-lathe_tool_sdk::export_tool!(CsvJson);
+impl lathe_stream_sdk::StreamTool for CsvJson {
+    type Converter = stream::CsvToJson;
+
+    fn open(
+        input_name: &str,
+        settings: &str,
+    ) -> Result<Option<(Self::Converter, lathe_stream_sdk::StreamPlan)>, ToolError> {
+        let ext = lathe_tool_sdk::extension_of(input_name);
+        if ext != "csv" && ext != "tsv" {
+            // JSON → CSV needs the whole document; other types get run's clear error.
+            return Ok(None);
+        }
+        let settings: Settings = parse_settings(settings)?;
+        let stem = match input_name.rfind('.') {
+            Some(i) if i > 0 => &input_name[..i],
+            _ => input_name,
+        };
+        Ok(Some((
+            stream::CsvToJson::new(&settings, ext == "tsv"),
+            lathe_stream_sdk::StreamPlan {
+                output_name: format!("{stem}.json"),
+                media_type: "application/json".into(),
+            },
+        )))
+    }
+}
+
+lathe_stream_sdk::export_stream_tool!(CsvJson);
 
 #[cfg(test)]
 mod tests {

@@ -380,8 +380,10 @@ fn template_route(settings: &str) -> Result<Output, ToolError> {
         lathe_image_kit::ImageFormat::Png,
         lathe_image_kit::EncodeOptions::default(),
     )?;
-    Ok(Output::file(OutputFile::new(format!("{}.png", t.id), "image/png", bytes))
-        .with_extra(json!({"width": img.width(), "height": img.height()})))
+    Ok(
+        Output::file(OutputFile::new(format!("{}.png", t.id), "image/png", bytes))
+            .with_extra(json!({"width": img.width(), "height": img.height()})),
+    )
 }
 
 struct MemeGenerator;

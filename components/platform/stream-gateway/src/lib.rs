@@ -1,0 +1,228 @@
+//! The `stream-gateway` Spin component: the gateway for tools that can stream
+//! (`lathe:tool/stream-tool`, e.g. CSV to JSON).
+//!
+//! A run (`POST /api/v1/tools/<section>/<id>`) never holds the upload or the result whole:
+//! each uploaded file goes into the store chunk by chunk as it arrives, then is fed to the
+//! tool's converter one stored chunk at a time, and each piece the converter returns is
+//! stored as it comes. Everything else (describe, operations, inputs the tool will not
+//! stream) takes the ordinary gateway path, shared through
+//! `lathe_router::tool_gateway_glue!`. `spin.toml` plugs the same tool component into both
+//! imports.
+
+use lathe_router::jobs::{self, FileRef};
+use lathe_router::store::{get_chunk, ChunkWriter};
+use lathe_router::upload::{self, input_prefix, StoredRequest};
+use lathe_router::{auth, config, json_response, tool_route, ApiError, ApiResult};
+use serde_json::Value;
+use spin_sdk::http::{IncomingRequest, Method, Request, Response, ResponseOutparam};
+use spin_sdk::http_component;
+use spin_sdk::key_value::Store;
+
+wit_bindgen::generate!({
+    world: "stream-caller",
+    path: "../../../wit",
+});
+
+lathe_router::tool_gateway_glue!();
+
+use lathe::tool::stream_tool;
+
+/// Whether `req` is a run of this tool (the only request that streams).
+fn is_run(req: &Request, entry: &Value) -> bool {
+    matches!(req.method(), Method::Post)
+        && matches!(tool_route::action(req, entry), Ok(tool_route::Action::Run))
+}
+
+/// Deletes what an abandoned upload stored.
+fn discard_inputs(store: &Store, job_id: &str, files: &[FileRef]) {
+    for (i, file) in files.iter().enumerate() {
+        lathe_router::store::delete_chunks(store, &input_prefix(job_id, i), file.chunks).ok();
+    }
+}
+
+/// Checks the stored files like `tool_route::prepare` checks uploaded ones.
+fn check_files(request: &StoredRequest, entry: &Value) -> ApiResult<()> {
+    let as_uploads = lathe_router::multipart::ToolRequest {
+        files: request
+            .files
+            .iter()
+            .map(|f| lathe_router::multipart::UploadedFile {
+                field: "file".into(),
+                name: f.name.clone(),
+                media_type: f.media_type.clone(),
+                size: f.size,
+                data: Vec::new(),
+            })
+            .collect(),
+        settings: request.settings.clone(),
+    };
+    let min = entry["minInputs"].as_u64().unwrap_or(1) as usize;
+    tool_route::check_files(&as_uploads, entry, min)
+}
+
+fn tool_key(entry: &Value) -> String {
+    format!(
+        "{}/{}",
+        entry["section"].as_str().unwrap_or(""),
+        entry["id"].as_str().unwrap_or("")
+    )
+}
+
+/// Feeds stored input 0 to `converter` chunk by chunk and stores the output as it comes.
+fn convert_stored(
+    store: &Store,
+    job_id: &str,
+    input: &FileRef,
+    converter: &stream_tool::Converter,
+    plan: &stream_tool::StreamPlan,
+) -> ApiResult<(FileRef, Value)> {
+    let name = lathe_router::multipart::sanitize_file_name(&plan.output_name);
+    let mut writer = ChunkWriter::new(store, jobs::output_prefix(job_id, &name));
+    let prefix = input_prefix(job_id, 0);
+    for index in 0..input.chunks {
+        let chunk = get_chunk(store, &prefix, index)?;
+        let piece = converter.push(&chunk).map_err(tool_error)?;
+        writer.write(&piece)?;
+    }
+    let end = converter.finish().map_err(tool_error)?;
+    writer.write(&end.data)?;
+    let (chunks, size) = writer.finish()?;
+    let extra = if end.extra.is_empty() {
+        Value::Object(Default::default())
+    } else {
+        serde_json::from_str(&end.extra).map_err(ApiError::internal)?
+    };
+    Ok((
+        FileRef {
+            name,
+            media_type: plan.media_type.clone(),
+            size,
+            chunks,
+        },
+        extra,
+    ))
+}
+
+fn tool_error(e: lathe::tool::types::ToolError) -> ApiError {
+    outcome_of(Err(e))
+        .err()
+        .unwrap_or_else(|| ApiError::internal("tool error"))
+}
+
+/// A run: receive into the store, then stream through the converter when the tool accepts
+/// this input, else run it on the whole files like the ordinary gateway.
+async fn streamed_run(req: IncomingRequest, entry: &Value) -> ApiResult<Response> {
+    let store = lathe_router::store::open()?;
+    let head = upload::head_of(&req);
+    let principal = auth::authenticate(&store, &head)?;
+    let limit = config::max_upload_bytes();
+    if let (Some(limit), Some(length)) = (
+        limit,
+        head.header("content-length")
+            .and_then(|v| v.as_str())
+            .and_then(|v| v.parse::<u64>().ok()),
+    ) {
+        if length > limit {
+            return Err(ApiError::new(
+                413,
+                "FILE_TOO_LARGE",
+                format!(
+                    "Upload exceeds the maximum allowed size of {} MB",
+                    limit / (1024 * 1024)
+                ),
+            ));
+        }
+    }
+    let job_id = lathe_router::ids::uuid();
+    let request = match upload::receive(&store, req, &job_id, limit).await {
+        Ok(request) => request,
+        Err(e) => {
+            // Drop whatever part of the upload was stored before the failure.
+            let prefix = format!("blob/{job_id}/in/");
+            for key in lathe_router::store::keys_with_prefix(&store, &prefix).unwrap_or_default() {
+                store.delete(&key).ok();
+            }
+            return Err(e);
+        }
+    };
+    let outcome = run_stored(&store, &principal, entry, &job_id, &request);
+    discard_inputs(&store, &job_id, &request.files);
+    outcome
+}
+
+fn run_stored(
+    store: &Store,
+    principal: &auth::Principal,
+    entry: &Value,
+    job_id: &str,
+    request: &StoredRequest,
+) -> ApiResult<Response> {
+    check_files(request, entry)?;
+    let opened = match request.files.as_slice() {
+        [only] => stream_tool::open(&only.name, &request.settings).map_err(tool_error)?,
+        _ => None,
+    };
+    let job = jobs::create_stored(
+        store,
+        principal,
+        &tool_key(entry),
+        job_id.to_string(),
+        request.files.clone(),
+        &request.settings,
+    )?;
+    let result = match opened {
+        Some((converter, plan)) => {
+            let (file, extra) =
+                convert_stored(store, job_id, &request.files[0], &converter, &plan)?;
+            jobs::complete_stored(store, &job, vec![file], extra)?
+        }
+        None => {
+            // Not streamable: the whole files, as the ordinary gateway does.
+            let mut inputs = Vec::new();
+            for (i, file) in request.files.iter().enumerate() {
+                inputs.push(lathe::tool::types::InputFile {
+                    name: file.name.clone(),
+                    media_type: file.media_type.clone(),
+                    data: lathe_router::store::get_chunks(
+                        store,
+                        &input_prefix(job_id, i),
+                        file.chunks,
+                        file.size,
+                    )?,
+                });
+            }
+            let (files, extra) = outcome_of(lathe::tool::tool::run(&inputs, &request.settings))?;
+            drop(inputs);
+            let base = request
+                .files
+                .first()
+                .map(|f| {
+                    f.name
+                        .rsplit_once('.')
+                        .map(|(s, _)| s.to_string())
+                        .unwrap_or_else(|| f.name.clone())
+                })
+                .unwrap_or_else(|| "result".into());
+            let files = tool_route::zip_if_several(files, &base)?;
+            jobs::complete(store, &job, files, extra)?
+        }
+    };
+    Ok(json_response(200, &jobs::response_body(&job, &result)?))
+}
+
+async fn route(req: IncomingRequest) -> ApiResult<Response> {
+    let entry = catalog_entry();
+    if is_run(&upload::head_of(&req), &entry) {
+        return streamed_run(req, &entry).await;
+    }
+    let req = <Request as spin_sdk::http::conversions::TryFromIncomingRequest>::try_from_incoming_request(req)
+        .await
+        .map_err(|e| ApiError::bad_request(format!("Could not read the request: {e}")))?;
+    run_tool(&req)
+}
+
+#[http_component]
+async fn handle(req: IncomingRequest, out: ResponseOutparam) {
+    let response = route(req).await.unwrap_or_else(|e| e.into_response());
+    lathe_router::outparam::send(out, response).await;
+}
