@@ -148,8 +148,14 @@ pub fn parse(req: &Request) -> ApiResult<ToolRequest> {
         }
         Ok(())
     })?;
-    match serde_json::from_str::<serde_json::Value>(&out.settings) {
-        Ok(v) if v.is_object() => Ok(out),
+    check_settings(&out.settings)?;
+    Ok(out)
+}
+
+/// 400 INVALID_SETTINGS unless `settings` is a JSON object.
+pub fn check_settings(settings: &str) -> ApiResult<()> {
+    match serde_json::from_str::<serde_json::Value>(settings) {
+        Ok(v) if v.is_object() => Ok(()),
         _ => Err(ApiError::new(
             400,
             "INVALID_SETTINGS",

@@ -318,6 +318,17 @@ fn zip_outputs(files: Vec<NewFile>, base: &str) -> ApiResult<NewFile> {
     })
 }
 
+/// The name of the ZIP of several outputs: the first input's stem, else the tool id.
+pub fn zip_base(first_input: Option<&str>, tool: &str) -> String {
+    match first_input {
+        Some(name) => name
+            .rsplit_once('.')
+            .map(|(stem, _)| stem.to_string())
+            .unwrap_or_else(|| name.to_string()),
+        None => tool.rsplit('/').next().unwrap_or("result").to_string(),
+    }
+}
+
 /// Several outputs become one ZIP named after `base`; one output stays as it is.
 pub fn zip_if_several(files: Vec<NewFile>, base: &str) -> ApiResult<Vec<NewFile>> {
     if files.len() > 1 {
@@ -333,21 +344,9 @@ pub fn finish(
     tool: &str,
     outcome: ApiResult<(Vec<NewFile>, Value)>,
 ) -> ApiResult<Response> {
-    let (mut files, extra) = outcome?;
-    if files.len() > 1 {
-        let base = call
-            .request
-            .files
-            .first()
-            .map(|f| {
-                f.name
-                    .rsplit_once('.')
-                    .map(|(s, _)| s.to_string())
-                    .unwrap_or_else(|| f.name.clone())
-            })
-            .unwrap_or_else(|| tool.rsplit('/').next().unwrap_or("result").to_string());
-        files = vec![zip_outputs(files, &base)?];
-    }
+    let (files, extra) = outcome?;
+    let first = call.request.files.first().map(|f| f.name.as_str());
+    let files = zip_if_several(files, &zip_base(first, tool))?;
     let job = jobs::create(
         &call.store,
         &call.principal,

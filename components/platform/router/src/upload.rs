@@ -146,12 +146,6 @@ pub async fn receive(
             }
         }
     }
-    match serde_json::from_str::<serde_json::Value>(&out.settings) {
-        Ok(v) if v.is_object() => Ok(out),
-        _ => Err(ApiError::new(
-            400,
-            "INVALID_SETTINGS",
-            "Settings must be valid JSON (an object)",
-        )),
-    }
+    crate::multipart::check_settings(&out.settings)?;
+    Ok(out)
 }

@@ -1,7 +1,8 @@
 //! The `stream-gateway` Spin component: the gateway for tools that can stream
 //! (`lathe:tool/stream-tool`, e.g. CSV to JSON).
 //!
-//! A run (`POST /api/v1/tools/<section>/<id>`) never holds the upload or the result whole:
+//! A run (`POST /api/v1/tools/<section>/<id>`) of more than one store chunk (1 MiB) never
+//! holds the upload or the result whole:
 //! each uploaded file goes into the store chunk by chunk as it arrives, then is fed to the
 //! tool's converter one stored chunk at a time, and each piece the converter returns is
 //! stored as it comes. Everything else (describe, operations, inputs the tool will not
@@ -193,16 +194,8 @@ fn run_stored(
             }
             let (files, extra) = outcome_of(lathe::tool::tool::run(&inputs, &request.settings))?;
             drop(inputs);
-            let base = request
-                .files
-                .first()
-                .map(|f| {
-                    f.name
-                        .rsplit_once('.')
-                        .map(|(s, _)| s.to_string())
-                        .unwrap_or_else(|| f.name.clone())
-                })
-                .unwrap_or_else(|| "result".into());
+            let first = request.files.first().map(|f| f.name.as_str());
+            let base = tool_route::zip_base(first, &tool_key(entry));
             let files = tool_route::zip_if_several(files, &base)?;
             jobs::complete(store, &job, files, extra)?
         }
@@ -210,12 +203,25 @@ fn run_stored(
     Ok(json_response(200, &jobs::response_body(&job, &result)?))
 }
 
+/// Uploads up to this size take the ordinary buffered path: holding them is cheap, and it
+/// saves the store round trips of streaming.
+const STREAM_ABOVE: u64 = lathe_router::store::CHUNK as u64;
+
 async fn route(req: IncomingRequest) -> ApiResult<Response> {
     let entry = catalog_entry();
-    if is_run(&upload::head_of(&req), &entry) {
+    let head = upload::head_of(&req);
+    let small = head
+        .header("content-length")
+        .and_then(|v| v.as_str())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|length| length <= STREAM_ABOVE);
+    if !small && is_run(&head, &entry) {
         return streamed_run(req, &entry).await;
     }
-    let req = <Request as spin_sdk::http::conversions::TryFromIncomingRequest>::try_from_incoming_request(req)
+    let req =
+        <Request as spin_sdk::http::conversions::TryFromIncomingRequest>::try_from_incoming_request(
+            req,
+        )
         .await
         .map_err(|e| ApiError::bad_request(format!("Could not read the request: {e}")))?;
     run_tool(&req)
