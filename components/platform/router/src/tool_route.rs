@@ -111,7 +111,7 @@ pub fn prepare(req: &Request, entry: &Value) -> ApiResult<ToolCall> {
     check_upload_size(req)?;
     let request = multipart::parse(req)?;
     let min = entry["minInputs"].as_u64().unwrap_or(1) as usize;
-    check_files(&request, entry, min)?;
+    check_files(&names_and_sizes(&request), entry, min)?;
     Ok(ToolCall {
         store,
         principal,
@@ -136,11 +136,19 @@ fn check_upload_size(req: &Request) -> ApiResult<()> {
     Ok(())
 }
 
-/// Checks the uploaded files against `min` and the tool's maximum count, accepted
-/// extensions, and refuses empty files.
-pub fn check_files(request: &ToolRequest, entry: &Value, min: usize) -> ApiResult<()> {
+fn names_and_sizes(request: &ToolRequest) -> Vec<(&str, u64)> {
+    request
+        .files
+        .iter()
+        .map(|f| (f.name.as_str(), f.size))
+        .collect()
+}
+
+/// Checks uploaded files, given as (name, size), against `min` and the tool's maximum count
+/// and accepted extensions, and refuses empty files.
+pub fn check_files(files: &[(&str, u64)], entry: &Value, min: usize) -> ApiResult<()> {
     let max = entry["maxInputs"].as_u64().unwrap_or(1) as usize;
-    let n = request.files.len();
+    let n = files.len();
     if n == 0 && min > 0 {
         return Err(ApiError::new(
             400,
@@ -163,9 +171,8 @@ pub fn check_files(request: &ToolRequest, entry: &Value, min: usize) -> ApiResul
         ));
     }
     if let Some(accepts) = entry["accepts"].as_array().filter(|a| !a.is_empty()) {
-        for file in &request.files {
-            let ext = file
-                .name
+        for (name, _) in files {
+            let ext = name
                 .rsplit_once('.')
                 .map(|(_, e)| e.to_ascii_lowercase())
                 .unwrap_or_default();
@@ -182,12 +189,12 @@ pub fn check_files(request: &ToolRequest, entry: &Value, min: usize) -> ApiResul
             }
         }
     }
-    for file in &request.files {
-        if file.size == 0 {
+    for (name, size) in files {
+        if *size == 0 {
             return Err(ApiError::new(
                 400,
                 "EMPTY_FILE",
-                format!("'{}' is empty", file.name),
+                format!("'{name}' is empty"),
             ));
         }
     }
@@ -215,7 +222,7 @@ pub fn prepare_operation(req: &Request, entry: &Value, rest: &[String]) -> ApiRe
         check_upload_size(req)?;
         multipart::parse(req)?
     };
-    check_files(&request, entry, 0)?;
+    check_files(&names_and_sizes(&request), entry, 0)?;
     Ok(ToolCall {
         store,
         principal,

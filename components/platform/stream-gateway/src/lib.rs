@@ -43,22 +43,13 @@ fn discard_inputs(store: &Store, job_id: &str, files: &[FileRef]) {
 
 /// Checks the stored files like `tool_route::prepare` checks uploaded ones.
 fn check_files(request: &StoredRequest, entry: &Value) -> ApiResult<()> {
-    let as_uploads = lathe_router::multipart::ToolRequest {
-        files: request
-            .files
-            .iter()
-            .map(|f| lathe_router::multipart::UploadedFile {
-                field: "file".into(),
-                name: f.name.clone(),
-                media_type: f.media_type.clone(),
-                size: f.size,
-                data: Vec::new(),
-            })
-            .collect(),
-        settings: request.settings.clone(),
-    };
+    let files: Vec<(&str, u64)> = request
+        .files
+        .iter()
+        .map(|f| (f.name.as_str(), f.size))
+        .collect();
     let min = entry["minInputs"].as_u64().unwrap_or(1) as usize;
-    tool_route::check_files(&as_uploads, entry, min)
+    tool_route::check_files(&files, entry, min)
 }
 
 fn tool_key(entry: &Value) -> String {
