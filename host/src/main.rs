@@ -7,6 +7,9 @@
 //! native tool worker in the same process.
 
 mod compose;
+mod dependencies;
+mod headers;
+mod loader;
 mod manifest;
 mod routing;
 mod runtime;
@@ -21,7 +24,6 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use lathe_factor_key_value::Backend;
 use lathe_key_value_sqlite::SqliteStore;
-use wasmtime_wasi_http::p2::bindings::ProxyPre;
 
 use crate::runtime::{DataDir, Limits};
 use crate::server::{App, HttpComponent};
@@ -42,6 +44,8 @@ OPTIONS:
     --workers <N>          native worker threads [default: 2]
     --check                load, compose and compile everything (filling the compiled cache),
                            then exit without serving
+    --precompile           compile every .wasm file the manifest names ahead of time into
+                           `lathe-aot/` beside it (`cargo xtask build` does this), then exit
     --exit-with-stdin      stop when standard input closes (lets a parent process, such as
                            the test harness, tie the host's life to its own)
     -h, --help             print this help
@@ -60,6 +64,7 @@ struct Options {
     workers: usize,
     exit_with_stdin: bool,
     check: bool,
+    precompile: bool,
 }
 
 fn parse_args() -> anyhow::Result<Options> {
@@ -73,6 +78,7 @@ fn parse_args() -> anyhow::Result<Options> {
         workers: 2,
         exit_with_stdin: false,
         check: false,
+        precompile: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -88,6 +94,7 @@ fn parse_args() -> anyhow::Result<Options> {
             "--workers" => opts.workers = value("--workers")?.parse()?,
             "--exit-with-stdin" => opts.exit_with_stdin = true,
             "--check" => opts.check = true,
+            "--precompile" => opts.precompile = true,
             "-h" | "--help" => {
                 print!("{USAGE}");
                 std::process::exit(0);
@@ -114,6 +121,31 @@ fn release_compiler_memory() {
     }
 }
 
+/// Compiles every `.wasm` file of the manifest ahead of time (see `runtime::precompile`).
+fn precompile(app: &manifest::App, started: std::time::Instant) -> anyhow::Result<()> {
+    let engine = runtime::engine()?;
+    let mut files: Vec<PathBuf> = Vec::new();
+    for c in app.components.values() {
+        files.push(c.source.clone());
+        files.extend(c.dependencies.iter().map(|d| d.path.clone()));
+        files.extend(c.native_tool.clone());
+    }
+    files.sort();
+    files.dedup();
+    let mut compiled = 0;
+    for file in &files {
+        if runtime::precompile(&engine, file)? {
+            compiled += 1;
+        }
+    }
+    println!(
+        "lathe-host: {} components ready ahead of time ({compiled} compiled, {} ms)",
+        files.len(),
+        started.elapsed().as_millis()
+    );
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let opts = parse_args()?;
     if opts.exit_with_stdin {
@@ -132,6 +164,9 @@ fn main() -> anyhow::Result<()> {
 async fn run(opts: Options) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let app = manifest::load(&opts.manifest)?;
+    if opts.precompile {
+        return precompile(&app, started);
+    }
     let data = DataDir {
         root: opts.data_dir.clone(),
         cache: opts.cache_dir.clone(),
@@ -143,6 +178,15 @@ async fn run(opts: Options) -> anyhow::Result<()> {
         timeout: Duration::from_secs(opts.timeout_secs),
     };
 
+    // Spin checks every component's labels at start: without a runtime config only
+    // `default` exists.
+    for c in app.components.values() {
+        lathe_factor_key_value::check_component_stores(
+            &c.id,
+            &c.key_value_stores,
+            lathe_factor_key_value::defined_without_runtime_config,
+        )?;
+    }
     // Key-value stores: every label a component names, all in the one embedded file.
     let mut stores: HashMap<String, Arc<dyn Backend>> = HashMap::new();
     for component in app.components.values() {
@@ -157,45 +201,11 @@ async fn run(opts: Options) -> anyhow::Result<()> {
     }
     let stores = Arc::new(stores);
 
-    let app_vars =
-        lathe_factor_variables::resolve_app_variables(&app.variables, |k| std::env::var(k).ok())?;
+    let app_vars = lathe_factor_variables::resolve_app_variables_with(
+        &app.variables,
+        lathe_factor_variables::spin_env_lookup(),
+    )?;
     let engine = runtime::engine()?;
-    let linker = runtime::http_linker(&engine)?;
-
-    // Compile each routed component once.
-    let mut loaded: HashMap<String, Arc<HttpComponent>> = HashMap::new();
-    let mut native_tools = Vec::new();
-    let mut pure_tools = Vec::new();
-    for trigger in &app.routes {
-        let c = &app.components[&trigger.component];
-        if let Some(native) = &c.native_tool {
-            native_tools.push(native.clone());
-        }
-        pure_tools.extend(c.dependencies.iter().map(|(_, path)| path.clone()));
-        if loaded.contains_key(&c.id) {
-            continue;
-        }
-        let bytes = compose::compose(&c.source, &c.dependencies)?;
-        let component = runtime::compile(&engine, &bytes, &data.cache_dir())
-            .with_context(|| format!("component '{}'", c.id))?;
-        let instance_pre = linker
-            .instantiate_pre(&component)
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("linking component '{}'", c.id))?;
-        let pre = ProxyPre::new(instance_pre)
-            .map_err(anyhow::Error::from)
-            .with_context(|| format!("component '{}' is not an HTTP handler", c.id))?;
-        let variables = runtime::component_variables(&c.variables, &app_vars)?;
-        loaded.insert(
-            c.id.clone(),
-            Arc::new(HttpComponent {
-                id: c.id.clone(),
-                pre,
-                allowed_stores: Arc::new(c.key_value_stores.clone()),
-                variables: Arc::new(variables),
-            }),
-        );
-    }
 
     // The worker runs native tools; it also writes every tool's catalog entry from the
     // tool's own description.
@@ -203,14 +213,35 @@ async fn run(opts: Options) -> anyhow::Result<()> {
         .get("default")
         .cloned()
         .context("Lathe needs the 'default' key-value store")?;
+
+    // Load each routed component once; each `.wasm` file is compiled (or loaded ahead of
+    // time) once however many routes share it.
+    let mut loader = loader::Loader::new(&engine, &data.cache_dir(), limits)?;
+    let mut loaded: HashMap<String, Arc<HttpComponent>> = HashMap::new();
+    let mut native_tools = Vec::new();
+    let mut tool_count = 0;
+    for trigger in &app.routes {
+        let c = &app.components[&trigger.component];
+        if let Some(native) = &c.native_tool {
+            native_tools.push(native.clone());
+        }
+        if loaded.contains_key(&c.id) {
+            continue;
+        }
+        tool_count += c.dependencies.len();
+        let component = loader.load(c, &app_vars, kv.as_ref()).await?;
+        loaded.insert(c.id.clone(), Arc::new(component));
+    }
+
     let worker = worker::Worker::new(&engine, kv, &native_tools, limits, &data.cache_dir())?;
-    worker.register_pure_tools(&pure_tools, &data.cache_dir())?;
+    worker.register_pure_tools(&loader.composed_tools, &data.cache_dir())?;
+    drop(loader);
     if opts.check {
         println!(
             "Lathe ({}): {} routes and {} tools load and compile ({} ms)",
             app.name,
             app.routes.len(),
-            pure_tools.len() + native_tools.len(),
+            tool_count + native_tools.len(),
             started.elapsed().as_millis()
         );
         return Ok(());
@@ -219,12 +250,17 @@ async fn run(opts: Options) -> anyhow::Result<()> {
 
     release_compiler_memory();
 
-    let router = routing::Router::new(
+    let router = routing::Router::try_new(
         app.routes
             .iter()
             .map(|t| (t.route.clone(), loaded[&t.component].clone())),
-    );
+    )?;
+    if let Some(warning) = router.duplicates_warning(|i| app.routes[i].component.clone()) {
+        eprintln!("{warning}");
+    }
     let server = Arc::new(App {
+        app_name: app.name.clone(),
+        app_version: app.version.clone(),
         router,
         stores,
         limits,

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use lathe_factor_key_value::{Backend, KeyValueState};
+use lathe_factor_tool_link::ToolLinkState;
 use lathe_factor_variables::VariablesState;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, ResourceLimiter};
@@ -52,14 +53,72 @@ pub fn engine() -> anyhow::Result<Engine> {
     Ok(engine)
 }
 
-/// Compiles a component, reusing a cached compilation from `cache_dir` when the bytes and
-/// the engine are the same.
-pub fn compile(engine: &Engine, bytes: &[u8], cache_dir: &Path) -> anyhow::Result<Component> {
+/// The name of a compiled artifact: the wasm bytes and the engine's settings hashed
+/// together, so a rebuilt component or another engine configuration never reuses it.
+fn artifact_name(engine: &Engine, bytes: &[u8]) -> String {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut hasher);
     engine.precompile_compatibility_hash().hash(&mut hasher);
-    let path = cache_dir.join(format!("{:016x}.cwasm", hasher.finish()));
+    format!("{:016x}.cwasm", hasher.finish())
+}
+
+/// Where `cargo xtask build` puts the ahead-of-time compilations of the `.wasm` files in
+/// `wasm_dir` (a folder beside them that `spin up` never reads).
+pub fn aot_dir(wasm_dir: &Path) -> PathBuf {
+    wasm_dir.join("lathe-aot")
+}
+
+/// Loads the component in `file`: its ahead-of-time compilation from beside it when
+/// present (see [`aot_dir`]), else a compilation cached in `cache_dir`, else compiles it.
+pub fn load_file(engine: &Engine, file: &Path, cache_dir: &Path) -> anyhow::Result<Component> {
+    let bytes = std::fs::read(file).with_context(|| {
+        format!("failed to read component source from disk at path {file:?}")
+    })?;
+    let aot = aot_dir(file.parent().unwrap_or(Path::new(".")))
+        .join(artifact_name(engine, &bytes));
+    if aot.exists() {
+        // SAFETY: written by `precompile` of this engine configuration (its hash is part of
+        // the name) from these very bytes.
+        if let Ok(component) = unsafe { Component::deserialize_file(engine, &aot) } {
+            return Ok(component);
+        }
+    }
+    compile(engine, &bytes, cache_dir).with_context(|| format!("compiling {}", file.display()))
+}
+
+/// Compiles `file` ahead of time into [`aot_dir`] beside it (done by `cargo xtask build`).
+/// Returns whether it had to compile (false: an up-to-date artifact was there).
+pub fn precompile(engine: &Engine, file: &Path) -> anyhow::Result<bool> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let dir = aot_dir(file.parent().unwrap_or(Path::new(".")));
+    let name = artifact_name(engine, &bytes);
+    let path = dir.join(&name);
+    if path.exists() {
+        return Ok(false);
+    }
+    let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+    std::fs::create_dir_all(&dir)?;
+    // Drop older artifacts of the same file: only the current build's stays.
+    let marker = dir.join(format!("{stem}.current"));
+    if let Ok(old) = std::fs::read_to_string(&marker) {
+        std::fs::remove_file(dir.join(old.trim())).ok();
+    }
+    let compiled = engine
+        .precompile_component(&bytes)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("compiling {}", file.display()))?;
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, compiled)?;
+    std::fs::rename(&tmp, &path)?;
+    std::fs::write(&marker, &name)?;
+    Ok(true)
+}
+
+/// Compiles a component, reusing a cached compilation from `cache_dir` when the bytes and
+/// the engine are the same.
+pub fn compile(engine: &Engine, bytes: &[u8], cache_dir: &Path) -> anyhow::Result<Component> {
+    let path = cache_dir.join(artifact_name(engine, bytes));
     if path.exists() {
         // SAFETY: the file was written by `Component::serialize` of this same engine
         // configuration (the compatibility hash is part of its name) into our data dir.
@@ -165,6 +224,8 @@ pub struct RequestState {
     pub kv: KeyValueState,
     /// Spin variables.
     pub variables: VariablesState,
+    /// The tool instance linked to a gateway (instance-level dependencies).
+    pub tool_link: ToolLinkState,
     /// Memory limiter.
     pub limiter: MemoryLimiter,
 }
@@ -172,6 +233,7 @@ pub struct RequestState {
 impl RequestState {
     /// State for one request to a component.
     pub fn new(
+        component_id: &str,
         stores: Arc<HashMap<String, Arc<dyn Backend>>>,
         allowed_stores: Arc<Vec<String>>,
         variables: Arc<HashMap<String, String>>,
@@ -184,7 +246,8 @@ impl RequestState {
             hooks: DenyOutbound,
             table: ResourceTable::new(),
             kv: KeyValueState::new(stores, allowed_stores),
-            variables: VariablesState::new(variables),
+            variables: VariablesState::new(variables).with_component_id(component_id),
+            tool_link: ToolLinkState::default(),
             limiter: MemoryLimiter::new(limits.memory_bytes),
         }
     }
@@ -219,15 +282,31 @@ pub fn http_linker(engine: &Engine) -> anyhow::Result<Linker<RequestState>> {
     Ok(linker)
 }
 
-/// Resolves a component's variables against the application's.
+/// The linker for gateways whose tool is linked at the instance level: [`http_linker`] plus
+/// `lathe:tool/tool` and `lathe:tool/stream-tool` forwarding to the request's tool instance.
+pub fn linked_http_linker(base: &Linker<RequestState>) -> anyhow::Result<Linker<RequestState>> {
+    let mut linker = base.clone();
+    lathe_factor_tool_link::add_to_linker(&mut linker, |s: &mut RequestState| &mut s.tool_link)?;
+    Ok(linker)
+}
+
+/// The linker for dependencies (tools): WASI only. Spin wraps a dependency in its deny-all
+/// adapter unless `dependencies_inherit_configuration` says otherwise, so a tool never
+/// reaches the key-value store, variables or the network; here those imports do not exist.
+pub fn dependency_linker(engine: &Engine) -> anyhow::Result<Linker<RequestState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    Ok(linker)
+}
+
+/// Resolves a component's variables against the application's, as Spin does (names
+/// checked, templates expanded).
 pub fn component_variables(
+    component_id: &str,
     templates: &HashMap<String, String>,
     app: &HashMap<String, String>,
 ) -> anyhow::Result<HashMap<String, String>> {
-    templates
-        .iter()
-        .map(|(k, t)| Ok((k.clone(), lathe_factor_variables::expand_template(t, app)?)))
-        .collect()
+    lathe_factor_variables::resolve_component_variables(component_id, templates, app)
 }
 
 /// The data directory layout.

@@ -11,11 +11,14 @@ use http_body_util::{combinators::BoxBody, BodyExt, Full};
 use hyper::{Request, Response, StatusCode};
 use lathe_factor_key_value::Backend;
 
+use lathe_factor_tool_link::{ToolExports, ToolLinkState};
+use wasmtime::component::InstancePre;
 use wasmtime::{Store, UpdateDeadline};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::WasiHttpView;
 
+use crate::headers;
 use crate::routing::Router;
 use crate::runtime::{Limits, RequestState};
 
@@ -29,10 +32,26 @@ pub struct HttpComponent {
     pub allowed_stores: Arc<Vec<String>>,
     /// Its resolved variables.
     pub variables: Arc<HashMap<String, String>>,
+    /// The tool linked into its imports at the instance level, if any.
+    pub tool: Option<LinkedTool>,
+}
+
+/// A dependency linked at the instance level: instantiated next to the component in each
+/// request's store (see `lathe-factor-tool-link`).
+#[derive(Clone)]
+pub struct LinkedTool {
+    /// The pre-linked tool component.
+    pub pre: InstancePre<RequestState>,
+    /// Where its `lathe:tool` functions are.
+    pub exports: ToolExports,
 }
 
 /// Everything the server needs, shared by all connections.
 pub struct App {
+    /// `[application] name`, for Spin's `/.well-known/spin/info`.
+    pub app_name: String,
+    /// `[application] version`.
+    pub app_version: String,
     /// Route table.
     pub router: Router<Arc<HttpComponent>>,
     /// Key-value stores by label.
@@ -56,6 +75,21 @@ impl std::fmt::Display for Timeout {
 
 impl std::error::Error for Timeout {}
 
+/// An answer of Spin's trigger itself (no component involved).
+fn spin_response(r: headers::SpinResponse) -> Response<HyperOutgoingBody> {
+    let mut builder = Response::builder().status(r.status);
+    if let Some(content_type) = r.content_type {
+        builder = builder.header("content-type", content_type);
+    }
+    builder
+        .body(
+            Full::new(Bytes::from(r.body))
+                .map_err(|never| match never {})
+                .boxed_unsync(),
+        )
+        .expect("valid response")
+}
+
 fn json_error(status: StatusCode, code: &str, message: &str) -> Response<HyperOutgoingBody> {
     let body = serde_json::json!({ "error": message, "code": code }).to_string();
     Response::builder()
@@ -76,26 +110,29 @@ impl App {
         mut req: Request<Body>,
         client: SocketAddr,
     ) -> Response<HyperOutgoingBody> {
+        // What Spin's HTTP trigger does before a component sees the request
+        // (crates/trigger-http/src/server.rs and headers.rs at v4.0.2).
+        headers::strip_forbidden_headers(req.headers_mut());
         let path = req.uri().path().to_string();
-        let Some(matched) = self.router.route(&path) else {
-            return json_error(StatusCode::NOT_FOUND, "NOT_FOUND", "Not found");
-        };
-        let component = matched.target.clone();
-        for (name, value) in [
-            ("spin-path-info", matched.path_info.clone()),
-            ("spin-matched-route", matched.route.clone()),
-            (
-                "spin-component-route",
-                matched.route.trim_end_matches("/...").to_string(),
-            ),
-            ("spin-raw-component-route", matched.route.clone()),
-            ("spin-base-path", "/".to_string()),
-            ("spin-client-addr", client.to_string()),
-        ] {
-            if let Ok(v) = hyper::header::HeaderValue::from_str(&value) {
-                req.headers_mut().insert(name, v);
-            }
+        if let Some(r) = headers::well_known_response(&path, &self.app_name, &self.app_version) {
+            return spin_response(r);
         }
+        let Some(matched) = self.router.route(&path) else {
+            return spin_response(headers::SpinResponse::not_found());
+        };
+        let Ok(host) = headers::request_host(req.headers()) else {
+            return spin_response(headers::SpinResponse::internal_error());
+        };
+        let path_and_query = req
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string();
+        let spin = headers::spin_headers(&matched, "http", &host, &path_and_query, client);
+        if headers::append_spin_headers(req.headers_mut(), spin).is_err() {
+            return spin_response(headers::SpinResponse::internal_error());
+        }
+        let component = matched.target.clone();
         match self.call(&component, req).await {
             Ok(resp) => resp,
             Err(resp) => resp,
@@ -108,6 +145,7 @@ impl App {
         req: Request<Body>,
     ) -> Result<Response<HyperOutgoingBody>, Response<HyperOutgoingBody>> {
         let state = RequestState::new(
+            &component.id,
             self.stores.clone(),
             component.allowed_stores.clone(),
             component.variables.clone(),
@@ -148,9 +186,16 @@ impl App {
             .new_response_outparam(sender)
             .map_err(internal)?;
         let pre = component.pre.clone();
+        let tool = component.tool.clone();
         let id = component.id.clone();
         let task = tokio::task::spawn(async move {
             let result = async {
+                if let Some(tool) = &tool {
+                    ToolLinkState::instantiate(&mut store, &tool.pre, &tool.exports, |s| {
+                        &mut s.tool_link
+                    })
+                    .await?;
+                }
                 let proxy = pre.instantiate_async(&mut store).await?;
                 proxy
                     .wasi_http_incoming_handler()

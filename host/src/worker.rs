@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use lathe_factor_ffmpeg::bindings::lathe::tool::types::{InputFile, ToolError, ToolKind};
+use lathe_factor_ffmpeg::bindings::lathe::tool::types::{InputFile, ToolError, ToolInfo, ToolKind};
 use lathe_factor_ffmpeg::bindings::NativeTool;
 use lathe_factor_ffmpeg::FfmpegState;
 use lathe_factor_key_value::Backend;
@@ -56,6 +56,26 @@ pub struct Worker {
     tools: Vec<LoadedTool>,
     kv: Arc<dyn Backend>,
     limits: Limits,
+}
+
+/// Writes a tool's catalog entry (`catalog/<section>/<id>`) from its own description and
+/// returns the key `<section>/<id>`. An unchanged entry is not written again.
+pub fn write_catalog_entry(kv: &dyn Backend, info: &ToolInfo) -> anyhow::Result<String> {
+    let key = format!("{}/{}", info.section, info.id);
+    let schema: Value = serde_json::from_str(&info.settings_schema).unwrap_or(json!({}));
+    let entry = json!({
+        "id": info.id, "section": info.section, "name": info.name,
+        "description": info.description, "settingsSchema": schema,
+        "kind": match info.kind { ToolKind::Pure => "pure", ToolKind::Native => "native" },
+        "minInputs": info.min_inputs, "maxInputs": info.max_inputs, "accepts": info.accepts,
+        "operations": info.operations,
+    })
+    .to_string();
+    let store_key = format!("catalog/{key}");
+    if kv.get(&store_key)?.as_deref() != Some(entry.as_bytes()) {
+        kv.set(&store_key, entry.as_bytes())?;
+    }
+    Ok(key)
 }
 
 fn now_ms() -> u64 {
@@ -111,22 +131,10 @@ impl Worker {
         file: &std::path::Path,
         cache_dir: &std::path::Path,
     ) -> anyhow::Result<(String, Component)> {
-        let bytes =
-            std::fs::read(file).with_context(|| format!("reading tool {}", file.display()))?;
-        let component = crate::runtime::compile(&self.engine, &bytes, cache_dir)?;
+        let component = crate::runtime::load_file(&self.engine, file, cache_dir)?;
         let (mut store, tool) = self.instantiate(&component, Box::new(|_, _| {}))?;
         let info = tool.lathe_tool_tool().call_describe(&mut store)?;
-        let key = format!("{}/{}", info.section, info.id);
-        let schema: Value = serde_json::from_str(&info.settings_schema).unwrap_or(json!({}));
-        let entry = json!({
-            "id": info.id, "section": info.section, "name": info.name,
-            "description": info.description, "settingsSchema": schema,
-            "kind": match info.kind { ToolKind::Pure => "pure", ToolKind::Native => "native" },
-            "minInputs": info.min_inputs, "maxInputs": info.max_inputs, "accepts": info.accepts,
-            "operations": info.operations,
-        });
-        self.kv
-            .set(&format!("catalog/{key}"), entry.to_string().as_bytes())?;
+        let key = write_catalog_entry(self.kv.as_ref(), &info)?;
         Ok((key, component))
     }
 

@@ -39,6 +39,29 @@ fn host_binary() -> PathBuf {
     p
 }
 
+/// Runs `lathe-host --check` on `manifest` (load, resolve, compose and compile everything,
+/// then exit) and returns whether it succeeded and what it printed.
+pub fn check_manifest(manifest: &Path) -> (bool, String) {
+    let data = manifest.with_file_name("check-data");
+    let out = Command::new(host_binary())
+        .current_dir(repo_root())
+        .arg("--check")
+        .arg("--manifest")
+        .arg(manifest)
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--cache-dir")
+        .arg(repo_root().join("target/lathe-test-cache"))
+        .output()
+        .expect("run lathe-host --check");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()

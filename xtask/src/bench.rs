@@ -119,7 +119,7 @@ fn start_host(root: &Path, data: &Path) -> Result<Host> {
     })
 }
 
-fn multipart(files: &[(&str, &[u8])], settings: &str) -> (String, Vec<u8>) {
+pub(crate) fn multipart(files: &[(&str, &[u8])], settings: &str) -> (String, Vec<u8>) {
     let boundary = "lathe-bench-boundary";
     let field = if files.len() > 1 { "files" } else { "file" };
     let mut body = Vec::new();

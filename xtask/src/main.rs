@@ -5,10 +5,12 @@
 //! * `cargo xtask test`   — build, then run every test (unit tests and end-to-end tests).
 //! * `cargo xtask register <url>` — after `spin deploy`, visit every tool route once so each
 //!   tool registers itself in the catalog.
-//! * `cargo xtask bench`  — run the benchmarks against the peers (see docs/performance.md).
+//! * `cargo xtask bench`  — run the benchmarks against the peers (see docs/performance.md);
+//!   `cargo xtask bench --startup` measures start-up time, idle memory and artifact sizes.
 
 mod bench;
 mod bench_more;
+mod startup;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -105,7 +107,12 @@ fn build() -> Result<()> {
         cmd.args(["-p", &p]);
     }
     run(&mut cmd)?;
-    run(cargo().args(["build", "--release", "-p", "lathe-host"]))
+    run(cargo().args(["build", "--release", "-p", "lathe-host"]))?;
+    // Compile every component ahead of time into `lathe-aot/` beside the `.wasm` files, so
+    // the host starts in seconds; `spin up` never reads that folder.
+    run(Command::new(root().join("target/release/lathe-host"))
+        .current_dir(root())
+        .arg("--precompile"))
 }
 
 fn up(extra: &[String]) -> Result<()> {
@@ -178,6 +185,9 @@ fn main() -> Result<()> {
         Some("register") => register(args.get(1).context("usage: cargo xtask register <url>")?),
         Some("bench") => {
             build()?;
+            if args.get(1).map(String::as_str) == Some("--startup") {
+                return startup::run(&root());
+            }
             bench::run(&root(), &args[1..])
         }
         _ => {

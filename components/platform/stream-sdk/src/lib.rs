@@ -20,6 +20,15 @@ pub mod bindings {
         export_macro_name: "export_streaming",
         default_bindings_module: "lathe_stream_sdk::bindings",
     });
+
+    /// The world exports `types` (see `wit/tool.wit`), so its bindings live under
+    /// `exports`; this alias gives them the path the shared glue uses for every world.
+    pub mod lathe {
+        /// `lathe:tool`.
+        pub mod tool {
+            pub use crate::bindings::exports::lathe::tool::types;
+        }
+    }
 }
 
 lathe_tool_sdk::__world_glue!(stream_glue, crate::bindings, Pure);

@@ -17,6 +17,8 @@ pub mod bindings {
         path: "../../../wit",
         world: "native-tool",
         imports: { default: trappable },
+        // One set of host-side Rust types for `lathe:tool/types`, shared with the tool linker.
+        with: { "lathe:tool/types": lathe_factor_tool_link::bindings::lathe::tool::types },
     });
 }
 

@@ -1,4 +1,5 @@
-//! The host side of `fermyon:spin/key-value`: store handles over labelled backends.
+//! The host side of `fermyon:spin/key-value`: store handles over labelled backends, as
+//! `crates/factor-key-value/src/host.rs` at Spin v4.0.2 serves them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -6,7 +7,7 @@ use std::sync::Arc;
 use wasmtime::component::{Resource, ResourceTable};
 
 use crate::bindings::fermyon::spin::key_value::{self as kv, Error};
-use crate::Backend;
+use crate::{Backend, MAX_HOST_BUFFERED_BYTES, STORE_TABLE_CAPACITY};
 
 /// What a `store` resource refers to.
 pub struct StoreHandle {
@@ -18,6 +19,8 @@ pub struct KeyValueState {
     stores: Arc<HashMap<String, Arc<dyn Backend>>>,
     allowed: Arc<Vec<String>>,
     table: ResourceTable,
+    /// Stores open now (Spin's store table holds at most [`STORE_TABLE_CAPACITY`]).
+    open_stores: usize,
 }
 
 impl KeyValueState {
@@ -28,6 +31,7 @@ impl KeyValueState {
             stores,
             allowed,
             table: ResourceTable::new(),
+            open_stores: 0,
         }
     }
 
@@ -40,17 +44,33 @@ fn other(e: anyhow::Error) -> Error {
     Error::Other(e.to_string())
 }
 
+/// Spin's error for a result over the host buffer limit.
+fn too_large() -> Error {
+    Error::Other(format!(
+        "query result exceeds limit of {MAX_HOST_BUFFERED_BYTES} bytes"
+    ))
+}
+
 impl kv::Host for KeyValueState {}
 
 impl kv::HostStore for KeyValueState {
+    /// Spin: a label outside the component's `key_value_stores` is `access-denied`
+    /// (whether or not such a store exists); more than 256 open stores is
+    /// `store-table-full`.
     fn open(&mut self, label: String) -> wasmtime::Result<Result<Resource<StoreHandle>, Error>> {
         if !self.allowed.iter().any(|l| l == &label) {
             return Ok(Err(Error::AccessDenied));
         }
         let Some(backend) = self.stores.get(&label).cloned() else {
+            // Unreachable once start-up has run `check_component_stores`.
             return Ok(Err(Error::NoSuchStore));
         };
-        Ok(Ok(self.table.push(StoreHandle { backend })?))
+        if self.open_stores >= STORE_TABLE_CAPACITY {
+            return Ok(Err(Error::StoreTableFull));
+        }
+        let handle = self.table.push(StoreHandle { backend })?;
+        self.open_stores += 1;
+        Ok(Ok(handle))
     }
 
     fn get(
@@ -58,7 +78,16 @@ impl kv::HostStore for KeyValueState {
         store: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
-        Ok(self.backend(&store)?.get(&key).map_err(other))
+        let value = self.backend(&store)?.get(&key).map_err(other);
+        // Spin's SQLite store refuses results over MAX_HOST_BUFFERED_BYTES.
+        Ok(value.and_then(|v| {
+            let size = std::mem::size_of::<Option<Vec<u8>>>() + v.as_ref().map_or(0, Vec::len);
+            if size > MAX_HOST_BUFFERED_BYTES {
+                Err(too_large())
+            } else {
+                Ok(v)
+            }
+        }))
     }
 
     fn set(
@@ -90,11 +119,24 @@ impl kv::HostStore for KeyValueState {
         &mut self,
         store: Resource<StoreHandle>,
     ) -> wasmtime::Result<Result<Vec<String>, Error>> {
-        Ok(self.backend(&store)?.get_keys().map_err(other))
+        let keys = self.backend(&store)?.get_keys().map_err(other);
+        Ok(keys.and_then(|keys| {
+            let size = std::mem::size_of::<Vec<String>>()
+                + keys
+                    .iter()
+                    .map(|k| std::mem::size_of::<String>() + k.len())
+                    .sum::<usize>();
+            if size > MAX_HOST_BUFFERED_BYTES {
+                Err(too_large())
+            } else {
+                Ok(keys)
+            }
+        }))
     }
 
     fn drop(&mut self, store: Resource<StoreHandle>) -> wasmtime::Result<()> {
         self.table.delete(store)?;
+        self.open_stores = self.open_stores.saturating_sub(1);
         Ok(())
     }
 }

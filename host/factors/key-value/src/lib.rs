@@ -4,6 +4,13 @@
 //! backend (the embedded SQLite one lives in `lathe-key-value-sqlite`) is a crate of its own.
 //! As in Spin, a component may open only the stores its manifest entry lists in
 //! `key_value_stores`, and the interface offers no atomic read-modify-write.
+//!
+//! Label rules follow Spin v4.0.2: a label in `key_value_stores` is kebab-case or
+//! snake_case (`crates/manifest/src/schema/v2.rs`, [`validate_label`]); without a runtime
+//! config only the `default` store is defined (`crates/runtime-config`), and a component
+//! naming any other label stops the app from starting (`crates/factor-key-value`,
+//! [`check_component_stores`]). At run time a label outside the component's list is
+//! `access-denied`.
 
 mod host;
 
@@ -17,6 +24,92 @@ pub mod bindings {
         imports: { default: trappable },
         with: { "fermyon:spin/key-value.store": crate::host::StoreHandle },
     });
+}
+
+/// The one store `spin up` defines without a runtime config.
+pub const DEFAULT_STORE: &str = "default";
+
+/// Most stores one instance may hold open (`DEFAULT_STORE_TABLE_CAPACITY` in Spin).
+pub const STORE_TABLE_CAPACITY: usize = 256;
+
+/// Largest `get` or `get-keys` result Spin returns (`MAX_HOST_BUFFERED_BYTES`, 128 MiB).
+pub const MAX_HOST_BUFFERED_BYTES: usize = 128 << 20;
+
+/// Spin's `Id<DELIM, false>` rule (`crates/serde/src/id.rs`) for one delimiter.
+fn check_id(id: &str, delim: char) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("empty".into());
+    }
+    let wrong = if delim == '-' { '_' } else { '-' };
+    if id.contains(wrong) {
+        return Err(format!(
+            "words must be separated with {delim:?}, not {wrong:?}"
+        ));
+    }
+    for word in id.split(delim) {
+        let mut chars = word.chars();
+        let Some(first) = chars.next() else {
+            return Err(format!("{delim:?}-separated words must not be empty"));
+        };
+        if !first.is_ascii_alphabetic() {
+            return Err(format!(
+                "{delim:?}-separated words must start with an ASCII letter; got {first:?}"
+            ));
+        }
+        let upper = first.is_ascii_uppercase();
+        for ch in chars {
+            if ch.is_ascii_digit() {
+            } else if !ch.is_ascii_alphanumeric() {
+                return Err(format!(
+                    "{delim:?}-separated words may only contain alphanumeric ASCII; got {ch:?}"
+                ));
+            } else if ch.is_ascii_uppercase() != upper {
+                return Err(format!(
+                    "{delim:?}-separated words must be all lowercase or all UPPERCASE; got {word:?}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Spin's manifest rule for a `key_value_stores` label: a kebab-case or a snake_case id
+/// (words of ASCII letters and digits, each starting with a letter and all one case).
+/// Spin's error text is `expected kebab-case or snake_case`.
+pub fn validate_label(label: &str) -> Result<(), String> {
+    if check_id(label, '-').is_ok() || check_id(label, '_').is_ok() {
+        Ok(())
+    } else {
+        Err(format!("{label:?}: expected kebab-case or snake_case"))
+    }
+}
+
+/// Start-up checks on one component's `key_value_stores`, as `spin up` makes them:
+/// every label is valid ([`validate_label`]) and `defined` (with no runtime config,
+/// only [`DEFAULT_STORE`]). Spin's error: `unknown key_value_stores label "x" for
+/// component "y"`.
+pub fn check_component_stores(
+    component_id: &str,
+    labels: &[String],
+    defined: impl Fn(&str) -> bool,
+) -> anyhow::Result<()> {
+    for label in labels {
+        if let Err(reason) = validate_label(label) {
+            anyhow::bail!("component {component_id:?}: key_value_stores: {reason}");
+        }
+    }
+    for label in labels {
+        anyhow::ensure!(
+            defined(label),
+            "unknown key_value_stores label {label:?} for component {component_id:?}"
+        );
+    }
+    Ok(())
+}
+
+/// Whether `spin up` without a runtime config defines the store `label`.
+pub fn defined_without_runtime_config(label: &str) -> bool {
+    label == DEFAULT_STORE
 }
 
 /// A key-value store backend. Implementations must be safe to share between requests.
@@ -51,4 +144,132 @@ pub fn add_to_linker<T: Send + 'static>(
         T,
         wasmtime::component::HasSelf<KeyValueState>,
     >(linker, get)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+    use crate::bindings::fermyon::spin::key_value::{Error, HostStore};
+
+    #[derive(Default)]
+    struct Memory(Mutex<HashMap<String, Vec<u8>>>);
+
+    impl Backend for Memory {
+        fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
+            Ok(self.0.lock().unwrap().get(key).cloned())
+        }
+        fn set(&self, key: &str, value: &[u8]) -> anyhow::Result<()> {
+            self.0.lock().unwrap().insert(key.into(), value.into());
+            Ok(())
+        }
+        fn delete(&self, key: &str) -> anyhow::Result<()> {
+            self.0.lock().unwrap().remove(key);
+            Ok(())
+        }
+        fn exists(&self, key: &str) -> anyhow::Result<bool> {
+            Ok(self.0.lock().unwrap().contains_key(key))
+        }
+        fn get_keys(&self) -> anyhow::Result<Vec<String>> {
+            Ok(self.0.lock().unwrap().keys().cloned().collect())
+        }
+    }
+
+    fn state(allowed: &[&str]) -> KeyValueState {
+        let mut stores: HashMap<String, Arc<dyn Backend>> = HashMap::new();
+        stores.insert("default".into(), Arc::new(Memory::default()));
+        stores.insert("other".into(), Arc::new(Memory::default()));
+        KeyValueState::new(
+            Arc::new(stores),
+            Arc::new(allowed.iter().map(|s| s.to_string()).collect()),
+        )
+    }
+
+    /// Spin `KeyValueDispatch::open`: `if self.allowed_stores.contains(&name) {...} else
+    /// { Err(Error::AccessDenied) }`, for unknown labels too.
+    #[test]
+    fn open_only_listed_labels() {
+        let mut kv = state(&["default"]);
+        let store = kv.open("default".into()).unwrap().unwrap();
+        kv.set(store, "k".into(), b"v".to_vec()).unwrap().unwrap();
+        assert!(matches!(
+            kv.open("other".into()).unwrap(),
+            Err(Error::AccessDenied)
+        ));
+        assert!(matches!(
+            kv.open("nowhere".into()).unwrap(),
+            Err(Error::AccessDenied)
+        ));
+    }
+
+    /// Spin's store table has `DEFAULT_STORE_TABLE_CAPACITY` (256) slots; dropping a
+    /// store frees one.
+    #[test]
+    fn store_table_full_after_256_open_stores() {
+        let mut kv = state(&["default"]);
+        let mut handles = Vec::new();
+        for _ in 0..STORE_TABLE_CAPACITY {
+            handles.push(kv.open("default".into()).unwrap().unwrap());
+        }
+        assert!(matches!(
+            kv.open("default".into()).unwrap(),
+            Err(Error::StoreTableFull)
+        ));
+        HostStore::drop(&mut kv, handles.pop().unwrap()).unwrap();
+        assert!(kv.open("default".into()).unwrap().is_ok());
+    }
+
+    /// Spin: `key_value_stores` is `kebab_or_snake_case`; without a runtime config only
+    /// `default` is defined ("unknown key_value_stores label {label:?} for component
+    /// {component_id:?}").
+    #[test]
+    fn label_rules_and_start_up_check() {
+        for ok in [
+            "default", "my-store", "my_store", "MY-STORE", "a1", "store2-b",
+        ] {
+            validate_label(ok).expect(ok);
+        }
+        for bad in [
+            "", "my store", "1store", "My-store", "a-_b", "a--b", "a.b", "-a",
+        ] {
+            validate_label(bad).expect_err(bad);
+        }
+        let labels = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        check_component_stores("api", &labels(&["default"]), defined_without_runtime_config)
+            .unwrap();
+        let err = check_component_stores(
+            "api",
+            &labels(&["default", "cache"]),
+            defined_without_runtime_config,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            r#"unknown key_value_stores label "cache" for component "api""#
+        );
+        assert!(check_component_stores("api", &labels(&["bad label"]), |_| true).is_err());
+    }
+
+    /// Lathe's spin.toml lists only `default`, which `spin up` defines.
+    #[test]
+    fn lathe_manifest_labels_are_defined() {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../spin.toml"))
+                .expect("spin.toml");
+        let mut seen = 0;
+        for line in text.lines() {
+            if let Some(list) = line.strip_prefix("key_value_stores = ") {
+                let labels: Vec<String> = list
+                    .trim_matches(|c| c == '[' || c == ']')
+                    .split(',')
+                    .map(|s| s.trim().trim_matches('"').to_string())
+                    .collect();
+                check_component_stores("c", &labels, defined_without_runtime_config).unwrap();
+                seen += 1;
+            }
+        }
+        assert!(seen > 0);
+    }
 }
