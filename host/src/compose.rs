@@ -68,9 +68,8 @@ pub fn read_dependencies(deps: &[Dependency]) -> anyhow::Result<Vec<Vec<u8>>> {
 /// Composes the component `component_id` (file `main`) with its dependencies into one
 /// component, as `spin up` does when it loads the app.
 pub fn compose(component_id: &str, main: &Path, deps: &[Dependency]) -> anyhow::Result<Vec<u8>> {
-    let main_bytes = std::fs::read(main).with_context(|| {
-        format!("failed to read component source from disk at path {main:?}")
-    })?;
+    let main_bytes = std::fs::read(main)
+        .with_context(|| format!("failed to read component source from disk at path {main:?}"))?;
     if deps.is_empty() {
         return Ok(main_bytes);
     }

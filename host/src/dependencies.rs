@@ -161,7 +161,8 @@ pub struct Dependency {
 
 /// Spin's `ComponentDependencies::validate`, run when the manifest is loaded.
 pub fn validate(component_id: &str, deps: &[Dependency]) -> anyhow::Result<()> {
-    validate_inner(deps).with_context(|| format!("component {component_id:?} has invalid dependencies"))
+    validate_inner(deps)
+        .with_context(|| format!("component {component_id:?} has invalid dependencies"))
 }
 
 fn validate_inner(deps: &[Dependency]) -> anyhow::Result<()> {
@@ -179,7 +180,8 @@ fn validate_inner(deps: &[Dependency]) -> anyhow::Result<()> {
     }
     for (i, this) in deps.iter().enumerate() {
         for other in &deps[i + 1..] {
-            let (DependencyName::Package(a), DependencyName::Package(b)) = (&this.name, &other.name)
+            let (DependencyName::Package(a), DependencyName::Package(b)) =
+                (&this.name, &other.name)
             else {
                 continue;
             };
@@ -196,7 +198,11 @@ fn validate_inner(deps: &[Dependency]) -> anyhow::Result<()> {
                     continue;
                 }
             }
-            bail!("\"{}\" dependency conflicts with \"{}\"", this.name, other.name);
+            bail!(
+                "\"{}\" dependency conflicts with \"{}\"",
+                this.name,
+                other.name
+            );
         }
     }
     Ok(())
@@ -268,7 +274,9 @@ pub fn matches_import(dep: &DependencyName, import: &str) -> anyhow::Result<bool
         ) => {
             package == d.package
                 && d.interface.as_ref().is_none_or(|want| *want == interface)
-                && d.version.as_ref().is_none_or(|want| version.as_ref() == Some(want))
+                && d.version
+                    .as_ref()
+                    .is_none_or(|want| version.as_ref() == Some(want))
         }
         _ => false,
     })
@@ -406,14 +414,21 @@ mod tests {
         let mut export = dep("lathe:tool@0.2.0");
         export.export = Some("x".into());
         let err = validate("c", &[export]).unwrap_err();
-        assert!(format!("{err:#}").contains("not currently permitted"), "{err:#}");
+        assert!(
+            format!("{err:#}").contains("not currently permitted"),
+            "{err:#}"
+        );
         let err = validate("c", &[dep("lathe:tool"), dep("lathe:tool/tool@0.2.0")]).unwrap_err();
         assert_eq!(
             format!("{err:#}"),
             "component \"c\" has invalid dependencies: \"lathe:tool\" dependency conflicts with \"lathe:tool/tool@0.2.0\""
         );
         // Different interfaces or incompatible versions are disjoint.
-        validate("c", &[dep("lathe:tool/tool"), dep("lathe:tool/stream-tool")]).unwrap();
+        validate(
+            "c",
+            &[dep("lathe:tool/tool"), dep("lathe:tool/stream-tool")],
+        )
+        .unwrap();
         validate("c", &[dep("lathe:tool@0.2.0"), dep("lathe:tool@0.3.0")]).unwrap();
     }
 
@@ -423,17 +438,32 @@ mod tests {
             .map(String::from)
             .to_vec();
         let tool_only = vec!["lathe:tool/tool@0.2.0".to_string()];
-        let err = resolve("c", &[dep("lathe:tool@0.2.0")], &imports, &[tool_only.clone()])
-            .unwrap_err();
+        let err = resolve(
+            "c",
+            &[dep("lathe:tool@0.2.0")],
+            &imports,
+            &[tool_only.clone()],
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "dependency 'lathe:tool@0.2.0' doesn't export 'lathe:tool/types@0.2.0' to satisfy import 'lathe:tool/types@0.2.0'"
         );
-        let links = resolve("c", &[dep("lathe:tool/tool@0.2.0")], &imports, &[tool_only.clone()])
-            .unwrap();
+        let links = resolve(
+            "c",
+            &[dep("lathe:tool/tool@0.2.0")],
+            &imports,
+            &[tool_only.clone()],
+        )
+        .unwrap();
         assert_eq!(links.len(), 1);
-        let err = resolve("c", &[dep("lathe:tool/tool@0.3.0")], &imports, &[tool_only.clone()])
-            .unwrap_err();
+        let err = resolve(
+            "c",
+            &[dep("lathe:tool/tool@0.3.0")],
+            &imports,
+            &[tool_only.clone()],
+        )
+        .unwrap_err();
         assert_eq!(
             err.to_string(),
             "dependency 'lathe:tool/tool@0.3.0' doesn't match any imports of component 'c'"

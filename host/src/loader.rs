@@ -110,9 +110,9 @@ impl Loader {
         let (pre, tool) = if c.dependencies.is_empty() {
             (self.proxy_pre(&c.id, &c.source, false)?, None)
         } else {
-            self.load_with_dependencies(c, kv)
-                .await
-                .with_context(|| format!("failed to resolve dependencies for component {:?}", c.id))?
+            self.load_with_dependencies(c, kv).await.with_context(|| {
+                format!("failed to resolve dependencies for component {:?}", c.id)
+            })?
         };
         Ok(HttpComponent {
             id: c.id.clone(),
@@ -129,7 +129,10 @@ impl Loader {
         kv: &dyn Backend,
     ) -> anyhow::Result<(ProxyPre<RequestState>, Option<LinkedTool>)> {
         let main_bytes = std::fs::read(&c.source).with_context(|| {
-            format!("failed to read component source from disk at path {:?}", c.source)
+            format!(
+                "failed to read component source from disk at path {:?}",
+                c.source
+            )
         })?;
         let dep_bytes = compose::read_dependencies(&c.dependencies)?;
         let links = compose::plan(&c.id, &main_bytes, &c.dependencies, &dep_bytes)?;
@@ -150,7 +153,8 @@ impl Loader {
         // fail as it fails under Spin, where nothing provides it.
         let main_imports = compose::interfaces(&main_bytes)?.imports;
         for import in &main_imports {
-            if (import == TOOL || import == STREAM_TOOL) && !links.iter().any(|l| l.import == *import)
+            if (import == TOOL || import == STREAM_TOOL)
+                && !links.iter().any(|l| l.import == *import)
             {
                 bail!(
                     "component imports instance `{import}`, but a matching implementation was not found in the linker"

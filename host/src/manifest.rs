@@ -1,7 +1,7 @@
 //! The part of Spin's manifest (`spin_manifest_version = 2`) that Lathe's host uses.
 //!
-//! Unknown fields are ignored here (Spin itself validates them strictly; `spin up` remains
-//! the reference). Paths are relative to the manifest's directory.
+//! Unknown fields are refused, as Spin refuses them; fields Spin knows but this host does not
+//! use are accepted and ignored. Paths are relative to the manifest's directory.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -198,8 +198,9 @@ pub fn load(path: &Path) -> anyhow::Result<App> {
         dependencies::check_kebab_id(&id)
             .map_err(|reason| anyhow::anyhow!("invalid ID `{id}`: {reason}"))?;
         for label in &c.key_value_stores {
-            lathe_factor_key_value::validate_label(label)
-                .map_err(|reason| anyhow::anyhow!("component {id:?}: key_value_stores: {reason}"))?;
+            lathe_factor_key_value::validate_label(label).map_err(|reason| {
+                anyhow::anyhow!("component {id:?}: key_value_stores: {reason}")
+            })?;
         }
         // This host denies every outbound connection; a component that asks for some
         // would silently break, so it is refused here (Spin would allow them).
@@ -215,7 +216,13 @@ pub fn load(path: &Path) -> anyhow::Result<App> {
             );
         }
         let has_per_dependency_inherit = c.dependencies.values().any(|d| {
-            matches!(d, RawDependency::Local { inherit_configuration: Some(_), .. })
+            matches!(
+                d,
+                RawDependency::Local {
+                    inherit_configuration: Some(_),
+                    ..
+                }
+            )
         });
         if c.dependencies_inherit_configuration.is_some() && has_per_dependency_inherit {
             bail!(

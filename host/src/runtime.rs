@@ -72,11 +72,9 @@ pub fn aot_dir(wasm_dir: &Path) -> PathBuf {
 /// Loads the component in `file`: its ahead-of-time compilation from beside it when
 /// present (see [`aot_dir`]), else a compilation cached in `cache_dir`, else compiles it.
 pub fn load_file(engine: &Engine, file: &Path, cache_dir: &Path) -> anyhow::Result<Component> {
-    let bytes = std::fs::read(file).with_context(|| {
-        format!("failed to read component source from disk at path {file:?}")
-    })?;
-    let aot = aot_dir(file.parent().unwrap_or(Path::new(".")))
-        .join(artifact_name(engine, &bytes));
+    let bytes = std::fs::read(file)
+        .with_context(|| format!("failed to read component source from disk at path {file:?}"))?;
+    let aot = aot_dir(file.parent().unwrap_or(Path::new("."))).join(artifact_name(engine, &bytes));
     if aot.exists() {
         // SAFETY: written by `precompile` of this engine configuration (its hash is part of
         // the name) from these very bytes.

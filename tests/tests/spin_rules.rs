@@ -9,7 +9,11 @@ use lathe_tests::{check_manifest, repo_root};
 
 fn wasm(name: &str) -> String {
     let path: PathBuf = repo_root().join("target/wasm32-wasip2/release").join(name);
-    assert!(path.exists(), "{} is missing: run `cargo xtask test`", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo xtask test`",
+        path.display()
+    );
     path.display().to_string()
 }
 
@@ -49,7 +53,10 @@ fn assert_rejected(source: &str, deps: &str, reasons: &[&str]) {
     let (ok, out) = check_manifest(&path);
     assert!(!ok, "accepted, but Spin rejects it:\n{deps}\n{out}");
     for reason in reasons {
-        assert!(out.contains(reason), "reason {reason:?} missing from:\n{out}");
+        assert!(
+            out.contains(reason),
+            "reason {reason:?} missing from:\n{out}"
+        );
     }
 }
 

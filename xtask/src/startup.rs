@@ -155,7 +155,10 @@ pub fn run(root: &Path) -> Result<()> {
             }
         }
         tool_sizes.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap());
-        let median_tool = tool_sizes.get(tool_sizes.len() / 2).cloned().unwrap_or_default();
+        let median_tool = tool_sizes
+            .get(tool_sizes.len() / 2)
+            .cloned()
+            .unwrap_or_default();
         let largest_tool = tool_sizes.last().cloned().unwrap_or_default();
         let cache = dir_mb(&data.join("compiled"));
 

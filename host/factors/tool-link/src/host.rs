@@ -2,11 +2,11 @@
 //! calls the same export of the tool instance bound to the request's store.
 
 use wasmtime::bail;
-use wasmtime::error::Context;
 use wasmtime::component::{
     Component, ComponentExportIndex, ComponentType, Instance, InstancePre, Lift, Linker, Lower,
     Resource, ResourceAny, ResourceType, TypedFunc,
 };
+use wasmtime::error::Context;
 use wasmtime::{AsContextMut, StoreContextMut};
 
 use crate::bindings::lathe::tool::types::{InputFile, ToolError, ToolInfo, ToolOutput};
@@ -226,15 +226,12 @@ pub fn add_to_linker<T: Send + 'static>(
             f.call_async(&mut store, ()).await
         })
     })?;
-    tool.func_wrap_async(
-        "run",
-        move |mut store, args: (Vec<InputFile>, String)| {
-            Box::new(async move {
-                let f = bound(&mut store, get)?.run;
-                f.call_async(&mut store, args).await
-            })
-        },
-    )?;
+    tool.func_wrap_async("run", move |mut store, args: (Vec<InputFile>, String)| {
+        Box::new(async move {
+            let f = bound(&mut store, get)?.run;
+            f.call_async(&mut store, args).await
+        })
+    })?;
     tool.func_wrap_async(
         "run-operation",
         move |mut store, args: (String, Vec<InputFile>, String)| {
@@ -263,26 +260,23 @@ pub fn add_to_linker<T: Send + 'static>(
             })
         },
     )?;
-    stream.func_wrap_async(
-        "open",
-        move |mut store, args: (String, String)| {
-            Box::new(async move {
-                let f = bound(&mut store, get)?
-                    .open
-                    .context("the linked tool does not stream")?;
-                let (opened,) = f.call_async(&mut store, args).await?;
-                let answer: OpenAnswer = match opened {
-                    Ok(Some((converter, plan))) => {
-                        let rep = get(store.data_mut()).insert(converter);
-                        Ok(Some((Resource::new_own(rep), plan)))
-                    }
-                    Ok(None) => Ok(None),
-                    Err(e) => Err(e),
-                };
-                Ok((answer,))
-            })
-        },
-    )?;
+    stream.func_wrap_async("open", move |mut store, args: (String, String)| {
+        Box::new(async move {
+            let f = bound(&mut store, get)?
+                .open
+                .context("the linked tool does not stream")?;
+            let (opened,) = f.call_async(&mut store, args).await?;
+            let answer: OpenAnswer = match opened {
+                Ok(Some((converter, plan))) => {
+                    let rep = get(store.data_mut()).insert(converter);
+                    Ok(Some((Resource::new_own(rep), plan)))
+                }
+                Ok(None) => Ok(None),
+                Err(e) => Err(e),
+            };
+            Ok((answer,))
+        })
+    })?;
     stream.func_wrap_async(
         "[method]converter.push",
         move |mut store, (this, chunk): (Resource<Converter>, Vec<u8>)| {
