@@ -36,11 +36,19 @@ pub struct Loader {
     /// Tools composed into a component (not linked); the worker registers their catalog
     /// entries.
     pub composed_tools: Vec<PathBuf>,
+    /// Whether to instantiate each linked tool once at load, to check its exports' types
+    /// and register its catalog entry (`--check`, which `up` runs in a child process).
+    register: bool,
 }
 
 impl Loader {
     /// A loader over `engine`, caching compilations of composed components in `cache_dir`.
-    pub fn new(engine: &Engine, cache_dir: &Path, limits: Limits) -> anyhow::Result<Self> {
+    pub fn new(
+        engine: &Engine,
+        cache_dir: &Path,
+        limits: Limits,
+        register: bool,
+    ) -> anyhow::Result<Self> {
         let base = runtime::http_linker(engine)?;
         let linked = runtime::linked_http_linker(&base)?;
         Ok(Self {
@@ -54,6 +62,7 @@ impl Loader {
             pres: HashMap::new(),
             tools: HashMap::new(),
             composed_tools: Vec::new(),
+            register,
         })
     }
 
@@ -198,6 +207,9 @@ impl Loader {
             .dependency
             .instantiate_pre(&component)
             .map_err(anyhow::Error::from)?;
+        if !self.register {
+            return Ok(LinkedTool { pre, exports });
+        }
         let state = RequestState::new(
             "",
             Arc::new(HashMap::new()),

@@ -26,7 +26,7 @@ use lathe_factor_key_value::Backend;
 use lathe_key_value_sqlite::SqliteStore;
 
 use crate::runtime::{DataDir, Limits};
-use crate::server::{App, HttpComponent};
+use crate::server::{App, LazyComponent};
 
 const USAGE: &str = "\
 lathe-host: run Lathe's Spin app locally
@@ -146,6 +146,32 @@ fn precompile(app: &manifest::App, started: std::time::Instant) -> anyhow::Resul
     Ok(())
 }
 
+/// Runs `--check` in a child process: every component loaded, every dependency checked by
+/// Spin's rules and every tool's catalog entry written, without this process ever touching
+/// the tools' code (which would stay resident).
+fn check_in_child(opts: &Options) -> anyhow::Result<()> {
+    let mut cmd = std::process::Command::new(std::env::current_exe()?);
+    cmd.arg("--check")
+        .arg("--manifest")
+        .arg(&opts.manifest)
+        .arg("--data-dir")
+        .arg(&opts.data_dir)
+        .args(["--memory-mb", &opts.memory_mb.to_string()])
+        .args(["--timeout-secs", &opts.timeout_secs.to_string()]);
+    if let Some(cache) = &opts.cache_dir {
+        cmd.arg("--cache-dir").arg(cache);
+    }
+    let status = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .context("starting the load check")?;
+    if !status.success() {
+        bail!("the app does not load (the reason is above)");
+    }
+    Ok(())
+}
+
 fn main() -> anyhow::Result<()> {
     let opts = parse_args()?;
     if opts.exit_with_stdin {
@@ -166,6 +192,9 @@ async fn run(opts: Options) -> anyhow::Result<()> {
     let app = manifest::load(&opts.manifest)?;
     if opts.precompile {
         return precompile(&app, started);
+    }
+    if !opts.check {
+        check_in_child(&opts)?;
     }
     let data = DataDir {
         root: opts.data_dir.clone(),
@@ -214,29 +243,27 @@ async fn run(opts: Options) -> anyhow::Result<()> {
         .cloned()
         .context("Lathe needs the 'default' key-value store")?;
 
-    // Load each routed component once; each `.wasm` file is compiled (or loaded ahead of
-    // time) once however many routes share it.
-    let mut loader = loader::Loader::new(&engine, &data.cache_dir(), limits)?;
-    let mut loaded: HashMap<String, Arc<HttpComponent>> = HashMap::new();
     let mut native_tools = Vec::new();
-    let mut tool_count = 0;
     for trigger in &app.routes {
-        let c = &app.components[&trigger.component];
-        if let Some(native) = &c.native_tool {
-            native_tools.push(native.clone());
-        }
-        if loaded.contains_key(&c.id) {
-            continue;
-        }
-        tool_count += c.dependencies.len();
-        let component = loader.load(c, &app_vars, kv.as_ref()).await?;
-        loaded.insert(c.id.clone(), Arc::new(component));
+        native_tools.extend(app.components[&trigger.component].native_tool.clone());
     }
+    native_tools.dedup();
 
-    let worker = worker::Worker::new(&engine, kv, &native_tools, limits, &data.cache_dir())?;
-    worker.register_pure_tools(&loader.composed_tools, &data.cache_dir())?;
-    drop(loader);
+    // `--check`: load every routed component now (each `.wasm` file once however many
+    // routes share it), check every dependency and register every tool's catalog entry.
+    let mut loader = loader::Loader::new(&engine, &data.cache_dir(), limits, opts.check)?;
     if opts.check {
+        let mut loaded = std::collections::HashSet::new();
+        let mut tool_count = 0;
+        for trigger in &app.routes {
+            let c = &app.components[&trigger.component];
+            if loaded.insert(c.id.clone()) {
+                tool_count += c.dependencies.len();
+                loader.load(c, &app_vars, kv.as_ref()).await?;
+            }
+        }
+        let worker = worker::Worker::new(&engine, kv, &native_tools, limits, &data.cache_dir())?;
+        worker.register_pure_tools(&loader.composed_tools, &data.cache_dir())?;
         println!(
             "Lathe ({}): {} routes and {} tools load and compile ({} ms)",
             app.name,
@@ -246,14 +273,29 @@ async fn run(opts: Options) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    worker.spawn(opts.workers);
 
+    // Serving: the check ran in a child process (above), so this process only maps each
+    // component on its route's first request and stays small at idle.
+    let worker = worker::Worker::new(
+        &engine,
+        kv.clone(),
+        &native_tools,
+        limits,
+        &data.cache_dir(),
+    )?;
+    worker.spawn(opts.workers);
     release_compiler_memory();
 
+    let mut lazy: HashMap<String, Arc<LazyComponent>> = HashMap::new();
+    for trigger in &app.routes {
+        let c = &app.components[&trigger.component];
+        lazy.entry(c.id.clone())
+            .or_insert_with(|| Arc::new(LazyComponent::new(c.clone())));
+    }
     let router = routing::Router::try_new(
         app.routes
             .iter()
-            .map(|t| (t.route.clone(), loaded[&t.component].clone())),
+            .map(|t| (t.route.clone(), lazy[&t.component].clone())),
     )?;
     if let Some(warning) = router.duplicates_warning(|i| app.routes[i].component.clone()) {
         eprintln!("{warning}");
@@ -264,6 +306,9 @@ async fn run(opts: Options) -> anyhow::Result<()> {
         router,
         stores,
         limits,
+        loader: tokio::sync::Mutex::new(loader),
+        app_vars,
+        kv,
     });
 
     let listener = tokio::net::TcpListener::bind(&opts.listen)

@@ -19,6 +19,8 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 use wasmtime_wasi_http::WasiHttpView;
 
 use crate::headers;
+use crate::loader::Loader;
+use crate::manifest;
 use crate::routing::Router;
 use crate::runtime::{Limits, RequestState};
 
@@ -34,6 +36,36 @@ pub struct HttpComponent {
     pub variables: Arc<HashMap<String, String>>,
     /// The tool linked into its imports at the instance level, if any.
     pub tool: Option<LinkedTool>,
+}
+
+/// A routed component, loaded on its route's first request (the start-up check has
+/// already loaded and checked it once, in a child process).
+pub struct LazyComponent {
+    spec: manifest::Component,
+    loaded: tokio::sync::OnceCell<Arc<HttpComponent>>,
+}
+
+impl LazyComponent {
+    /// A component not loaded yet.
+    pub fn new(spec: manifest::Component) -> Self {
+        Self {
+            spec,
+            loaded: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    async fn get(&self, app: &App) -> anyhow::Result<Arc<HttpComponent>> {
+        self.loaded
+            .get_or_try_init(|| async {
+                let mut loader = app.loader.lock().await;
+                let component = loader
+                    .load(&self.spec, &app.app_vars, app.kv.as_ref())
+                    .await?;
+                Ok::<_, anyhow::Error>(Arc::new(component))
+            })
+            .await
+            .cloned()
+    }
 }
 
 /// A dependency linked at the instance level: instantiated next to the component in each
@@ -53,7 +85,13 @@ pub struct App {
     /// `[application] version`.
     pub app_version: String,
     /// Route table.
-    pub router: Router<Arc<HttpComponent>>,
+    pub router: Router<Arc<LazyComponent>>,
+    /// Loads components on their first request.
+    pub loader: tokio::sync::Mutex<Loader>,
+    /// Resolved application variables.
+    pub app_vars: HashMap<String, String>,
+    /// The `default` store.
+    pub kv: Arc<dyn Backend>,
     /// Key-value stores by label.
     pub stores: Arc<HashMap<String, Arc<dyn Backend>>>,
     /// Per-call limits.
@@ -132,7 +170,13 @@ impl App {
         if headers::append_spin_headers(req.headers_mut(), spin).is_err() {
             return spin_response(headers::SpinResponse::internal_error());
         }
-        let component = matched.target.clone();
+        let component = match matched.target.get(&self).await {
+            Ok(component) => component,
+            Err(e) => {
+                eprintln!("lathe-host: loading {}: {e:#}", matched.target.spec.id);
+                return spin_response(headers::SpinResponse::internal_error());
+            }
+        };
         match self.call(&component, req).await {
             Ok(resp) => resp,
             Err(resp) => resp,
