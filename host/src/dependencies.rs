@@ -62,43 +62,7 @@ impl fmt::Display for DependencyName {
     }
 }
 
-/// Checks a kebab-case id the way `spin_serde::KebabId` does; returns Spin's reason.
-pub fn check_kebab_id(id: &str) -> Result<(), String> {
-    if id.is_empty() {
-        return Err("empty".into());
-    }
-    if id.contains('_') {
-        return Err("words must be separated with '-', not '_'".into());
-    }
-    for word in id.split('-') {
-        let mut chars = word.chars();
-        let Some(first) = chars.next() else {
-            return Err("'-'-separated words must not be empty".into());
-        };
-        if !first.is_ascii_alphabetic() {
-            return Err(format!(
-                "'-'-separated words must start with an ASCII letter; got {first:?}"
-            ));
-        }
-        let upper = first.is_ascii_uppercase();
-        for ch in chars {
-            if ch.is_ascii_digit() {
-                continue;
-            }
-            if !ch.is_ascii_alphanumeric() {
-                return Err(format!(
-                    "'-'-separated words may only contain alphanumeric ASCII; got {ch:?}"
-                ));
-            }
-            if ch.is_ascii_uppercase() != upper {
-                return Err(format!(
-                    "'-'-separated words must be all lowercase or all UPPERCASE; got {word:?}"
-                ));
-            }
-        }
-    }
-    Ok(())
-}
+pub use lathe_spin_ids::check_kebab_id;
 
 /// Checks `ns:pkg` as a WIT package reference (two lower-case kebab labels).
 fn check_package_ref(package: &str) -> anyhow::Result<()> {
@@ -442,7 +406,7 @@ mod tests {
             "c",
             &[dep("lathe:tool@0.2.0")],
             &imports,
-            &[tool_only.clone()],
+            std::slice::from_ref(&tool_only),
         )
         .unwrap_err();
         assert_eq!(
@@ -453,7 +417,7 @@ mod tests {
             "c",
             &[dep("lathe:tool/tool@0.2.0")],
             &imports,
-            &[tool_only.clone()],
+            std::slice::from_ref(&tool_only),
         )
         .unwrap();
         assert_eq!(links.len(), 1);
@@ -461,7 +425,7 @@ mod tests {
             "c",
             &[dep("lathe:tool/tool@0.3.0")],
             &imports,
-            &[tool_only.clone()],
+            std::slice::from_ref(&tool_only),
         )
         .unwrap_err();
         assert_eq!(

@@ -35,49 +35,13 @@ pub const STORE_TABLE_CAPACITY: usize = 256;
 /// Largest `get` or `get-keys` result Spin returns (`MAX_HOST_BUFFERED_BYTES`, 128 MiB).
 pub const MAX_HOST_BUFFERED_BYTES: usize = 128 << 20;
 
-/// Spin's `Id<DELIM, false>` rule (`crates/serde/src/id.rs`) for one delimiter.
-fn check_id(id: &str, delim: char) -> Result<(), String> {
-    if id.is_empty() {
-        return Err("empty".into());
-    }
-    let wrong = if delim == '-' { '_' } else { '-' };
-    if id.contains(wrong) {
-        return Err(format!(
-            "words must be separated with {delim:?}, not {wrong:?}"
-        ));
-    }
-    for word in id.split(delim) {
-        let mut chars = word.chars();
-        let Some(first) = chars.next() else {
-            return Err(format!("{delim:?}-separated words must not be empty"));
-        };
-        if !first.is_ascii_alphabetic() {
-            return Err(format!(
-                "{delim:?}-separated words must start with an ASCII letter; got {first:?}"
-            ));
-        }
-        let upper = first.is_ascii_uppercase();
-        for ch in chars {
-            if ch.is_ascii_digit() {
-            } else if !ch.is_ascii_alphanumeric() {
-                return Err(format!(
-                    "{delim:?}-separated words may only contain alphanumeric ASCII; got {ch:?}"
-                ));
-            } else if ch.is_ascii_uppercase() != upper {
-                return Err(format!(
-                    "{delim:?}-separated words must be all lowercase or all UPPERCASE; got {word:?}"
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Spin's manifest rule for a `key_value_stores` label: a kebab-case or a snake_case id
 /// (words of ASCII letters and digits, each starting with a letter and all one case).
 /// Spin's error text is `expected kebab-case or snake_case`.
 pub fn validate_label(label: &str) -> Result<(), String> {
-    if check_id(label, '-').is_ok() || check_id(label, '_').is_ok() {
+    if lathe_spin_ids::check_id(label, '-', false).is_ok()
+        || lathe_spin_ids::check_id(label, '_', false).is_ok()
+    {
         Ok(())
     } else {
         Err(format!("{label:?}: expected kebab-case or snake_case"))

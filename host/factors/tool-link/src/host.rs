@@ -35,6 +35,8 @@ pub struct Converter;
 
 type ToolResult = Result<ToolOutput, ToolError>;
 type OpenResult = Result<Option<(ResourceAny, StreamPlan)>, ToolError>;
+type PushFunc = TypedFunc<(ResourceAny, Vec<u8>), (Result<Vec<u8>, ToolError>,)>;
+type FinishFunc = TypedFunc<(ResourceAny,), (Result<StreamEnd, ToolError>,)>;
 type OpenAnswer = Result<Option<(Resource<Converter>, StreamPlan)>, ToolError>;
 
 /// Where a tool component's `lathe:tool` functions are, found once when it is loaded.
@@ -104,8 +106,8 @@ struct Bound {
     run: TypedFunc<(Vec<InputFile>, String), (ToolResult,)>,
     run_operation: TypedFunc<(String, Vec<InputFile>, String), (ToolResult,)>,
     open: Option<TypedFunc<(String, String), (OpenResult,)>>,
-    push: Option<TypedFunc<(ResourceAny, Vec<u8>), (Result<Vec<u8>, ToolError>,)>>,
-    finish: Option<TypedFunc<(ResourceAny,), (Result<StreamEnd, ToolError>,)>>,
+    push: Option<PushFunc>,
+    finish: Option<FinishFunc>,
 }
 
 /// Per-request state: the bound tool instance and the converters handed to the gateway.
@@ -165,42 +167,43 @@ fn bind<T: Send + 'static>(
     e: &ToolExports,
 ) -> wasmtime::Result<Bound> {
     let s = &mut store;
-    let typed = |what: &str| format!("the tool's '{what}' does not have the lathe:tool type");
     Ok(Bound {
-        describe: instance
-            .get_typed_func(&mut *s, &e.describe)
-            .with_context(|| typed("describe"))?,
-        run: instance
-            .get_typed_func(&mut *s, &e.run)
-            .with_context(|| typed("run"))?,
-        run_operation: instance
-            .get_typed_func(&mut *s, &e.run_operation)
-            .with_context(|| typed("run-operation"))?,
+        describe: typed_func(&mut *s, instance, &e.describe, "describe")?,
+        run: typed_func(&mut *s, instance, &e.run, "run")?,
+        run_operation: typed_func(&mut *s, instance, &e.run_operation, "run-operation")?,
         open: match &e.stream {
-            Some(st) => Some(
-                instance
-                    .get_typed_func(&mut *s, &st.open)
-                    .with_context(|| typed("open"))?,
-            ),
+            Some(st) => Some(typed_func(&mut *s, instance, &st.open, "open")?),
             None => None,
         },
         push: match &e.stream {
-            Some(st) => Some(
-                instance
-                    .get_typed_func(&mut *s, &st.push)
-                    .with_context(|| typed("converter.push"))?,
-            ),
+            Some(st) => Some(typed_func(&mut *s, instance, &st.push, "converter.push")?),
             None => None,
         },
         finish: match &e.stream {
-            Some(st) => Some(
-                instance
-                    .get_typed_func(&mut *s, &st.finish)
-                    .with_context(|| typed("converter.finish"))?,
-            ),
+            Some(st) => Some(typed_func(
+                &mut *s,
+                instance,
+                &st.finish,
+                "converter.finish",
+            )?),
             None => None,
         },
     })
+}
+
+fn typed_func<T: Send + 'static, P, R>(
+    store: impl AsContextMut<Data = T>,
+    instance: &Instance,
+    index: &ComponentExportIndex,
+    what: &str,
+) -> wasmtime::Result<TypedFunc<P, R>>
+where
+    P: wasmtime::component::ComponentNamedList + Lower,
+    R: wasmtime::component::ComponentNamedList + Lift,
+{
+    instance
+        .get_typed_func(store, index)
+        .with_context(|| format!("the tool's '{what}' does not have the lathe:tool type"))
 }
 
 fn bound<T>(

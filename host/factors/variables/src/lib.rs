@@ -80,42 +80,7 @@ pub fn validate_key(key: &str) -> Result<(), String> {
 /// alphanumerics. Stricter than [`validate_key`] (`a_1` is a valid key but not a valid
 /// manifest name). Applies to `[variables]` names and component variable names.
 pub fn validate_manifest_name(id: &str) -> Result<(), String> {
-    if id.is_empty() {
-        return Err("empty".into());
-    }
-    if id.contains('-') {
-        return Err("words must be separated with '_', not '-'".into());
-    }
-    for word in id.split('_') {
-        let mut chars = word.chars();
-        let Some(first) = chars.next() else {
-            return Err("'_'-separated words must not be empty".into());
-        };
-        if !first.is_ascii_alphabetic() {
-            return Err(format!(
-                "'_'-separated words must start with an ASCII letter; got {first:?}"
-            ));
-        }
-        let upper = first.is_ascii_uppercase();
-        for ch in chars {
-            if ch.is_ascii_digit() {
-            } else if !ch.is_ascii_alphanumeric() {
-                return Err(format!(
-                    "'_'-separated words may only contain alphanumeric ASCII; got {ch:?}"
-                ));
-            } else if ch.is_ascii_uppercase() != upper {
-                return Err(format!(
-                    "'_'-separated words must be all lowercase or all UPPERCASE; got {word:?}"
-                ));
-            }
-        }
-        if upper {
-            return Err(format!(
-                "Lower-case identifiers must be all lowercase; got {id:?}"
-            ));
-        }
-    }
-    Ok(())
+    lathe_spin_ids::check_lower_snake_id(id)
 }
 
 /// Checks one name against both Spin rules (manifest deserialization, then `Key`).
