@@ -5,8 +5,6 @@
 //! main component's exports are re-exported, and imports nothing satisfies stay imports of
 //! the result for the host to provide.
 
-use std::path::Path;
-
 use anyhow::Context;
 use wac_graph::types::{Package, SubtypeChecker};
 use wac_graph::{CompositionGraph, EncodeOptions};
@@ -65,19 +63,10 @@ pub fn read_dependencies(deps: &[Dependency]) -> anyhow::Result<Vec<Vec<u8>>> {
         .collect()
 }
 
-/// Composes the component `component_id` (file `main`) with its dependencies into one
-/// component, as `spin up` does when it loads the app.
-pub fn compose(component_id: &str, main: &Path, deps: &[Dependency]) -> anyhow::Result<Vec<u8>> {
-    let main_bytes = std::fs::read(main)
-        .with_context(|| format!("failed to read component source from disk at path {main:?}"))?;
-    if deps.is_empty() {
-        return Ok(main_bytes);
-    }
-    compose_bytes(component_id, main_bytes, deps)
-        .with_context(|| format!("failed to resolve dependencies for component {component_id:?}"))
-}
-
-fn compose_bytes(
+/// Composes the component `component_id` (bytes `main_bytes`) with its dependencies into one
+/// component, as `spin up` does when it loads the app (the caller adds Spin's outer
+/// "failed to resolve dependencies for component" context).
+pub fn compose_bytes(
     component_id: &str,
     main_bytes: Vec<u8>,
     deps: &[Dependency],

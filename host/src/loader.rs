@@ -151,7 +151,7 @@ impl Loader {
             && links.iter().all(|l| is_linkable(&l.import));
         if !linkable {
             // Compose as Spin does; the result is a component of its own.
-            let bytes = compose::compose(&c.id, &c.source, &c.dependencies)?;
+            let bytes = compose::compose_bytes(&c.id, main_bytes, &c.dependencies)?;
             let component = runtime::compile(&self.engine, &bytes, &self.cache_dir)
                 .with_context(|| format!("component '{}'", c.id))?;
             self.composed_tools
