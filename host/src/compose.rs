@@ -30,14 +30,22 @@ pub fn interfaces(bytes: &[u8]) -> anyhow::Result<Interfaces> {
     })
 }
 
-/// Resolves which dependency satisfies which import of `main` by Spin's rules, reading the
-/// components from disk. Errors carry Spin's wording.
+/// How a component's dependencies satisfy its imports.
+pub struct Plan {
+    /// Which dependency export satisfies which import.
+    pub links: Vec<Link>,
+    /// Every import of the main component.
+    pub main_imports: Vec<String>,
+}
+
+/// Resolves which dependency satisfies which import of `main` by Spin's rules. Errors carry
+/// Spin's wording.
 pub fn plan(
     component_id: &str,
     main: &[u8],
     deps: &[Dependency],
     dep_bytes: &[Vec<u8>],
-) -> anyhow::Result<Vec<Link>> {
+) -> anyhow::Result<Plan> {
     let main_names = interfaces(main).context("an error occurred when preparing dependencies")?;
     let mut exports = Vec::new();
     for (dep, bytes) in deps.iter().zip(dep_bytes) {
@@ -46,7 +54,11 @@ pub fn plan(
             .context("an error occurred when preparing dependencies")?;
         exports.push(names.exports);
     }
-    dependencies::resolve(component_id, deps, &main_names.imports, &exports)
+    let links = dependencies::resolve(component_id, deps, &main_names.imports, &exports)?;
+    Ok(Plan {
+        links,
+        main_imports: main_names.imports,
+    })
 }
 
 /// Reads a dependency's bytes.
@@ -65,15 +77,15 @@ pub fn read_dependencies(deps: &[Dependency]) -> anyhow::Result<Vec<Vec<u8>>> {
 
 /// Composes the component `component_id` (bytes `main_bytes`) with its dependencies into one
 /// component, as `spin up` does when it loads the app (the caller adds Spin's outer
-/// "failed to resolve dependencies for component" context).
+/// "failed to resolve dependencies for component" context), from the links [`plan`] found
+/// and the dependencies' bytes it read.
 pub fn compose_bytes(
     component_id: &str,
     main_bytes: Vec<u8>,
     deps: &[Dependency],
+    dep_bytes: Vec<Vec<u8>>,
+    links: &[Link],
 ) -> anyhow::Result<Vec<u8>> {
-    let dep_bytes = read_dependencies(deps)?;
-    let links = plan(component_id, &main_bytes, deps, &dep_bytes)?;
-
     let mut graph = CompositionGraph::new();
     let main_pkg = Package::from_bytes(component_id, None, main_bytes, graph.types_mut())?;
     let main_world = main_pkg.ty();
@@ -96,7 +108,7 @@ pub fn compose_bytes(
 
     let mut cache = Default::default();
     let mut checker = SubtypeChecker::new(&mut cache);
-    for link in &links {
+    for link in links {
         let (node, world) = dep_nodes[link.dependency];
         let export_ty = graph.types()[world].exports[&link.export];
         let import_ty = graph.types()[main_world].imports[&link.import];

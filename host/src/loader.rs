@@ -144,14 +144,16 @@ impl Loader {
             )
         })?;
         let dep_bytes = compose::read_dependencies(&c.dependencies)?;
-        let links = compose::plan(&c.id, &main_bytes, &c.dependencies, &dep_bytes)?;
+        let plan = compose::plan(&c.id, &main_bytes, &c.dependencies, &dep_bytes)?;
+        let links = plan.links;
         let tool_link = links.iter().find(|l| l.import == TOOL);
         let linkable = c.dependencies.len() == 1
             && tool_link.is_some()
             && links.iter().all(|l| is_linkable(&l.import));
         if !linkable {
             // Compose as Spin does; the result is a component of its own.
-            let bytes = compose::compose_bytes(&c.id, main_bytes, &c.dependencies)?;
+            let bytes =
+                compose::compose_bytes(&c.id, main_bytes, &c.dependencies, dep_bytes, &links)?;
             let component = runtime::compile(&self.engine, &bytes, &self.cache_dir)
                 .with_context(|| format!("component '{}'", c.id))?;
             self.composed_tools
@@ -160,8 +162,7 @@ impl Loader {
         }
         // The forwarders define both tool interfaces; one the keys left unsatisfied must
         // fail as it fails under Spin, where nothing provides it.
-        let main_imports = compose::interfaces(&main_bytes)?.imports;
-        for import in &main_imports {
+        for import in &plan.main_imports {
             if (import == TOOL || import == STREAM_TOOL)
                 && !links.iter().any(|l| l.import == *import)
             {
