@@ -225,7 +225,7 @@ impl Loader {
         }
         ToolLinkState::instantiate(&mut store, &pre, &exports, get).await?;
         let info = ToolLinkState::describe(&mut store, get).await?;
-        crate::worker::write_catalog_entry(kv, &info)?;
+        crate::worker::write_catalog_entry(kv, &info).await?;
         Ok(LinkedTool { pre, exports })
     }
 }

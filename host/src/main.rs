@@ -13,6 +13,7 @@ mod loader;
 mod manifest;
 mod routing;
 mod runtime;
+mod runtime_config;
 mod server;
 mod worker;
 
@@ -22,8 +23,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use lathe_factor_key_value::Backend;
-use lathe_key_value_sqlite::SqliteStore;
 
 use crate::runtime::{DataDir, Limits};
 use crate::server::{App, LazyComponent};
@@ -42,6 +41,11 @@ OPTIONS:
     --memory-mb <MB>       memory limit of one component instance [default: 2048]
     --timeout-secs <S>     time limit of one request or native job [default: 300]
     --workers <N>          native worker threads [default: 2]
+    --runtime-config-file <FILE>
+                           Spin runtime config: key-value stores by label
+                           ([key_value_store.<label>], type = spin: SQLite), as
+                           `spin up --runtime-config-file` reads it [default: the `default`
+                           store in <data-dir>/key-value.db]
     --check                load, compose and compile everything (filling the compiled cache),
                            then exit without serving
     --precompile           compile every .wasm file the manifest names ahead of time into
@@ -62,6 +66,7 @@ struct Options {
     memory_mb: usize,
     timeout_secs: u64,
     workers: usize,
+    runtime_config: Option<PathBuf>,
     exit_with_stdin: bool,
     check: bool,
     precompile: bool,
@@ -76,6 +81,7 @@ fn parse_args() -> anyhow::Result<Options> {
         memory_mb: 2048,
         timeout_secs: 300,
         workers: 2,
+        runtime_config: None,
         exit_with_stdin: false,
         check: false,
         precompile: false,
@@ -92,6 +98,9 @@ fn parse_args() -> anyhow::Result<Options> {
             "--memory-mb" => opts.memory_mb = value("--memory-mb")?.parse()?,
             "--timeout-secs" => opts.timeout_secs = value("--timeout-secs")?.parse()?,
             "--workers" => opts.workers = value("--workers")?.parse()?,
+            "--runtime-config-file" => {
+                opts.runtime_config = Some(value("--runtime-config-file")?.into())
+            }
             "--exit-with-stdin" => opts.exit_with_stdin = true,
             "--check" => opts.check = true,
             "--precompile" => opts.precompile = true,
@@ -161,6 +170,9 @@ fn check_in_child(opts: &Options) -> anyhow::Result<()> {
     if let Some(cache) = &opts.cache_dir {
         cmd.arg("--cache-dir").arg(cache);
     }
+    if let Some(rc) = &opts.runtime_config {
+        cmd.arg("--runtime-config-file").arg(rc);
+    }
     let status = cmd
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
@@ -207,26 +219,14 @@ async fn run(opts: Options) -> anyhow::Result<()> {
         timeout: Duration::from_secs(opts.timeout_secs),
     };
 
-    // Spin checks every component's labels at start: without a runtime config only
-    // `default` exists.
+    // Key-value stores by label from the runtime config (`default` always exists), then
+    // Spin's start-up check: every label a component names must be defined.
+    let runtime_config = runtime_config::RuntimeConfig::load(opts.runtime_config.as_deref())?;
+    let stores = runtime_config.key_value_stores(&data.kv_path())?;
     for c in app.components.values() {
-        lathe_factor_key_value::check_component_stores(
-            &c.id,
-            &c.key_value_stores,
-            lathe_factor_key_value::defined_without_runtime_config,
-        )?;
-    }
-    // Key-value stores: every label a component names, all in the one embedded file.
-    let mut stores: HashMap<String, Arc<dyn Backend>> = HashMap::new();
-    for component in app.components.values() {
-        for label in &component.key_value_stores {
-            if !stores.contains_key(label) {
-                stores.insert(
-                    label.clone(),
-                    Arc::new(SqliteStore::open(&data.kv_path(), label)?),
-                );
-            }
-        }
+        lathe_factor_key_value::check_component_stores(&c.id, &c.key_value_stores, |label| {
+            stores.contains_key(label)
+        })?;
     }
     let stores = Arc::new(stores);
 
@@ -262,8 +262,11 @@ async fn run(opts: Options) -> anyhow::Result<()> {
                 loader.load(c, &app_vars, kv.as_ref()).await?;
             }
         }
-        let worker = worker::Worker::new(&engine, kv, &native_tools, limits, &data.cache_dir())?;
-        worker.register_pure_tools(&loader.composed_tools, &data.cache_dir())?;
+        let worker =
+            worker::Worker::new(&engine, kv, &native_tools, limits, &data.cache_dir()).await?;
+        worker
+            .register_pure_tools(&loader.composed_tools, &data.cache_dir())
+            .await?;
         println!(
             "Lathe ({}): {} routes and {} tools load and compile ({} ms)",
             app.name,
@@ -282,7 +285,8 @@ async fn run(opts: Options) -> anyhow::Result<()> {
         &native_tools,
         limits,
         &data.cache_dir(),
-    )?;
+    )
+    .await?;
     worker.spawn(opts.workers);
     release_compiler_memory();
 

@@ -10,6 +10,7 @@ use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
 use hyper::{Request, Response, StatusCode};
 use lathe_factor_key_value::Backend;
+use lathe_store_layout::Failure;
 
 use lathe_factor_tool_link::{ToolExports, ToolLinkState};
 use wasmtime::component::InstancePre;
@@ -209,11 +210,7 @@ impl App {
         });
         let internal = |e: wasmtime::Error| {
             eprintln!("lathe-host: {}: {e:#}", component.id);
-            json_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "Internal server error",
-            )
+            failure_response(&Failure::internal("Internal server error"))
         };
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let req = store
@@ -254,32 +251,26 @@ impl App {
             Ok(Ok(resp)) => Ok(resp),
             Ok(Err(code)) => {
                 eprintln!("lathe-host: {id}: component answered with error {code:?}");
-                Err(json_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "INTERNAL",
+                Err(failure_response(&Failure::internal(
                     "Internal server error",
-                ))
+                )))
             }
             Err(_) => {
                 let (result, memory_hit) = match task.await {
                     Ok(r) => r,
                     Err(e) => {
                         eprintln!("lathe-host: {id}: task failed: {e}");
-                        return Err(json_error(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "INTERNAL",
+                        return Err(failure_response(&Failure::internal(
                             "Internal server error",
-                        ));
+                        )));
                     }
                 };
                 let error = match result {
                     Ok(()) => {
                         eprintln!("lathe-host: {id}: component sent no response");
-                        return Err(json_error(
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "INTERNAL",
+                        return Err(failure_response(&Failure::internal(
                             "Internal server error",
-                        ));
+                        )));
                     }
                     Err(e) => e,
                 };
@@ -290,41 +281,35 @@ impl App {
 }
 
 /// Turns a trapped call into a clear client error: the input drove the tool over a limit
-/// or crashed it, and the server itself is fine.
+/// or crashed it, and the server itself is fine. The wording is the store layout's, the
+/// same a native job's result carries.
 fn trap_response(
     id: &str,
     error: wasmtime::Error,
     memory_hit: bool,
     timeout: std::time::Duration,
 ) -> Response<HyperOutgoingBody> {
-    if error.downcast_ref::<Timeout>().is_some() {
+    let failure = if error.downcast_ref::<Timeout>().is_some() {
         eprintln!(
             "lathe-host: {id}: stopped after the {} s time limit",
             timeout.as_secs()
         );
-        return json_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "TIMEOUT",
-            &format!(
-                "Processing took longer than the {} s limit and was stopped",
-                timeout.as_secs()
-            ),
-        );
-    }
-    if memory_hit {
+        Failure::timeout(timeout.as_secs())
+    } else if memory_hit {
         eprintln!("lathe-host: {id}: stopped at the memory limit");
-        return json_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "TOO_LARGE",
-            "Processing this input needs more memory than the limit allows",
-        );
-    }
-    eprintln!("lathe-host: {id}: trapped: {error:#}");
-    json_error(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "PROCESSING_FAILED",
-        "The tool failed on this input",
-    )
+        Failure::out_of_memory()
+    } else {
+        eprintln!("lathe-host: {id}: trapped: {error:#}");
+        Failure::crashed()
+    };
+    failure_response(&failure)
+}
+
+/// The `{"error","code"}` response of a failure.
+fn failure_response(failure: &Failure) -> Response<HyperOutgoingBody> {
+    let status =
+        StatusCode::from_u16(failure.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json_error(status, failure.kind.code(), &failure.message)
 }
 
 /// Serves `app` on `listener` until the process ends.

@@ -2,12 +2,13 @@
 //! component, reached through the job store.
 //!
 //! A native tool's Spin route is served by the `native-gateway` component, which stores the
-//! inputs and a `queue/<jobId>` marker in the key-value store and waits for `result/<jobId>`.
-//! This worker polls the queue, runs the tool with its host imports under the same memory
-//! and time limits as HTTP components, and writes outputs and the result record. Under Spin
+//! inputs and a queue marker in the key-value store and waits for the job's result. This
+//! worker polls the queue, runs the tool with its host imports under the same memory and
+//! time limits as HTTP components, and writes outputs and the result record. Under Spin
 //! deployments the same worker runs as its own process against the shared (Redis) store.
-//! The layout of these keys is documented in docs/architecture.md.
+//! Every key and record is `lathe_store_layout`'s, the same types the router reads.
 
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -17,15 +18,16 @@ use lathe_factor_ffmpeg::bindings::lathe::tool::types::{InputFile, ToolError, To
 use lathe_factor_ffmpeg::bindings::NativeTool;
 use lathe_factor_ffmpeg::FfmpegState;
 use lathe_factor_key_value::Backend;
-use serde_json::{json, Value};
+use lathe_store_layout::{
+    decode, encode, keys, CatalogEntry, ErrorKind, Failure, FileRef, Job, JobResult, Progress,
+    ProgressStatus, CHUNK_SIZE,
+};
+use serde_json::Value;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::runtime::{Limits, MemoryLimiter, EPOCH_TICK};
-
-/// Size of one stored chunk of a file (the router uses the same).
-const CHUNK: usize = 1 << 20;
 
 /// Store data of a native tool instance.
 pub struct WorkerState {
@@ -56,26 +58,50 @@ pub struct Worker {
     tools: Vec<LoadedTool>,
     kv: Arc<dyn Backend>,
     limits: Limits,
+    /// The runtime the store's async backend runs on; worker threads block on it.
+    runtime: tokio::runtime::Handle,
 }
 
-/// Writes a tool's catalog entry (`catalog/<section>/<id>`) from its own description and
-/// returns the key `<section>/<id>`. An unchanged entry is not written again.
-pub fn write_catalog_entry(kv: &dyn Backend, info: &ToolInfo) -> anyhow::Result<String> {
-    let key = format!("{}/{}", info.section, info.id);
-    let schema: Value = serde_json::from_str(&info.settings_schema).unwrap_or(json!({}));
-    let entry = json!({
-        "id": info.id, "section": info.section, "name": info.name,
-        "description": info.description, "settingsSchema": schema,
-        "kind": match info.kind { ToolKind::Pure => "pure", ToolKind::Native => "native" },
-        "minInputs": info.min_inputs, "maxInputs": info.max_inputs, "accepts": info.accepts,
-        "operations": info.operations,
-    })
-    .to_string();
-    let store_key = format!("catalog/{key}");
-    if kv.get(&store_key)?.as_deref() != Some(entry.as_bytes()) {
-        kv.set(&store_key, entry.as_bytes())?;
+/// The catalog entry of a tool's own description.
+pub fn catalog_entry(info: &ToolInfo) -> CatalogEntry {
+    CatalogEntry {
+        id: info.id.clone(),
+        section: info.section.clone(),
+        name: info.name.clone(),
+        description: info.description.clone(),
+        settings_schema: CatalogEntry::parse_schema(&info.settings_schema),
+        kind: match info.kind {
+            ToolKind::Pure => lathe_store_layout::ToolKind::Pure,
+            ToolKind::Native => lathe_store_layout::ToolKind::Native,
+        },
+        min_inputs: info.min_inputs,
+        max_inputs: info.max_inputs,
+        accepts: info.accepts.clone(),
+        operations: info.operations.clone(),
     }
-    Ok(key)
+}
+
+/// Writes a tool's catalog entry from its own description and returns the tool's key
+/// `<section>/<id>`. An unchanged entry is not written again.
+pub async fn write_catalog_entry(kv: &dyn Backend, info: &ToolInfo) -> anyhow::Result<String> {
+    let entry = catalog_entry(info);
+    let bytes = encode(&entry);
+    let store_key = entry.store_key();
+    if kv.get(&store_key).await?.as_deref() != Some(bytes.as_slice()) {
+        kv.set(&store_key, &bytes).await?;
+    }
+    Ok(entry.tool_key())
+}
+
+/// The failure a tool reported.
+fn tool_failure(error: ToolError) -> Failure {
+    let (kind, detail) = match error {
+        ToolError::InvalidSettings(m) => (ErrorKind::InvalidSettings, m),
+        ToolError::UnsupportedInput(m) => (ErrorKind::UnsupportedInput, m),
+        ToolError::TooLarge(m) => (ErrorKind::TooLarge, m),
+        ToolError::Failed(m) => (ErrorKind::ProcessingFailed, m),
+    };
+    Failure::tool(kind, &detail)
 }
 
 fn now_ms() -> u64 {
@@ -87,7 +113,7 @@ fn now_ms() -> u64 {
 
 impl Worker {
     /// Loads the native tools and registers each in the catalog.
-    pub fn new(
+    pub async fn new(
         engine: &Engine,
         kv: Arc<dyn Backend>,
         tool_files: &[PathBuf],
@@ -103,9 +129,10 @@ impl Worker {
             tools: Vec::new(),
             kv,
             limits,
+            runtime: tokio::runtime::Handle::current(),
         };
         for file in tool_files {
-            let (key, component) = worker.load_and_register(file, cache_dir)?;
+            let (key, component) = worker.load_and_register(file, cache_dir).await?;
             worker.tools.push(LoadedTool { key, component });
         }
         Ok(worker)
@@ -114,27 +141,29 @@ impl Worker {
     /// Registers pure tools in the catalog from their own description. Their gateways also
     /// register on their first request (which is what happens under Spin); doing it here
     /// means the host need not run every composed component at start.
-    pub fn register_pure_tools(
+    pub async fn register_pure_tools(
         &self,
         tool_files: &[PathBuf],
         cache_dir: &std::path::Path,
     ) -> anyhow::Result<()> {
         for file in tool_files {
-            self.load_and_register(file, cache_dir)?;
+            self.load_and_register(file, cache_dir).await?;
         }
         Ok(())
     }
 
     /// Compiles a tool component, asks it to describe itself and writes its catalog entry.
-    fn load_and_register(
+    async fn load_and_register(
         &self,
         file: &std::path::Path,
         cache_dir: &std::path::Path,
     ) -> anyhow::Result<(String, Component)> {
         let component = crate::runtime::load_file(&self.engine, file, cache_dir)?;
-        let (mut store, tool) = self.instantiate(&component, Box::new(|_, _| {}))?;
-        let info = tool.lathe_tool_tool().call_describe(&mut store)?;
-        let key = write_catalog_entry(self.kv.as_ref(), &info)?;
+        let info = {
+            let (mut store, tool) = self.instantiate(&component, Box::new(|_, _| {}))?;
+            tool.lathe_tool_tool().call_describe(&mut store)?
+        };
+        let key = write_catalog_entry(self.kv.as_ref(), &info).await?;
         Ok((key, component))
     }
 
@@ -163,6 +192,11 @@ impl Worker {
         Ok((store, tool))
     }
 
+    /// Runs a store call from a worker thread (never from a runtime thread).
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+
     /// Starts `threads` worker threads polling the queue.
     pub fn spawn(self, threads: usize) {
         let worker = Arc::new(self);
@@ -177,9 +211,7 @@ impl Worker {
                             eprintln!("lathe-worker: job {job_id}: {e:#}");
                             worker.write_failure(
                                 &job_id,
-                                500,
-                                "INTERNAL",
-                                "The worker could not process this job",
+                                Failure::internal("The worker could not process this job"),
                             );
                         }
                         claimed.lock().unwrap().remove(&job_id);
@@ -191,26 +223,29 @@ impl Worker {
     }
 
     fn next_job(&self, claimed: &Mutex<std::collections::HashSet<String>>) -> Option<String> {
-        let keys = self.kv.keys_with_prefix("queue/").ok()?;
+        let markers = self
+            .block_on(self.kv.keys_with_prefix(keys::QUEUE_PREFIX))
+            .ok()?;
         let mut claimed = claimed.lock().unwrap();
-        for key in keys {
-            let id = key.trim_start_matches("queue/").to_string();
-            if claimed.insert(id.clone()) {
+        for marker in markers {
+            let Some(id) = keys::queued_job_id(&marker) else {
+                continue;
+            };
+            if claimed.insert(id.to_string()) {
                 // Removing the marker claims the job for this process.
-                self.kv.delete(&key).ok();
-                return Some(id);
+                self.block_on(self.kv.delete(&marker)).ok();
+                return Some(id.to_string());
             }
         }
         None
     }
 
-    fn read_file(&self, job_id: &str, slot: &str, file: &Value) -> anyhow::Result<Vec<u8>> {
-        let chunks = file["chunks"].as_u64().unwrap_or(0);
-        let mut data = Vec::with_capacity(file["size"].as_u64().unwrap_or(0) as usize);
-        for i in 0..chunks {
+    fn read_input(&self, job_id: &str, index: usize, file: &FileRef) -> anyhow::Result<Vec<u8>> {
+        let prefix = keys::input(job_id, index);
+        let mut data = Vec::with_capacity(file.size as usize);
+        for i in 0..file.chunks {
             let chunk = self
-                .kv
-                .get(&format!("blob/{job_id}/{slot}/{i}"))?
+                .block_on(self.kv.get(&keys::chunk(&prefix, i)))?
                 .context("missing chunk")?;
             data.extend_from_slice(&chunk);
         }
@@ -219,135 +254,200 @@ impl Worker {
 
     fn write_progress(
         kv: &Arc<dyn Backend>,
+        runtime: &tokio::runtime::Handle,
         job_id: &str,
-        percent: u8,
-        message: &str,
-        status: &str,
+        progress: Progress,
     ) {
-        let value = json!({"progress": percent, "status": status, "message": message});
-        kv.set(&format!("progress/{job_id}"), value.to_string().as_bytes())
+        runtime
+            .block_on(kv.set(&keys::progress(job_id), &encode(&progress)))
             .ok();
     }
 
-    fn write_failure(&self, job_id: &str, status: u16, code: &str, message: &str) {
-        let result = json!({
-            "status": "failed", "completedAt": now_ms(),
-            "error": {"status": status, "code": code, "message": message},
-        });
-        self.kv
-            .set(&format!("result/{job_id}"), result.to_string().as_bytes())
+    fn write_failure(&self, job_id: &str, failure: Failure) {
+        let message = failure.message.clone();
+        let result = JobResult::failed(failure, now_ms());
+        self.block_on(self.kv.set(&keys::result(job_id), &encode(&result)))
             .ok();
-        Self::write_progress(&self.kv, job_id, 100, message, "failed");
+        let progress = Progress {
+            progress: 100,
+            status: ProgressStatus::Failed,
+            message,
+        };
+        Self::write_progress(&self.kv, &self.runtime, job_id, progress);
     }
 
     fn process(&self, job_id: &str) -> anyhow::Result<()> {
-        let job: Value = serde_json::from_slice(
+        let job: Job = decode(
             &self
-                .kv
-                .get(&format!("job/{job_id}"))?
+                .block_on(self.kv.get(&keys::job(job_id)))?
                 .context("job record missing")?,
         )?;
-        let tool_key = job["tool"].as_str().unwrap_or_default();
-        let Some(tool) = self.tools.iter().find(|t| t.key == tool_key) else {
-            self.write_failure(
-                job_id,
-                404,
-                "NOT_FOUND",
-                "This tool is not available on this worker",
-            );
+        let Some(tool) = self.tools.iter().find(|t| t.key == job.tool) else {
+            self.write_failure(job_id, Failure::tool_not_found());
             return Ok(());
         };
         let mut inputs = Vec::new();
-        for (i, file) in job["inputs"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
-            .iter()
-            .enumerate()
-        {
+        for (i, file) in job.inputs.iter().enumerate() {
             inputs.push(InputFile {
-                name: file["name"].as_str().unwrap_or("input").to_string(),
-                media_type: file["mediaType"]
-                    .as_str()
-                    .unwrap_or("application/octet-stream")
-                    .to_string(),
-                data: self.read_file(job_id, &format!("in/{i}"), file)?,
+                name: file.name.clone(),
+                media_type: file.media_type.clone(),
+                data: self.read_input(job_id, i, file)?,
             });
         }
-        let settings = job["settings"].as_str().unwrap_or("{}").to_string();
-        Self::write_progress(&self.kv, job_id, 0, "Processing", "processing");
-        let kv = self.kv.clone();
+        let start = Progress {
+            progress: 0,
+            status: ProgressStatus::Processing,
+            message: "Processing".into(),
+        };
+        Self::write_progress(&self.kv, &self.runtime, job_id, start);
+        let (kv, runtime) = (self.kv.clone(), self.runtime.clone());
         let progress_id = job_id.to_string();
         let sink = Box::new(move |pct: u8, msg: &str| {
-            Self::write_progress(&kv, &progress_id, pct, msg, "processing")
+            let progress = Progress {
+                progress: pct,
+                status: ProgressStatus::Processing,
+                message: msg.to_string(),
+            };
+            Self::write_progress(&kv, &runtime, &progress_id, progress)
         });
         let (mut store, instance) = self.instantiate(&tool.component, sink)?;
         let outcome = instance
             .lathe_tool_tool()
-            .call_run(&mut store, &inputs, &settings);
+            .call_run(&mut store, &inputs, &job.settings);
         drop(inputs);
         let output = match outcome {
             Ok(Ok(output)) => output,
             Ok(Err(error)) => {
-                let (status, code, message) = match error {
-                    ToolError::InvalidSettings(m) => (400, "INVALID_SETTINGS", m),
-                    ToolError::UnsupportedInput(m) => (400, "UNSUPPORTED_INPUT", m),
-                    ToolError::TooLarge(m) => (413, "TOO_LARGE", m),
-                    ToolError::Failed(m) => (422, "PROCESSING_FAILED", m),
-                };
-                self.write_failure(job_id, status, code, &message);
+                self.write_failure(job_id, tool_failure(error));
                 return Ok(());
             }
             Err(trap) => {
-                if store.data().limiter.hit {
-                    self.write_failure(
-                        job_id,
-                        413,
-                        "TOO_LARGE",
-                        "Processing this input needs more memory than the limit allows",
-                    );
+                let failure = if store.data().limiter.hit {
+                    Failure::out_of_memory()
                 } else if trap.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt)
                 {
-                    let msg = format!(
-                        "Processing took longer than the {} s limit and was stopped",
-                        self.limits.timeout.as_secs()
-                    );
-                    self.write_failure(job_id, 422, "TIMEOUT", &msg);
+                    Failure::timeout(self.limits.timeout.as_secs())
                 } else {
-                    eprintln!("lathe-worker: {tool_key} trapped: {trap:#}");
-                    self.write_failure(
-                        job_id,
-                        422,
-                        "PROCESSING_FAILED",
-                        "The tool failed on this input",
-                    );
-                }
+                    eprintln!("lathe-worker: {} trapped: {trap:#}", job.tool);
+                    Failure::crashed()
+                };
+                self.write_failure(job_id, failure);
                 return Ok(());
             }
         };
         let mut files = Vec::new();
-        let mut processed = 0u64;
         for file in &output.files {
-            let chunks = file.data.chunks(CHUNK).count();
-            for (i, chunk) in file.data.chunks(CHUNK).enumerate() {
-                self.kv
-                    .set(&format!("blob/{job_id}/out/{}/{i}", file.name), chunk)?;
+            let prefix = keys::output(job_id, &file.name);
+            let mut chunks = 0;
+            for (i, chunk) in file.data.chunks(CHUNK_SIZE).enumerate() {
+                self.block_on(self.kv.set(&keys::chunk(&prefix, i as u32), chunk))?;
+                chunks += 1;
             }
-            processed += file.data.len() as u64;
-            files.push(json!({"name": file.name, "mediaType": file.media_type, "size": file.data.len(), "chunks": chunks}));
+            files.push(FileRef {
+                name: file.name.clone(),
+                media_type: file.media_type.clone(),
+                size: file.data.len() as u64,
+                chunks,
+            });
         }
         let extra: Value = if output.extra.is_empty() {
-            json!({})
+            Value::Object(Default::default())
         } else {
-            serde_json::from_str(&output.extra).unwrap_or(json!({}))
+            serde_json::from_str(&output.extra).unwrap_or(Value::Object(Default::default()))
         };
-        let result = json!({
-            "status": "completed", "completedAt": now_ms(), "files": files,
-            "processedSize": processed, "extra": extra,
-        });
-        self.kv
-            .set(&format!("result/{job_id}"), result.to_string().as_bytes())?;
-        Self::write_progress(&self.kv, job_id, 100, "Done", "completed");
+        let result = JobResult::completed(files, extra, now_ms());
+        self.block_on(self.kv.set(&keys::result(job_id), &encode(&result)))?;
+        let done = Progress {
+            progress: 100,
+            status: ProgressStatus::Completed,
+            message: "Done".into(),
+        };
+        Self::write_progress(&self.kv, &self.runtime, job_id, done);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    /// An in-memory backend standing in for the shared store.
+    #[derive(Default)]
+    struct Memory(Mutex<HashMap<String, Vec<u8>>>);
+
+    #[async_trait::async_trait]
+    impl Backend for Memory {
+        async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
+            Ok(self.0.lock().unwrap().get(key).cloned())
+        }
+        async fn set(&self, key: &str, value: &[u8]) -> anyhow::Result<()> {
+            self.0.lock().unwrap().insert(key.into(), value.into());
+            Ok(())
+        }
+        async fn delete(&self, key: &str) -> anyhow::Result<()> {
+            self.0.lock().unwrap().remove(key);
+            Ok(())
+        }
+        async fn exists(&self, key: &str) -> anyhow::Result<bool> {
+            Ok(self.0.lock().unwrap().contains_key(key))
+        }
+        async fn get_keys(&self) -> anyhow::Result<Vec<String>> {
+            Ok(self.0.lock().unwrap().keys().cloned().collect())
+        }
+    }
+
+    /// The worker writes the catalog entry from a description; the router reads it back
+    /// as the same typed record, under the key it looks in, with the JSON field names of
+    /// the catalog API.
+    #[tokio::test]
+    async fn catalog_entry_written_by_worker_reads_on_router_side() {
+        let kv = Memory::default();
+        let info = ToolInfo {
+            id: "trim".into(),
+            section: "video".into(),
+            name: "Trim".into(),
+            description: "Cut a clip".into(),
+            settings_schema: r#"{"type":"object"}"#.into(),
+            kind: ToolKind::Native,
+            min_inputs: 1,
+            max_inputs: 1,
+            accepts: vec!["mp4".into()],
+            operations: Vec::new(),
+        };
+        let key = write_catalog_entry(&kv, &info).await.unwrap();
+        assert_eq!(key, "video/trim");
+        let bytes = kv
+            .get(&keys::catalog("video", "trim"))
+            .await
+            .unwrap()
+            .unwrap();
+        let entry: CatalogEntry = decode(&bytes).unwrap();
+        assert_eq!(entry.kind, lathe_store_layout::ToolKind::Native);
+        assert_eq!(entry.accepts, ["mp4"]);
+        let raw: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(raw["settingsSchema"]["type"], "object");
+        assert_eq!(raw["minInputs"], 1);
+    }
+
+    /// A native tool's typed error reads on the router's side with the same status, code
+    /// and message a pure tool's gets from its gateway.
+    #[test]
+    fn tool_errors_match_the_gateways() {
+        let failure = tool_failure(ToolError::InvalidSettings("start is after end".into()));
+        let stored = encode(&JobResult::failed(failure, 1));
+        let read: JobResult = decode(&stored).unwrap();
+        let error = read.error.unwrap();
+        assert_eq!(error.status(), 400);
+        assert_eq!(error.kind.code(), "INVALID_SETTINGS");
+        assert_eq!(error.message, "Invalid settings: start is after end");
+        let raw: Value = serde_json::from_slice(&stored).unwrap();
+        assert_eq!(raw["error"]["status"], 400);
+        assert_eq!(raw["status"], "failed");
+        assert_eq!(
+            tool_failure(ToolError::Failed("x".into())).kind,
+            ErrorKind::ProcessingFailed
+        );
     }
 }

@@ -210,6 +210,11 @@ impl Lathe {
         lathe
     }
 
+    /// The host's data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
     /// The host's log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.data_dir.with_extension("log")).unwrap_or_default()

@@ -69,6 +69,16 @@ fn packages_in(dir: &str, pred: impl Fn(&toml::Table) -> bool) -> Result<Vec<Str
     Ok(names)
 }
 
+/// The platform crates, grouped by kind in `components/platform/<kind>/<crate>`
+/// (`server`, `sdk`, `kits`, `contract`).
+fn platform_packages(pred: impl Fn(&toml::Table) -> bool + Copy) -> Result<Vec<String>> {
+    let mut all = Vec::new();
+    for kind in ["contract", "server", "sdk", "kits"] {
+        all.extend(packages_in(&format!("components/platform/{kind}"), pred)?);
+    }
+    Ok(all)
+}
+
 fn is_cdylib(table: &toml::Table) -> bool {
     table
         .get("lib")
@@ -79,7 +89,7 @@ fn is_cdylib(table: &toml::Table) -> bool {
 
 /// Every WASI component: the router components and the tools.
 fn component_packages() -> Result<Vec<String>> {
-    let mut all = packages_in("components/platform", is_cdylib)?;
+    let mut all = platform_packages(is_cdylib)?;
     all.extend(packages_in("components/tools", is_cdylib)?);
     Ok(all)
 }
@@ -88,7 +98,7 @@ fn component_packages() -> Result<Vec<String>> {
 fn native_test_packages() -> Result<Vec<String>> {
     let mut all = vec!["lathe-host".to_string()];
     all.extend(packages_in("host/factors", |_| true)?);
-    all.extend(packages_in("components/platform", |t| !is_cdylib(t))?);
+    all.extend(platform_packages(|t| !is_cdylib(t))?);
     // The tool and native SDKs only build for wasm32-wasip2 (their bindings export
     // functions); they are exercised through the tools.
     all.retain(|p| {

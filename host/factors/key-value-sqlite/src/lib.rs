@@ -1,19 +1,76 @@
-//! Embedded SQLite backend for Lathe's key-value factor.
+//! Embedded SQLite backend for Lathe's key-value factor: Spin's store type `"spin"`.
 //!
-//! One file in the data directory holds every store (a `store` column separates labels), so
-//! state survives restarts. WAL mode lets readers proceed while a writer commits.
+//! One file holds every store configured on it (a `store` column separates labels, the
+//! table is Spin's `spin_key_value`), so state survives restarts. WAL mode lets readers
+//! proceed while a writer commits.
+//!
+//! The calls are synchronous SQLite work inside async methods: on a local file they take
+//! microseconds, so they run on the caller's thread. (Spin wraps them in
+//! `tokio::task::block_in_place`, which would forbid calling from the native worker's
+//! plain threads.)
 
-use std::path::Path;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
+use lathe_factor_key_value::runtime_config::MakeStore;
 use lathe_factor_key_value::Backend;
 use rusqlite::{params, Connection, OptionalExtension};
+use serde::Deserialize;
 
-/// A key-value store backed by an SQLite database file.
+/// The runtime config type name Spin gives this backend.
+pub const RUNTIME_CONFIG_TYPE: &str = "spin";
+
+/// A key-value store backed by an SQLite database.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
     label: String,
+}
+
+/// The fields of a `type = "spin"` table.
+#[derive(Deserialize)]
+struct SqliteConfig {
+    /// The database file; relative to the runtime config file's folder; none = in memory.
+    path: Option<PathBuf>,
+}
+
+/// The maker of `type = "spin"` stores; relative paths resolve against `base_dir` (the
+/// runtime config file's folder), as in Spin.
+pub fn store_type(base_dir: Option<PathBuf>) -> MakeStore {
+    Box::new(move |label, table| {
+        let config: SqliteConfig = table
+            .try_into()
+            .context("could not parse key-value runtime config")?;
+        let store = match config.path {
+            Some(path) => {
+                let path = match &base_dir {
+                    Some(base) if path.is_relative() => base.join(path),
+                    _ => path,
+                };
+                if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(parent).with_context(|| {
+                        format!(
+                            "failed to create key value store's parent directory: '{}'",
+                            parent.display()
+                        )
+                    })?;
+                }
+                SqliteStore::open(&path, label)?
+            }
+            None => SqliteStore::in_memory(label)?,
+        };
+        Ok(Arc::new(store) as Arc<dyn Backend>)
+    })
+}
+
+/// The table of a `type = "spin"` store in the file `path` (for defaults).
+pub fn config_for(path: &Path) -> toml::Table {
+    let mut table = toml::Table::new();
+    table.insert(
+        "path".into(),
+        toml::Value::String(path.to_string_lossy().into_owned()),
+    );
+    table
 }
 
 impl SqliteStore {
@@ -21,6 +78,15 @@ impl SqliteStore {
     pub fn open(path: &Path, label: &str) -> anyhow::Result<Self> {
         let conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
+        Self::with_connection(conn, label)
+    }
+
+    /// A store in a private in-memory database (gone when the process ends).
+    pub fn in_memory(label: &str) -> anyhow::Result<Self> {
+        Self::with_connection(Connection::open_in_memory()?, label)
+    }
+
+    fn with_connection(conn: Connection, label: &str) -> anyhow::Result<Self> {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         conn.execute(
@@ -42,8 +108,9 @@ impl SqliteStore {
     }
 }
 
+#[async_trait::async_trait]
 impl Backend for SqliteStore {
-    fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
         Ok(self
             .conn()
             .prepare_cached("SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2")?
@@ -51,7 +118,7 @@ impl Backend for SqliteStore {
             .optional()?)
     }
 
-    fn set(&self, key: &str, value: &[u8]) -> anyhow::Result<()> {
+    async fn set(&self, key: &str, value: &[u8]) -> anyhow::Result<()> {
         self.conn()
             .prepare_cached(
                 "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
@@ -61,14 +128,14 @@ impl Backend for SqliteStore {
         Ok(())
     }
 
-    fn delete(&self, key: &str) -> anyhow::Result<()> {
+    async fn delete(&self, key: &str) -> anyhow::Result<()> {
         self.conn()
             .prepare_cached("DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2")?
             .execute(params![self.label, key])?;
         Ok(())
     }
 
-    fn exists(&self, key: &str) -> anyhow::Result<bool> {
+    async fn exists(&self, key: &str) -> anyhow::Result<bool> {
         Ok(self
             .conn()
             .prepare_cached("SELECT 1 FROM spin_key_value WHERE store = ?1 AND key = ?2")?
@@ -77,7 +144,7 @@ impl Backend for SqliteStore {
             .is_some())
     }
 
-    fn get_keys(&self) -> anyhow::Result<Vec<String>> {
+    async fn get_keys(&self) -> anyhow::Result<Vec<String>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached("SELECT key FROM spin_key_value WHERE store = ?1")?;
         let keys = stmt
@@ -86,7 +153,7 @@ impl Backend for SqliteStore {
         Ok(keys)
     }
 
-    fn keys_with_prefix(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+    async fn keys_with_prefix(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT key FROM spin_key_value WHERE store = ?1 AND substr(key, 1, length(?2)) = ?2 ORDER BY key",
@@ -102,29 +169,46 @@ impl Backend for SqliteStore {
 mod tests {
     use super::*;
 
-    #[test]
-    fn values_survive_reopening_and_stores_are_separate() {
+    #[tokio::test]
+    async fn values_survive_reopening_and_stores_are_separate() {
         let dir = std::env::temp_dir().join(format!("lathe-kv-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("kv.db");
         {
             let a = SqliteStore::open(&path, "default").unwrap();
             let b = SqliteStore::open(&path, "other").unwrap();
-            a.set("job/1", b"one").unwrap();
-            a.set("queue/1", b"q").unwrap();
-            b.set("job/1", b"b-one").unwrap();
-            a.set("job/1", b"uno").unwrap();
+            a.set("job/1", b"one").await.unwrap();
+            a.set("queue/1", b"q").await.unwrap();
+            b.set("job/1", b"b-one").await.unwrap();
+            a.set("job/1", b"uno").await.unwrap();
             assert_eq!(
-                a.keys_with_prefix("job/").unwrap(),
+                a.keys_with_prefix("job/").await.unwrap(),
                 vec!["job/1".to_string()]
             );
         }
         let a = SqliteStore::open(&path, "default").unwrap();
-        assert_eq!(a.get("job/1").unwrap().as_deref(), Some(&b"uno"[..]));
-        assert!(a.exists("queue/1").unwrap());
-        a.delete("queue/1").unwrap();
-        assert!(!a.exists("queue/1").unwrap());
-        assert_eq!(a.get_keys().unwrap().len(), 1);
+        assert_eq!(a.get("job/1").await.unwrap().as_deref(), Some(&b"uno"[..]));
+        assert!(a.exists("queue/1").await.unwrap());
+        a.delete("queue/1").await.unwrap();
+        assert!(!a.exists("queue/1").await.unwrap());
+        assert_eq!(a.get_keys().await.unwrap().len(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// `type = "spin"`: a relative `path` lives beside the runtime config file; no `path`
+    /// is an in-memory store (Spin's `DatabaseLocation::InMemory`).
+    #[tokio::test]
+    async fn spin_store_type_paths() {
+        let dir = std::env::temp_dir().join(format!("lathe-kv-rc-{}", std::process::id()));
+        let make = store_type(Some(dir.clone()));
+        let table: toml::Table = "path = \"sub/kv.db\"".parse().unwrap();
+        let store = make("default", table).unwrap();
+        store.set("k", b"v").await.unwrap();
+        assert!(dir.join("sub/kv.db").exists());
+        let memory = make("default", toml::Table::new()).unwrap();
+        assert_eq!(memory.get("k").await.unwrap(), None);
+        let bad: toml::Table = "path = 3".parse().unwrap();
+        assert!(make("default", bad).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -57,7 +57,10 @@ impl kv::HostStore for KeyValueState {
     /// Spin: a label outside the component's `key_value_stores` is `access-denied`
     /// (whether or not such a store exists); more than 256 open stores is
     /// `store-table-full`.
-    fn open(&mut self, label: String) -> wasmtime::Result<Result<Resource<StoreHandle>, Error>> {
+    async fn open(
+        &mut self,
+        label: String,
+    ) -> wasmtime::Result<Result<Resource<StoreHandle>, Error>> {
         if !self.allowed.iter().any(|l| l == &label) {
             return Ok(Err(Error::AccessDenied));
         }
@@ -73,12 +76,12 @@ impl kv::HostStore for KeyValueState {
         Ok(Ok(handle))
     }
 
-    fn get(
+    async fn get(
         &mut self,
         store: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
-        let value = self.backend(&store)?.get(&key).map_err(other);
+        let value = self.backend(&store)?.get(&key).await.map_err(other);
         // Spin's SQLite store refuses results over MAX_HOST_BUFFERED_BYTES.
         Ok(value.and_then(|v| {
             let size = std::mem::size_of::<Option<Vec<u8>>>() + v.as_ref().map_or(0, Vec::len);
@@ -90,36 +93,36 @@ impl kv::HostStore for KeyValueState {
         }))
     }
 
-    fn set(
+    async fn set(
         &mut self,
         store: Resource<StoreHandle>,
         key: String,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), Error>> {
-        Ok(self.backend(&store)?.set(&key, &value).map_err(other))
+        Ok(self.backend(&store)?.set(&key, &value).await.map_err(other))
     }
 
-    fn delete(
+    async fn delete(
         &mut self,
         store: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<(), Error>> {
-        Ok(self.backend(&store)?.delete(&key).map_err(other))
+        Ok(self.backend(&store)?.delete(&key).await.map_err(other))
     }
 
-    fn exists(
+    async fn exists(
         &mut self,
         store: Resource<StoreHandle>,
         key: String,
     ) -> wasmtime::Result<Result<bool, Error>> {
-        Ok(self.backend(&store)?.exists(&key).map_err(other))
+        Ok(self.backend(&store)?.exists(&key).await.map_err(other))
     }
 
-    fn get_keys(
+    async fn get_keys(
         &mut self,
         store: Resource<StoreHandle>,
     ) -> wasmtime::Result<Result<Vec<String>, Error>> {
-        let keys = self.backend(&store)?.get_keys().map_err(other);
+        let keys = self.backend(&store)?.get_keys().await.map_err(other);
         Ok(keys.and_then(|keys| {
             let size = std::mem::size_of::<Vec<String>>()
                 + keys
@@ -134,7 +137,7 @@ impl kv::HostStore for KeyValueState {
         }))
     }
 
-    fn drop(&mut self, store: Resource<StoreHandle>) -> wasmtime::Result<()> {
+    async fn drop(&mut self, store: Resource<StoreHandle>) -> wasmtime::Result<()> {
         self.table.delete(store)?;
         self.open_stores = self.open_stores.saturating_sub(1);
         Ok(())

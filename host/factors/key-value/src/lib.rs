@@ -1,7 +1,9 @@
 //! Spin's key-value interface (`fermyon:spin/key-value@2.0.0`) for the Lathe host.
 //!
-//! `lib.rs` links the WIT bindings; [`host`] implements them over any [`Backend`]; each
-//! backend (the embedded SQLite one lives in `lathe-key-value-sqlite`) is a crate of its own.
+//! `lib.rs` links the WIT bindings; [`host`] implements them over any [`Backend`];
+//! [`runtime_config`] reads the `[key_value_store.<label>]` tables of a Spin runtime config
+//! file; each backend (the embedded SQLite one lives in `lathe-key-value-sqlite`) is a crate
+//! of its own.
 //! As in Spin, a component may open only the stores its manifest entry lists in
 //! `key_value_stores`, and the interface offers no atomic read-modify-write.
 //!
@@ -13,6 +15,7 @@
 //! `access-denied`.
 
 mod host;
+pub mod runtime_config;
 
 pub use host::KeyValueState;
 
@@ -21,7 +24,7 @@ pub mod bindings {
     wasmtime::component::bindgen!({
         path: "wit",
         world: "key-value-host",
-        imports: { default: trappable },
+        imports: { default: async | trappable },
         with: { "fermyon:spin/key-value.store": crate::host::StoreHandle },
     });
 }
@@ -77,25 +80,33 @@ pub fn defined_without_runtime_config(label: &str) -> bool {
 }
 
 /// A key-value store backend. Implementations must be safe to share between requests.
+///
+/// The methods are async, as Spin's `Store` trait is, so a network backend (Redis, a
+/// cloud table) waits for its server without holding a runtime thread; a local backend
+/// simply answers at once.
+#[async_trait::async_trait]
 pub trait Backend: Send + Sync {
     /// The value of `key`, if any.
-    fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>>;
+    async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>>;
     /// Stores `value` under `key`, replacing any earlier value.
-    fn set(&self, key: &str, value: &[u8]) -> anyhow::Result<()>;
+    async fn set(&self, key: &str, value: &[u8]) -> anyhow::Result<()>;
     /// Removes `key`; removing a missing key is not an error.
-    fn delete(&self, key: &str) -> anyhow::Result<()>;
+    async fn delete(&self, key: &str) -> anyhow::Result<()>;
     /// Whether `key` exists.
-    fn exists(&self, key: &str) -> anyhow::Result<bool>;
+    async fn exists(&self, key: &str) -> anyhow::Result<bool>;
     /// Every key in the store.
-    fn get_keys(&self) -> anyhow::Result<Vec<String>>;
-    /// Every key that starts with `prefix` (a host-side helper; the guest interface only
-    /// has `get-keys`).
-    fn keys_with_prefix(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
-        Ok(self
-            .get_keys()?
+    async fn get_keys(&self) -> anyhow::Result<Vec<String>>;
+    /// Every key that starts with `prefix`, sorted (a host-side helper; the guest
+    /// interface only has `get-keys`).
+    async fn keys_with_prefix(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        let mut keys: Vec<String> = self
+            .get_keys()
+            .await?
             .into_iter()
             .filter(|k| k.starts_with(prefix))
-            .collect())
+            .collect();
+        keys.sort();
+        Ok(keys)
     }
 }
 
@@ -121,22 +132,23 @@ mod tests {
     #[derive(Default)]
     struct Memory(Mutex<HashMap<String, Vec<u8>>>);
 
+    #[async_trait::async_trait]
     impl Backend for Memory {
-        fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
             Ok(self.0.lock().unwrap().get(key).cloned())
         }
-        fn set(&self, key: &str, value: &[u8]) -> anyhow::Result<()> {
+        async fn set(&self, key: &str, value: &[u8]) -> anyhow::Result<()> {
             self.0.lock().unwrap().insert(key.into(), value.into());
             Ok(())
         }
-        fn delete(&self, key: &str) -> anyhow::Result<()> {
+        async fn delete(&self, key: &str) -> anyhow::Result<()> {
             self.0.lock().unwrap().remove(key);
             Ok(())
         }
-        fn exists(&self, key: &str) -> anyhow::Result<bool> {
+        async fn exists(&self, key: &str) -> anyhow::Result<bool> {
             Ok(self.0.lock().unwrap().contains_key(key))
         }
-        fn get_keys(&self) -> anyhow::Result<Vec<String>> {
+        async fn get_keys(&self) -> anyhow::Result<Vec<String>> {
             Ok(self.0.lock().unwrap().keys().cloned().collect())
         }
     }
@@ -153,36 +165,41 @@ mod tests {
 
     /// Spin `KeyValueDispatch::open`: `if self.allowed_stores.contains(&name) {...} else
     /// { Err(Error::AccessDenied) }`, for unknown labels too.
-    #[test]
-    fn open_only_listed_labels() {
+    #[tokio::test]
+    async fn open_only_listed_labels() {
         let mut kv = state(&["default"]);
-        let store = kv.open("default".into()).unwrap().unwrap();
-        kv.set(store, "k".into(), b"v".to_vec()).unwrap().unwrap();
+        let store = kv.open("default".into()).await.unwrap().unwrap();
+        kv.set(store, "k".into(), b"v".to_vec())
+            .await
+            .unwrap()
+            .unwrap();
         assert!(matches!(
-            kv.open("other".into()).unwrap(),
+            kv.open("other".into()).await.unwrap(),
             Err(Error::AccessDenied)
         ));
         assert!(matches!(
-            kv.open("nowhere".into()).unwrap(),
+            kv.open("nowhere".into()).await.unwrap(),
             Err(Error::AccessDenied)
         ));
     }
 
     /// Spin's store table has `DEFAULT_STORE_TABLE_CAPACITY` (256) slots; dropping a
     /// store frees one.
-    #[test]
-    fn store_table_full_after_256_open_stores() {
+    #[tokio::test]
+    async fn store_table_full_after_256_open_stores() {
         let mut kv = state(&["default"]);
         let mut handles = Vec::new();
         for _ in 0..STORE_TABLE_CAPACITY {
-            handles.push(kv.open("default".into()).unwrap().unwrap());
+            handles.push(kv.open("default".into()).await.unwrap().unwrap());
         }
         assert!(matches!(
-            kv.open("default".into()).unwrap(),
+            kv.open("default".into()).await.unwrap(),
             Err(Error::StoreTableFull)
         ));
-        HostStore::drop(&mut kv, handles.pop().unwrap()).unwrap();
-        assert!(kv.open("default".into()).unwrap().is_ok());
+        HostStore::drop(&mut kv, handles.pop().unwrap())
+            .await
+            .unwrap();
+        assert!(kv.open("default".into()).await.unwrap().is_ok());
     }
 
     /// Spin: `key_value_stores` is `kebab_or_snake_case`; without a runtime config only

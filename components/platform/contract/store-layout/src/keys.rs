@@ -1,0 +1,140 @@
+//! Every key of the store. A record's key is built only here, so the router and the worker
+//! cannot disagree on where something lives.
+//!
+//! | key | value |
+//! |---|---|
+//! | `job/<jobId>` | [`crate::Job`] |
+//! | `result/<jobId>` | [`crate::JobResult`] |
+//! | `progress/<jobId>` | [`crate::Progress`] |
+//! | `queue/<jobId>` | empty: a native job waiting for a worker |
+//! | `blob/<jobId>/in/<n>/<chunk>` | chunk of input file `n` |
+//! | `blob/<jobId>/out/<name>/<chunk>` | chunk of output file `name` |
+//! | `catalog/<section>/<toolId>` | [`crate::CatalogEntry`] |
+//! | `user/<userId>`, `username/<lowercase name>` | user record, user id |
+//! | `session/<hash>`, `session-of/<userId>/<hash>` | session record, empty index |
+//! | `apikey/<hash>`, `apikey-of/<userId>/<keyId>` | API key record (both) |
+//! | `config/secret`, `config/bootstrapped` | installation secret, first-admin marker |
+
+/// The record of job `id`.
+pub fn job(id: &str) -> String {
+    format!("job/{id}")
+}
+
+/// The outcome of job `id`, written once when it completes or fails.
+pub fn result(id: &str) -> String {
+    format!("result/{id}")
+}
+
+/// The progress of job `id`, rewritten as work goes on.
+pub fn progress(id: &str) -> String {
+    format!("progress/{id}")
+}
+
+/// Prefix of every queue marker.
+pub const QUEUE_PREFIX: &str = "queue/";
+
+/// The marker that job `id` waits for a native worker.
+pub fn queue(id: &str) -> String {
+    format!("{QUEUE_PREFIX}{id}")
+}
+
+/// The job id of a queue marker key.
+pub fn queued_job_id(key: &str) -> Option<&str> {
+    key.strip_prefix(QUEUE_PREFIX).filter(|id| !id.is_empty())
+}
+
+/// Prefix of every catalog entry.
+pub const CATALOG_PREFIX: &str = "catalog/";
+
+/// The catalog entry of tool `<section>/<id>`.
+pub fn catalog(section: &str, id: &str) -> String {
+    format!("{CATALOG_PREFIX}{section}/{id}")
+}
+
+/// Prefix of every input file of job `job_id`.
+pub fn inputs_prefix(job_id: &str) -> String {
+    format!("blob/{job_id}/in/")
+}
+
+/// The blob prefix of input file `index` of job `job_id`.
+pub fn input(job_id: &str, index: usize) -> String {
+    format!("{}{index}", inputs_prefix(job_id))
+}
+
+/// The blob prefix of output file `name` of job `job_id` (`name` is already sanitised).
+pub fn output(job_id: &str, name: &str) -> String {
+    format!("blob/{job_id}/out/{name}")
+}
+
+/// Chunk `index` of the file at blob prefix `prefix`.
+pub fn chunk(prefix: &str, index: u32) -> String {
+    format!("{prefix}/{index}")
+}
+
+/// Prefix of every user record.
+pub const USER_PREFIX: &str = "user/";
+
+/// The record of user `id`.
+pub fn user(id: &str) -> String {
+    format!("{USER_PREFIX}{id}")
+}
+
+/// The index from a login name (any case) to the user id.
+pub fn username(name: &str) -> String {
+    format!("username/{}", name.to_ascii_lowercase())
+}
+
+/// The session whose token hashes to `hash`.
+pub fn session(hash: &str) -> String {
+    format!("session/{hash}")
+}
+
+/// Prefix of the index of user `user_id`'s sessions.
+pub fn sessions_of(user_id: &str) -> String {
+    format!("session-of/{user_id}/")
+}
+
+/// The index entry of session `hash` of user `user_id`.
+pub fn session_of(user_id: &str, hash: &str) -> String {
+    format!("{}{hash}", sessions_of(user_id))
+}
+
+/// The API key whose raw value hashes to `hash`.
+pub fn api_key(hash: &str) -> String {
+    format!("apikey/{hash}")
+}
+
+/// Prefix of user `user_id`'s API keys by id.
+pub fn api_keys_of(user_id: &str) -> String {
+    format!("apikey-of/{user_id}/")
+}
+
+/// API key `key_id` of user `user_id`.
+pub fn api_key_of(user_id: &str, key_id: &str) -> String {
+    format!("{}{key_id}", api_keys_of(user_id))
+}
+
+/// The installation secret that keys token hashes.
+pub const SECRET: &str = "config/secret";
+
+/// Set once the first admin has been created.
+pub const BOOTSTRAPPED: &str = "config/bootstrapped";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_compose() {
+        assert_eq!(chunk(&input("j", 2), 0), "blob/j/in/2/0");
+        assert!(chunk(&input("j", 2), 0).starts_with(&inputs_prefix("j")));
+        assert_eq!(chunk(&output("j", "a.png"), 3), "blob/j/out/a.png/3");
+        assert_eq!(queued_job_id(&queue("abc")), Some("abc"));
+        assert_eq!(queued_job_id("queue/"), None);
+        assert_eq!(queued_job_id("job/abc"), None);
+        assert_eq!(username("Admin"), "username/admin");
+        assert!(session_of("u", "h").starts_with(&sessions_of("u")));
+        assert!(api_key_of("u", "k").starts_with(&api_keys_of("u")));
+        assert!(catalog("image", "resize").starts_with(CATALOG_PREFIX));
+    }
+}

@@ -1,0 +1,226 @@
+//! The JSON records of the store, one type each. Both sides serialise these types, so a
+//! record written by the worker is exactly what the router reads (and the other way).
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::Failure;
+
+/// A record as stored bytes.
+pub fn encode<T: Serialize>(record: &T) -> Vec<u8> {
+    // Serialising these plain structs to JSON cannot fail (string keys, no custom errors).
+    serde_json::to_vec(record).expect("records serialise")
+}
+
+/// A record from stored bytes.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
+    serde_json::from_slice(bytes)
+}
+
+/// A stored file: its chunks are under a blob prefix ([`crate::keys::input`] or
+/// [`crate::keys::output`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileRef {
+    /// File name (sanitised).
+    pub name: String,
+    /// Media type.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Number of stored chunks (0 when the bytes were not stored).
+    pub chunks: u32,
+}
+
+/// A job (`job/<id>`), written once when it is created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    /// Job id (UUID).
+    pub id: String,
+    /// Owner's user id.
+    pub user_id: String,
+    /// The tool, `<section>/<toolId>`.
+    pub tool: String,
+    /// Creation time (ms since the epoch).
+    pub created_at: u64,
+    /// Inputs (their bytes are stored only when a worker needs them).
+    pub inputs: Vec<FileRef>,
+    /// Settings JSON text.
+    pub settings: String,
+    /// Total input size.
+    pub original_size: u64,
+}
+
+/// How a job ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResultStatus {
+    /// Outputs are stored.
+    Completed,
+    /// See [`JobResult::error`].
+    Failed,
+}
+
+/// A job's outcome (`result/<id>`), written once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JobResult {
+    /// Completed or failed.
+    pub status: ResultStatus,
+    /// When it ended (ms).
+    pub completed_at: u64,
+    /// Output files, under [`crate::keys::output`].
+    #[serde(default)]
+    pub files: Vec<FileRef>,
+    /// Total output size.
+    #[serde(default)]
+    pub processed_size: u64,
+    /// Extra response fields from the tool (a JSON object).
+    #[serde(default)]
+    pub extra: Value,
+    /// Why it failed.
+    #[serde(default)]
+    pub error: Option<Failure>,
+}
+
+impl JobResult {
+    /// A completed job with its stored outputs.
+    pub fn completed(files: Vec<FileRef>, extra: Value, now_ms: u64) -> Self {
+        Self {
+            status: ResultStatus::Completed,
+            completed_at: now_ms,
+            processed_size: files.iter().map(|f| f.size).sum(),
+            files,
+            extra,
+            error: None,
+        }
+    }
+
+    /// A failed job.
+    pub fn failed(error: Failure, now_ms: u64) -> Self {
+        Self {
+            status: ResultStatus::Failed,
+            completed_at: now_ms,
+            files: Vec::new(),
+            processed_size: 0,
+            extra: Value::Null,
+            error: Some(error),
+        }
+    }
+}
+
+/// Where a job is, as its progress record says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProgressStatus {
+    /// Waiting for a worker.
+    Queued,
+    /// Being worked on.
+    Processing,
+    /// Done.
+    Completed,
+    /// Failed.
+    Failed,
+}
+
+/// A job's progress (`progress/<id>`), rewritten as work goes on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Percent done, 0-100.
+    pub progress: u8,
+    /// Where the job is.
+    pub status: ProgressStatus,
+    /// What is happening now.
+    pub message: String,
+}
+
+/// Whether a tool runs in its gateway or in the native worker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ToolKind {
+    /// Sandboxed, composed into a gateway.
+    Pure,
+    /// Needs host imports; run by the native worker.
+    Native,
+}
+
+/// A tool's catalog entry (`catalog/<section>/<id>`), written from the tool's own
+/// description (its `describe` export) by its gateway or by the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogEntry {
+    /// Tool id (`resize`).
+    pub id: String,
+    /// Section (`image`).
+    pub section: String,
+    /// Display name.
+    pub name: String,
+    /// One-line description.
+    pub description: String,
+    /// JSON Schema of the settings.
+    pub settings_schema: Value,
+    /// Pure or native.
+    pub kind: ToolKind,
+    /// Fewest input files.
+    pub min_inputs: u32,
+    /// Most input files.
+    pub max_inputs: u32,
+    /// Accepted extensions (lower case, no dot); empty means any.
+    pub accepts: Vec<String>,
+    /// Names of its sub-routes.
+    #[serde(default)]
+    pub operations: Vec<String>,
+}
+
+impl CatalogEntry {
+    /// `<section>/<id>`, the tool's name in jobs and in `native_tool`.
+    pub fn tool_key(&self) -> String {
+        format!("{}/{}", self.section, self.id)
+    }
+
+    /// Where the entry is stored.
+    pub fn store_key(&self) -> String {
+        crate::keys::catalog(&self.section, &self.id)
+    }
+
+    /// Parses a description's settings schema text; a tool with a malformed schema gets an
+    /// empty one rather than no entry.
+    pub fn parse_schema(text: &str) -> Value {
+        serde_json::from_str(text).unwrap_or_else(|_| Value::Object(Default::default()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    #[test]
+    fn result_field_names_are_the_stored_ones() {
+        let file = FileRef {
+            name: "a.png".into(),
+            media_type: "image/png".into(),
+            size: 3,
+            chunks: 1,
+        };
+        let done = JobResult::completed(vec![file], serde_json::json!({"width": 2}), 7);
+        let v: Value = decode(&encode(&done)).unwrap();
+        assert_eq!(v["status"], "completed");
+        assert_eq!(v["completedAt"], 7);
+        assert_eq!(v["processedSize"], 3);
+        assert_eq!(v["files"][0]["mediaType"], "image/png");
+        let failed = JobResult::failed(Failure::tool(ErrorKind::TooLarge, "big"), 8);
+        let back: JobResult = decode(&encode(&failed)).unwrap();
+        assert_eq!(back, failed);
+        let p = Progress {
+            progress: 40,
+            status: ProgressStatus::Processing,
+            message: "Encoding".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&p).unwrap(),
+            serde_json::json!({"progress": 40, "status": "processing", "message": "Encoding"})
+        );
+    }
+}

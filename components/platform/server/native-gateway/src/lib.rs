@@ -1,0 +1,70 @@
+//! The `native-gateway` Spin component: the route of a native tool.
+//!
+//! Native tools need host capabilities Spin does not offer (ffmpeg), so they are never
+//! composed into a Spin component. This component stores the upload and a queue marker in
+//! the key-value store; Lathe's native worker (in the host process, or a worker process
+//! sharing the store under Spin) runs the tool and writes the result. The request waits up
+//! to `sync_wait_ms` (default 8000) and answers 200 like a fast tool, or 202
+//! `{"jobId","async":true}` to poll at `GET /api/v1/jobs/<jobId>`.
+//!
+//! The tool is named by the component variable `native_tool` (`<section>/<toolId>`).
+
+use std::time::{Duration, Instant};
+
+use lathe_router::layout::keys;
+use lathe_router::tool_route::{self, Action};
+use lathe_router::{catalog, config, jobs, json_response, ApiError, ApiResult};
+use serde_json::json;
+use spin_sdk::http::{Request, Response};
+use spin_sdk::http_component;
+
+fn run(req: &Request) -> ApiResult<Response> {
+    let tool = config::get("native_tool", "");
+    let (section, id) = tool
+        .split_once('/')
+        .ok_or_else(|| ApiError::internal("native_tool variable is not set"))?;
+    let store = lathe_router::store::open()?;
+    let entry = catalog::get(&store, section, id)?.ok_or_else(|| {
+        ApiError::new(
+            503,
+            "WORKER_UNAVAILABLE",
+            "No native worker has registered this tool yet",
+        )
+    })?;
+    match tool_route::action(req, &entry)? {
+        Action::Describe => Ok(tool_route::entry_response(&entry)),
+        // Native tools declare no sub-routes yet: the worker runs whole jobs only.
+        Action::Operation { .. } => Err(ApiError::not_found("Not found")),
+        Action::Run => {
+            let call = tool_route::prepare(req, &entry)?;
+            let job = jobs::create(
+                &call.store,
+                call.blobs.as_ref(),
+                &call.principal,
+                &tool,
+                &call.request.files,
+                &call.request.settings,
+                true,
+            )?;
+            call.store.set(&keys::queue(&job.id), b"")?;
+            let deadline =
+                Instant::now() + Duration::from_millis(config::get_u64("sync_wait_ms", 8000));
+            let mut pause = Duration::from_millis(5);
+            loop {
+                if let Some(result) = jobs::result(&call.store, &job.id)? {
+                    return Ok(json_response(200, &jobs::response_body(&job, &result)?));
+                }
+                if Instant::now() >= deadline {
+                    return Ok(json_response(202, &json!({"jobId": job.id, "async": true})));
+                }
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+        }
+    }
+}
+
+#[http_component]
+fn handle(req: Request) -> Response {
+    lathe_router::respond(run(&req))
+}

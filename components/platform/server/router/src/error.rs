@@ -1,0 +1,74 @@
+//! API errors: a status, a machine-readable code and a message, as seed 001 shapes them.
+
+use spin_sdk::http::Response;
+
+/// An error answered to the client as `{"error": message, "code": code}`.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: u16,
+    /// Machine-readable code, e.g. `AUTH_REQUIRED`.
+    pub code: &'static str,
+    /// Human-readable message.
+    pub message: String,
+}
+
+/// Result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// A new error.
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 400 VALIDATION_ERROR.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(400, "VALIDATION_ERROR", message)
+    }
+
+    /// 401 AUTH_REQUIRED.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(401, "AUTH_REQUIRED", message)
+    }
+
+    /// 403 FORBIDDEN.
+    pub fn forbidden() -> Self {
+        Self::new(403, "FORBIDDEN", "Insufficient permissions")
+    }
+
+    /// 404 NOT_FOUND.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(404, "NOT_FOUND", message)
+    }
+
+    /// 500 INTERNAL (store failures); the details go to the log, not the client.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        eprintln!("lathe-router: internal error: {detail}");
+        Self::new(500, "INTERNAL", "Internal server error")
+    }
+
+    /// The response for this error.
+    pub fn into_response(self) -> Response {
+        crate::json_response(
+            self.status,
+            &serde_json::json!({ "error": self.message, "code": self.code }),
+        )
+    }
+}
+
+impl From<lathe_store_layout::Failure> for ApiError {
+    fn from(f: lathe_store_layout::Failure) -> Self {
+        ApiError::new(f.kind.status(), f.kind.code(), f.message)
+    }
+}
+
+impl From<spin_sdk::key_value::Error> for ApiError {
+    fn from(e: spin_sdk::key_value::Error) -> Self {
+        ApiError::internal(format!("key-value: {e:?}"))
+    }
+}

@@ -1,0 +1,46 @@
+//! The HTTP router shared by Lathe's Spin components.
+//!
+//! Three thin components build on it: `api` (auth, users, keys, catalog, downloads),
+//! `gateway` (the router composed with one pure tool) and `native-gateway` (queues work for
+//! the native worker). All state lives in the Spin key-value store, in the format of
+//! `lathe-store-layout` (re-exported as [`layout`]); file bytes go through [`blobs`].
+
+pub mod api;
+pub mod auth;
+pub mod blobs;
+pub mod catalog;
+pub mod config;
+pub mod error;
+mod gateway_glue;
+pub mod ids;
+pub mod jobs;
+pub mod multipart;
+pub mod outparam;
+pub mod store;
+pub mod tool_route;
+pub mod upload;
+
+pub use error::{ApiError, ApiResult};
+/// The store format shared with the host (keys, records, error kinds).
+pub use lathe_store_layout as layout;
+
+use spin_sdk::http::{Request, Response};
+
+/// Builds a JSON response.
+pub fn json_response(status: u16, value: &serde_json::Value) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(value.to_string())
+        .build()
+}
+
+/// Turns a handler result into a response, errors as `{"error","code"}`.
+pub fn respond(result: ApiResult<Response>) -> Response {
+    result.unwrap_or_else(|e| e.into_response())
+}
+
+/// Splits a request path into non-empty segments.
+pub fn segments(req: &Request) -> Vec<&str> {
+    req.path().split('/').filter(|s| !s.is_empty()).collect()
+}
