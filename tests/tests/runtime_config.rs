@@ -17,7 +17,11 @@ fn sqlite_keys(db: &std::path::Path, like: &str) -> Vec<String> {
         .arg(like)
         .output()
         .expect("python3");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(str::to_string)
@@ -77,7 +81,8 @@ fn check_with(rc_text: &str) -> (bool, String) {
 
 #[test]
 fn runtime_configs_the_host_cannot_honour_stop_it_with_spins_words() {
-    let (ok, log) = check_with("[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://127.0.0.1\"\n");
+    let (ok, log) =
+        check_with("[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://127.0.0.1\"\n");
     assert!(!ok);
     assert!(
         log.contains("could not configure key-value store with label 'default'")
@@ -86,7 +91,10 @@ fn runtime_configs_the_host_cannot_honour_stop_it_with_spins_words() {
     );
     let (ok, log) = check_with("[frobnicate]\nx = 1\n");
     assert!(!ok);
-    assert!(log.contains("unused runtime config key(s): frobnicate"), "{log}");
+    assert!(
+        log.contains("unused runtime config key(s): frobnicate"),
+        "{log}"
+    );
     let (ok, log) = check_with("[key_value_store.default]\npath = \"x.db\"\n");
     assert!(!ok);
     assert!(log.contains("type"), "{log}");

@@ -111,13 +111,22 @@ fn native_test_packages() -> Result<Vec<String>> {
 }
 
 fn build() -> Result<()> {
+    build_components()?;
+    run(cargo().args(["build", "--release", "-p", "lathe-host"]))?;
+    precompile()
+}
+
+/// Builds every WASI component for wasm32-wasip2.
+fn build_components() -> Result<()> {
     let mut cmd = cargo();
     cmd.args(["build", "--release", "--target", "wasm32-wasip2"]);
     for p in component_packages()? {
         cmd.args(["-p", &p]);
     }
-    run(&mut cmd)?;
-    run(cargo().args(["build", "--release", "-p", "lathe-host"]))?;
+    run(&mut cmd)
+}
+
+fn precompile() -> Result<()> {
     // Compile every component ahead of time into `lathe-aot/` beside the `.wasm` files, so
     // the host starts in seconds; `spin up` never reads that folder.
     run(Command::new(root().join("target/release/lathe-host"))
@@ -135,8 +144,26 @@ fn up(extra: &[String]) -> Result<()> {
     run(&mut cmd)
 }
 
+/// `cargo test`'s package list: the host, the native crates and the end-to-end tests.
+fn test_package_args() -> Result<Vec<String>> {
+    let mut args = Vec::new();
+    for p in native_test_packages()? {
+        args.extend(["-p".to_string(), p]);
+    }
+    args.extend(["-p".to_string(), "lathe-tests".to_string()]);
+    Ok(args)
+}
+
 fn test(extra: &[String]) -> Result<()> {
-    build()?;
+    build_components()?;
+    // The host is built in the same invocation (same package set, test targets included) as
+    // `cargo test` below, so Cargo resolves one feature set and compiles wasmtime and the
+    // other shared dependencies once; a separate `-p lathe-host` build would resolve fewer
+    // features and compile them a second time.
+    run(cargo()
+        .args(["build", "--release", "--all-targets"])
+        .args(test_package_args()?))?;
+    precompile()?;
     // Check the manifest and fill the compiled-component cache the test hosts share, so
     // no test waits for compilation.
     let scratch = root().join("target/lathe-check-data");
@@ -150,10 +177,7 @@ fn test(extra: &[String]) -> Result<()> {
         .arg(root().join("target/lathe-test-cache")))?;
     let mut cmd = cargo();
     cmd.args(["test", "--release", "--no-fail-fast"]);
-    for p in native_test_packages()? {
-        cmd.args(["-p", &p]);
-    }
-    cmd.args(["-p", "lathe-tests"]);
+    cmd.args(test_package_args()?);
     cmd.args(extra);
     run(&mut cmd)
 }
