@@ -6,6 +6,7 @@
 //! directory, and variables from the manifest and `SPIN_VARIABLE_*`. It also runs the
 //! native tool worker in the same process.
 
+mod batch_zip;
 mod compose;
 mod dependencies;
 mod headers;
@@ -15,6 +16,7 @@ mod routing;
 mod runtime;
 mod runtime_config;
 mod server;
+mod sweeper;
 mod worker;
 
 use std::collections::HashMap;
@@ -184,6 +186,28 @@ fn check_in_child(opts: &Options) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The composed tools the worker may run, by `<section>/<id>`: each route
+/// `/api/v1/tools/<section>/<id>/...` whose component is plugged with a `lathe:tool/tool`
+/// dependency (the convention every gateway's own routing relies on).
+fn pure_tools_of(app: &manifest::App) -> Vec<(String, std::path::PathBuf)> {
+    let mut tools = Vec::new();
+    for trigger in &app.routes {
+        let segments: Vec<&str> = trigger.route.split('/').filter(|s| !s.is_empty()).collect();
+        let ["api", "v1", "tools", section, id, ..] = segments.as_slice() else {
+            continue;
+        };
+        let component = &app.components[&trigger.component];
+        let tool = component
+            .dependencies
+            .iter()
+            .find(|d| d.name.to_string().starts_with("lathe:tool/tool"));
+        if let Some(dep) = tool {
+            tools.push((format!("{section}/{id}"), dep.path.clone()));
+        }
+    }
+    tools
+}
+
 fn main() -> anyhow::Result<()> {
     let opts = parse_args()?;
     if opts.exit_with_stdin {
@@ -248,6 +272,7 @@ async fn run(opts: Options) -> anyhow::Result<()> {
         native_tools.extend(app.components[&trigger.component].native_tool.clone());
     }
     native_tools.dedup();
+    let pure_tools = pure_tools_of(&app);
 
     // `--check`: load every routed component now (each `.wasm` file once however many
     // routes share it), check every dependency and register every tool's catalog entry.
@@ -262,8 +287,15 @@ async fn run(opts: Options) -> anyhow::Result<()> {
                 loader.load(c, &app_vars, kv.as_ref()).await?;
             }
         }
-        let worker =
-            worker::Worker::new(&engine, kv, &native_tools, limits, &data.cache_dir()).await?;
+        let worker = worker::Worker::new(
+            &engine,
+            kv,
+            &native_tools,
+            pure_tools,
+            limits,
+            &data.cache_dir(),
+        )
+        .await?;
         worker
             .register_pure_tools(&loader.composed_tools, &data.cache_dir())
             .await?;
@@ -283,11 +315,18 @@ async fn run(opts: Options) -> anyhow::Result<()> {
         &engine,
         kv.clone(),
         &native_tools,
+        pure_tools,
         limits,
         &data.cache_dir(),
     )
     .await?;
-    worker.spawn(opts.workers);
+    let ttl = sweeper::ttl_from_hours(
+        app_vars
+            .get("result_ttl_hours")
+            .map(String::as_str)
+            .unwrap_or("24"),
+    );
+    worker.spawn(opts.workers, ttl);
     release_compiler_memory();
 
     let mut lazy: HashMap<String, Arc<LazyComponent>> = HashMap::new();

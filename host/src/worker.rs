@@ -1,22 +1,27 @@
-//! The native worker: runs tools that need host capabilities (ffmpeg) outside any Spin
-//! component, reached through the job store.
+//! The worker: runs every queued job outside any Spin component, reached through the job
+//! store. That is each native tool's job (tools that need host capabilities such as
+//! ffmpeg), and any pure tool's job that was queued rather than run in its gateway: an
+//! `?async=true` call, one file of a batch, a retry.
 //!
-//! A native tool's Spin route is served by the `native-gateway` component, which stores the
-//! inputs and a queue marker in the key-value store and waits for the job's result. This
-//! worker polls the queue, runs the tool with its host imports under the same memory and
-//! time limits as HTTP components, and writes outputs and the result record. Under Spin
+//! A gateway stores the inputs and a queue marker in the key-value store. This worker polls
+//! the queue, runs the tool with its host imports under the same memory and time limits as
+//! HTTP components, and writes outputs and the result record, unless the job was canceled
+//! (`cancel/<id>`): then a running ffmpeg is killed, a running wasm call is interrupted at
+//! its next once-a-second check, and nothing is written. When the last file of a batch
+//! ends, the worker packs the batch's ZIP (`crate::batch_zip`). Under Spin
 //! deployments the same worker runs as its own process against the shared (Redis) store.
 //! Every key and record is `lathe_store_layout`'s, the same types the router reads.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use lathe_factor_ffmpeg::bindings::lathe::tool::types::{InputFile, ToolError, ToolInfo, ToolKind};
 use lathe_factor_ffmpeg::bindings::NativeTool;
-use lathe_factor_ffmpeg::FfmpegState;
+use lathe_factor_ffmpeg::{CancelCheck, FfmpegState};
 use lathe_factor_key_value::Backend;
 use lathe_store_layout::{
     decode, encode, keys, CatalogEntry, ErrorKind, Failure, FileRef, Job, JobResult, Progress,
@@ -24,7 +29,7 @@ use lathe_store_layout::{
 };
 use serde_json::Value;
 use wasmtime::component::{Component, Linker, ResourceTable};
-use wasmtime::{Engine, Store};
+use wasmtime::{Engine, Store, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use crate::runtime::{Limits, MemoryLimiter, EPOCH_TICK};
@@ -51,15 +56,20 @@ struct LoadedTool {
     component: Component,
 }
 
+/// A composed (pure) tool's file and, once it ran a job, its compiled component.
+type PureTool = (PathBuf, OnceLock<Component>);
+
 /// The worker: native tools and where to find jobs.
 pub struct Worker {
     engine: Engine,
     linker: Linker<WorkerState>,
     tools: Vec<LoadedTool>,
+    pure_tools: HashMap<String, PureTool>,
     kv: Arc<dyn Backend>,
     limits: Limits,
     /// The runtime the store's async backend runs on; worker threads block on it.
     runtime: tokio::runtime::Handle,
+    cache_dir: PathBuf,
 }
 
 /// The catalog entry of a tool's own description.
@@ -104,19 +114,26 @@ fn tool_failure(error: ToolError) -> Failure {
     Failure::tool(kind, &detail)
 }
 
-fn now_ms() -> u64 {
+/// Milliseconds since the epoch.
+pub fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
 }
 
+/// How often a running wasm call checks whether its job was canceled (in epoch ticks).
+const CANCEL_CHECK_TICKS: u64 = (1000 / EPOCH_TICK.as_millis()) as u64;
+
 impl Worker {
-    /// Loads the native tools and registers each in the catalog.
+    /// Loads the native tools and registers each in the catalog. `pure_tools` (`<section>/<id>`
+    /// and `.wasm` file) are the composed tools, which the worker runs when one of their jobs
+    /// is queued (an async call, a batch file, a retry); each is compiled on its first job.
     pub async fn new(
         engine: &Engine,
         kv: Arc<dyn Backend>,
         tool_files: &[PathBuf],
+        pure_tools: Vec<(String, PathBuf)>,
         limits: Limits,
         cache_dir: &std::path::Path,
     ) -> anyhow::Result<Self> {
@@ -127,9 +144,14 @@ impl Worker {
             engine: engine.clone(),
             linker,
             tools: Vec::new(),
+            pure_tools: pure_tools
+                .into_iter()
+                .map(|(key, path)| (key, (path, OnceLock::new())))
+                .collect(),
             kv,
             limits,
             runtime: tokio::runtime::Handle::current(),
+            cache_dir: cache_dir.to_path_buf(),
         };
         for file in tool_files {
             let (key, component) = worker.load_and_register(file, cache_dir).await?;
@@ -160,17 +182,34 @@ impl Worker {
     ) -> anyhow::Result<(String, Component)> {
         let component = crate::runtime::load_file(&self.engine, file, cache_dir)?;
         let info = {
-            let (mut store, tool) = self.instantiate(&component, Box::new(|_, _| {}))?;
+            let never: CancelCheck = Arc::new(|| false);
+            let (mut store, tool) = self.instantiate(&component, Box::new(|_, _| {}), never)?;
             tool.lathe_tool_tool().call_describe(&mut store)?
         };
         let key = write_catalog_entry(self.kv.as_ref(), &info).await?;
         Ok((key, component))
     }
 
+    /// The component that runs jobs of tool `key`, if this worker has it.
+    fn component_for(&self, key: &str) -> anyhow::Result<Option<Component>> {
+        if let Some(tool) = self.tools.iter().find(|t| t.key == key) {
+            return Ok(Some(tool.component.clone()));
+        }
+        let Some((path, cell)) = self.pure_tools.get(key) else {
+            return Ok(None);
+        };
+        if let Some(c) = cell.get() {
+            return Ok(Some(c.clone()));
+        }
+        let component = crate::runtime::load_file(&self.engine, path, &self.cache_dir)?;
+        Ok(Some(cell.get_or_init(|| component).clone()))
+    }
+
     fn instantiate(
         &self,
         component: &Component,
         progress: lathe_factor_ffmpeg::ProgressSink,
+        canceled: CancelCheck,
     ) -> anyhow::Result<(Store<WorkerState>, NativeTool)> {
         let state = WorkerState {
             wasi: WasiCtx::builder().inherit_stderr().build(),
@@ -180,14 +219,25 @@ impl Worker {
                 "ffprobe".into(),
                 self.limits.timeout,
                 progress,
+                canceled.clone(),
             ),
             limiter: MemoryLimiter::new(self.limits.memory_bytes),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
-        let ticks = (self.limits.timeout.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
-        store.set_epoch_deadline(ticks);
-        store.epoch_deadline_trap();
+        // Every second of running wasm: stop at the time limit, or when the job is canceled.
+        let started = Instant::now();
+        let timeout = self.limits.timeout;
+        store.set_epoch_deadline(CANCEL_CHECK_TICKS);
+        store.epoch_deadline_callback(move |_| {
+            if started.elapsed() >= timeout {
+                return Err(wasmtime::Trap::Interrupt.into());
+            }
+            if canceled() {
+                return Err(wasmtime::Error::msg("the job was canceled"));
+            }
+            Ok(UpdateDeadline::Continue(CANCEL_CHECK_TICKS))
+        });
         let tool = NativeTool::instantiate(&mut store, component, &self.linker)?;
         Ok((store, tool))
     }
@@ -197,8 +247,9 @@ impl Worker {
         self.runtime.block_on(future)
     }
 
-    /// Starts `threads` worker threads polling the queue.
-    pub fn spawn(self, threads: usize) {
+    /// Starts `threads` worker threads polling the queue, and the result sweeper when
+    /// results expire (`ttl`).
+    pub fn spawn(self, threads: usize, ttl: Option<Duration>) {
         let worker = Arc::new(self);
         let claimed = Arc::new(Mutex::new(std::collections::HashSet::<String>::new()));
         for _ in 0..threads.max(1) {
@@ -217,6 +268,15 @@ impl Worker {
                         claimed.lock().unwrap().remove(&job_id);
                     }
                     None => std::thread::sleep(Duration::from_millis(25)),
+                }
+            });
+        }
+        if let Some(ttl) = ttl {
+            let worker = worker.clone();
+            std::thread::spawn(move || loop {
+                std::thread::sleep(crate::sweeper::interval(ttl));
+                if let Err(e) = crate::sweeper::sweep(worker.kv.as_ref(), &worker.runtime, ttl) {
+                    eprintln!("lathe-worker: result sweep: {e:#}");
                 }
             });
         }
@@ -263,17 +323,51 @@ impl Worker {
             .ok();
     }
 
-    fn write_failure(&self, job_id: &str, failure: Failure) {
-        let message = failure.message.clone();
-        let result = JobResult::failed(failure, now_ms());
-        self.block_on(self.kv.set(&keys::result(job_id), &encode(&result)))
-            .ok();
+    fn is_canceled(&self, job_id: &str) -> bool {
+        self.block_on(self.kv.exists(&keys::cancel(job_id)))
+            .unwrap_or(false)
+    }
+
+    /// Writes a job's outcome and final progress, unless the job was canceled meanwhile
+    /// (its outcome is then already `canceled`); a batch file's outcome may finish its batch.
+    fn conclude(&self, job_id: &str, result: JobResult, started_at: Option<u64>) {
+        if self.is_canceled(job_id) {
+            return;
+        }
+        let (status, message) = match &result.error {
+            Some(e) => (ProgressStatus::Failed, e.message.clone()),
+            None => (ProgressStatus::Completed, "Done".to_string()),
+        };
+        if self
+            .block_on(self.kv.set(&keys::result(job_id), &encode(&result)))
+            .is_err()
+        {
+            return;
+        }
         let progress = Progress {
             progress: 100,
-            status: ProgressStatus::Failed,
+            status,
             message,
+            started_at,
         };
         Self::write_progress(&self.kv, &self.runtime, job_id, progress);
+        let parent = self
+            .block_on(self.kv.get(&keys::job(job_id)))
+            .ok()
+            .flatten()
+            .and_then(|b| decode::<Job>(&b).ok())
+            .and_then(|j| j.parent);
+        if let Some(parent) = parent {
+            if let Err(e) =
+                crate::batch_zip::finish_if_done(self.kv.as_ref(), &self.runtime, &parent)
+            {
+                eprintln!("lathe-worker: batch {parent}: {e:#}");
+            }
+        }
+    }
+
+    fn write_failure(&self, job_id: &str, failure: Failure) {
+        self.conclude(job_id, JobResult::failed(failure, now_ms()), None);
     }
 
     fn process(&self, job_id: &str) -> anyhow::Result<()> {
@@ -282,7 +376,10 @@ impl Worker {
                 .block_on(self.kv.get(&keys::job(job_id)))?
                 .context("job record missing")?,
         )?;
-        let Some(tool) = self.tools.iter().find(|t| t.key == job.tool) else {
+        if self.is_canceled(job_id) {
+            return Ok(());
+        }
+        let Some(component) = self.component_for(&job.tool)? else {
             self.write_failure(job_id, Failure::tool_not_found());
             return Ok(());
         };
@@ -291,13 +388,15 @@ impl Worker {
             inputs.push(InputFile {
                 name: file.name.clone(),
                 media_type: file.media_type.clone(),
-                data: self.read_input(job_id, i, file)?,
+                data: self.read_input(job.inputs_job(), i, file)?,
             });
         }
+        let started_at = Some(now_ms());
         let start = Progress {
             progress: 0,
             status: ProgressStatus::Processing,
             message: "Processing".into(),
+            started_at,
         };
         Self::write_progress(&self.kv, &self.runtime, job_id, start);
         let (kv, runtime) = (self.kv.clone(), self.runtime.clone());
@@ -307,18 +406,31 @@ impl Worker {
                 progress: pct,
                 status: ProgressStatus::Processing,
                 message: msg.to_string(),
+                started_at,
             };
             Self::write_progress(&kv, &runtime, &progress_id, progress)
         });
-        let (mut store, instance) = self.instantiate(&tool.component, sink)?;
+        let (kv, runtime, cancel_key) =
+            (self.kv.clone(), self.runtime.clone(), keys::cancel(job_id));
+        let canceled: CancelCheck =
+            Arc::new(move || runtime.block_on(kv.exists(&cancel_key)).unwrap_or(false));
+        let (mut store, instance) = self.instantiate(&component, sink, canceled)?;
         let outcome = instance
             .lathe_tool_tool()
             .call_run(&mut store, &inputs, &job.settings);
         drop(inputs);
+        if self.is_canceled(job_id) {
+            // Canceled while running: whatever it made is discarded.
+            return Ok(());
+        }
         let output = match outcome {
             Ok(Ok(output)) => output,
             Ok(Err(error)) => {
-                self.write_failure(job_id, tool_failure(error));
+                self.conclude(
+                    job_id,
+                    JobResult::failed(tool_failure(error), now_ms()),
+                    started_at,
+                );
                 return Ok(());
             }
             Err(trap) => {
@@ -331,20 +443,21 @@ impl Worker {
                     eprintln!("lathe-worker: {} trapped: {trap:#}", job.tool);
                     Failure::crashed()
                 };
-                self.write_failure(job_id, failure);
+                self.conclude(job_id, JobResult::failed(failure, now_ms()), started_at);
                 return Ok(());
             }
         };
-        let mut files = Vec::new();
+        let mut files: Vec<FileRef> = Vec::new();
         for file in &output.files {
-            let prefix = keys::output(job_id, &file.name);
+            let name = unique_name(&files, &file.name);
+            let prefix = keys::output(job_id, &name);
             let mut chunks = 0;
             for (i, chunk) in file.data.chunks(CHUNK_SIZE).enumerate() {
                 self.block_on(self.kv.set(&keys::chunk(&prefix, i as u32), chunk))?;
                 chunks += 1;
             }
             files.push(FileRef {
-                name: file.name.clone(),
+                name,
                 media_type: file.media_type.clone(),
                 size: file.data.len() as u64,
                 chunks,
@@ -355,15 +468,44 @@ impl Worker {
         } else {
             serde_json::from_str(&output.extra).unwrap_or(Value::Object(Default::default()))
         };
-        let result = JobResult::completed(files, extra, now_ms());
-        self.block_on(self.kv.set(&keys::result(job_id), &encode(&result)))?;
-        let done = Progress {
-            progress: 100,
-            status: ProgressStatus::Completed,
-            message: "Done".into(),
-        };
-        Self::write_progress(&self.kv, &self.runtime, job_id, done);
+        self.conclude(
+            job_id,
+            JobResult::completed(files, extra, now_ms()),
+            started_at,
+        );
         Ok(())
+    }
+}
+
+/// `name`, or `<stem>_<n>.<ext>` when a file of `taken` already has it.
+pub fn unique_name(taken: &[FileRef], name: &str) -> String {
+    let name = sanitize(name);
+    let free = |candidate: &str| !taken.iter().any(|f| f.name == candidate);
+    if free(&name) {
+        return name;
+    }
+    let (stem, ext) = match name.rsplit_once('.') {
+        Some((s, e)) if !s.is_empty() => (s.to_string(), format!(".{e}")),
+        _ => (name.clone(), String::new()),
+    };
+    (1..)
+        .map(|n| format!("{stem}_{n}{ext}"))
+        .find(|c| free(c))
+        .expect("some suffix is free")
+}
+
+/// A tool's output name as a plain file name (no directories, no leading dots).
+fn sanitize(name: &str) -> String {
+    let base = name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .trim_start_matches('.');
+    let clean: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    if clean.is_empty() {
+        "file".into()
+    } else {
+        clean
     }
 }
 

@@ -139,19 +139,30 @@ impl Lathe {
     /// Starts a host on a fresh data directory with extra host options
     /// (e.g. `--memory-mb 64`).
     pub fn start_with_args(args: &[&str]) -> Lathe {
+        Self::start_with_env(args, &[])
+    }
+
+    /// Starts a host on a fresh data directory with extra host options and environment
+    /// variables (e.g. `SPIN_VARIABLE_MAX_BATCH_SIZE`).
+    pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Lathe {
         let tmp = tempfile::tempdir().unwrap();
         let data = tmp.path().join("data");
-        let mut lathe = Self::launch(&data, args);
+        let mut lathe = Self::launch(&data, args, env);
         lathe._tmp = Some(tmp);
         lathe
     }
 
-    /// Starts a host on `data_dir` (kept after the host stops).
-    pub fn start_on(data_dir: &Path) -> Lathe {
-        Self::launch(data_dir, &[])
+    /// The host's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.lock().unwrap().as_ref().expect("running").id()
     }
 
-    fn launch(data_dir: &Path, extra: &[&str]) -> Lathe {
+    /// Starts a host on `data_dir` (kept after the host stops).
+    pub fn start_on(data_dir: &Path) -> Lathe {
+        Self::launch(data_dir, &[], &[])
+    }
+
+    fn launch(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Lathe {
         let port = free_port();
         let log = std::fs::File::create(data_dir.with_extension("log")).ok();
         std::fs::create_dir_all(data_dir).unwrap();
@@ -167,6 +178,7 @@ impl Lathe {
             // the shared host that lives in a static and is never dropped.
             .arg("--exit-with-stdin")
             .env("SPIN_VARIABLE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .envs(env.iter().copied())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .stdin(Stdio::piped())
@@ -311,6 +323,41 @@ impl Lathe {
     ) -> Reply {
         let req = Self::with_auth(ureq::post(&format!("{}{path}", self.base)), token);
         self.call(req, Some((content_type, body)))
+    }
+
+    /// POST with extra request headers (`Idempotency-Key`, `Prefer`, ...) and a body.
+    pub fn post_with_headers(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Reply {
+        let mut req = Self::with_auth(ureq::post(&format!("{}{path}", self.base)), token);
+        for (k, v) in headers {
+            req = req.set(k, v);
+        }
+        self.call(req, body)
+    }
+
+    /// Opens `path` (an SSE stream) and returns the status and a line reader over the body.
+    pub fn open_stream(
+        &self,
+        path: &str,
+        token: Option<&str>,
+    ) -> (u16, Box<dyn std::io::BufRead + Send>) {
+        let req = Self::with_auth(ureq::get(&format!("{}{path}", self.base)), token)
+            .timeout(Duration::from_secs(120));
+        let resp = match req.call() {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("request failed: {e}; log: {}", self.log()),
+        };
+        let status = resp.status();
+        (
+            status,
+            Box::new(std::io::BufReader::new(resp.into_reader())),
+        )
     }
 
     /// POST multipart: file parts plus a `settings` field (omitted when `None`).

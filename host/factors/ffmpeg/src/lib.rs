@@ -27,27 +27,37 @@ use bindings::lathe::tool::{ffmpeg, progress, types};
 /// Receives progress reports of the running job.
 pub type ProgressSink = Box<dyn FnMut(u8, &str) + Send>;
 
+/// Says whether the running job was canceled; a running ffmpeg or ffprobe is then killed.
+pub type CancelCheck = std::sync::Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// How often a running process is checked for cancellation.
+const CANCEL_POLL: Duration = Duration::from_millis(100);
+
 /// Per-call state of the ffmpeg and progress imports.
 pub struct FfmpegState {
     ffmpeg: PathBuf,
     ffprobe: PathBuf,
     timeout: Duration,
     progress: ProgressSink,
+    canceled: CancelCheck,
 }
 
 impl FfmpegState {
-    /// State that runs the given binaries with `timeout` per invocation.
+    /// State that runs the given binaries with `timeout` per invocation, killing them as
+    /// soon as `canceled` says so.
     pub fn new(
         ffmpeg: PathBuf,
         ffprobe: PathBuf,
         timeout: Duration,
         progress: ProgressSink,
+        canceled: CancelCheck,
     ) -> Self {
         Self {
             ffmpeg,
             ffprobe,
             timeout,
             progress,
+            canceled,
         }
     }
 }
@@ -117,7 +127,11 @@ fn write_inputs(dir: &Path, inputs: &[types::InputFile]) -> Result<(), String> {
     Ok(())
 }
 
-fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<std::process::Output, String> {
+fn run_with_timeout(
+    mut cmd: Command,
+    timeout: Duration,
+    canceled: &CancelCheck,
+) -> Result<std::process::Output, String> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -138,12 +152,20 @@ fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Result<std::process:
         std::io::Read::read_to_end(&mut stderr, &mut buf).ok();
         buf
     });
-    let status = match child.wait_timeout(timeout).map_err(|e| e.to_string())? {
-        Some(status) => status,
-        None => {
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.wait_timeout(CANCEL_POLL).map_err(|e| e.to_string())? {
+            break status;
+        }
+        let over_time = started.elapsed() >= timeout;
+        if over_time || canceled() {
             child.kill().ok();
             child.wait().ok();
-            return Err(format!("timed out after {} s", timeout.as_secs()));
+            return Err(if over_time {
+                format!("timed out after {} s", timeout.as_secs())
+            } else {
+                "was stopped: the job was canceled".to_string()
+            });
         }
     };
     Ok(std::process::Output {
@@ -182,7 +204,7 @@ impl ffmpeg::Host for FfmpegState {
         cmd.current_dir(dir.path())
             .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"])
             .args(&args);
-        let output = match run_with_timeout(cmd, self.timeout) {
+        let output = match run_with_timeout(cmd, self.timeout, &self.canceled) {
             Ok(o) => o,
             Err(e) => return Ok(Err(format!("ffmpeg {e}"))),
         };
@@ -225,7 +247,7 @@ impl ffmpeg::Host for FfmpegState {
                 "-show_streams",
             ])
             .arg(&name);
-        let output = match run_with_timeout(cmd, self.timeout) {
+        let output = match run_with_timeout(cmd, self.timeout, &self.canceled) {
             Ok(o) => o,
             Err(e) => return Ok(Err(format!("ffprobe {e}"))),
         };

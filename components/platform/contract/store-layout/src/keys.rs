@@ -7,6 +7,9 @@
 //! | `result/<jobId>` | [`crate::JobResult`] |
 //! | `progress/<jobId>` | [`crate::Progress`] |
 //! | `queue/<jobId>` | empty: a native job waiting for a worker |
+//! | `jobs-of/<userId>/<newest-first time>-<jobId>` | empty: index of a user's jobs |
+//! | `cancel/<jobId>` | empty: the job was canceled; its worker stops and discards work |
+//! | `idem/<userId>/<sha256 of the key>` | an `Idempotency-Key`'s first answer |
 //! | `blob/<jobId>/in/<n>/<chunk>` | chunk of input file `n` |
 //! | `blob/<jobId>/out/<name>/<chunk>` | chunk of output file `name` |
 //! | `catalog/<section>/<toolId>` | [`crate::CatalogEntry`] |
@@ -41,6 +44,41 @@ pub fn queue(id: &str) -> String {
 /// The job id of a queue marker key.
 pub fn queued_job_id(key: &str) -> Option<&str> {
     key.strip_prefix(QUEUE_PREFIX).filter(|id| !id.is_empty())
+}
+
+/// Prefix of the whole job index.
+pub const JOB_INDEX_PREFIX: &str = "jobs-of/";
+
+/// Prefix of the index of user `user_id`'s jobs.
+pub fn jobs_of(user_id: &str) -> String {
+    format!("{JOB_INDEX_PREFIX}{user_id}/")
+}
+
+/// The index entry of job `id` of user `user_id`, created at `created_ms`. Entries of one
+/// user sort newest first: the time is written as `u64::MAX - created_ms`, zero-padded.
+pub fn job_index(user_id: &str, created_ms: u64, id: &str) -> String {
+    format!("{}{}", jobs_of(user_id), job_index_position(created_ms, id))
+}
+
+/// The part of an index entry after the user: `<newest-first time>-<jobId>`.
+pub fn job_index_position(created_ms: u64, id: &str) -> String {
+    format!("{:020}-{id}", u64::MAX - created_ms)
+}
+
+/// The job id at the end of an index entry (or of a position).
+pub fn indexed_job_id(key: &str) -> Option<&str> {
+    let position = key.rsplit('/').next()?;
+    position.get(21..).filter(|id| !id.is_empty())
+}
+
+/// The marker that job `id` was canceled.
+pub fn cancel(id: &str) -> String {
+    format!("cancel/{id}")
+}
+
+/// The record of an `Idempotency-Key` of user `user_id` (`key_hash`: hex SHA-256 of it).
+pub fn idempotency(user_id: &str, key_hash: &str) -> String {
+    format!("idem/{user_id}/{key_hash}")
 }
 
 /// Prefix of every catalog entry.
@@ -136,5 +174,11 @@ mod tests {
         assert!(session_of("u", "h").starts_with(&sessions_of("u")));
         assert!(api_key_of("u", "k").starts_with(&api_keys_of("u")));
         assert!(catalog("image", "resize").starts_with(CATALOG_PREFIX));
+        let id = "0f8e8a2c-1b2d-4c3e-9f00-123456789abc";
+        let newer = job_index("u", 2000, id);
+        let older = job_index("u", 1000, id);
+        assert!(newer < older, "newest first");
+        assert!(newer.starts_with(&jobs_of("u")));
+        assert_eq!(indexed_job_id(&newer), Some(id));
     }
 }

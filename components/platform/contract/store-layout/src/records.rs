@@ -50,6 +50,40 @@ pub struct Job {
     pub settings: String,
     /// Total input size.
     pub original_size: u64,
+    /// The job whose stored inputs this one reads (a retry); `None`: its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs_from: Option<String>,
+    /// The failed or canceled job this one retries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_of: Option<String>,
+    /// The batch job this job is one file of (its record is not in the owner's job index).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// For a batch job: one entry per uploaded file, in upload order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub batch: Vec<BatchEntry>,
+}
+
+/// One file of a batch job: the child job that processes it, or why it was refused before
+/// any work started (an empty file, a type the tool does not accept).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BatchEntry {
+    /// The uploaded file's name (sanitised).
+    pub name: String,
+    /// The child job, when the file was accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub child: Option<String>,
+    /// Why the file was refused up front.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Failure>,
+}
+
+impl Job {
+    /// The job id under which this job's input files are stored.
+    pub fn inputs_job(&self) -> &str {
+        self.inputs_from.as_deref().unwrap_or(&self.id)
+    }
 }
 
 /// How a job ended.
@@ -60,6 +94,8 @@ pub enum ResultStatus {
     Completed,
     /// See [`JobResult::error`].
     Failed,
+    /// Canceled by its owner or an admin before it finished.
+    Canceled,
 }
 
 /// A job's outcome (`result/<id>`), written once.
@@ -82,6 +118,9 @@ pub struct JobResult {
     /// Why it failed.
     #[serde(default)]
     pub error: Option<Failure>,
+    /// Set when the outputs were deleted (by their owner or by the result sweeper).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files_deleted_at: Option<u64>,
 }
 
 impl JobResult {
@@ -94,6 +133,7 @@ impl JobResult {
             files,
             extra,
             error: None,
+            files_deleted_at: None,
         }
     }
 
@@ -106,7 +146,26 @@ impl JobResult {
             processed_size: 0,
             extra: Value::Null,
             error: Some(error),
+            files_deleted_at: None,
         }
+    }
+
+    /// A job canceled before it finished.
+    pub fn canceled(now_ms: u64) -> Self {
+        Self {
+            status: ResultStatus::Canceled,
+            completed_at: now_ms,
+            files: Vec::new(),
+            processed_size: 0,
+            extra: Value::Null,
+            error: None,
+            files_deleted_at: None,
+        }
+    }
+
+    /// Whether the job ended without outputs and may be run again.
+    pub fn retryable(&self) -> bool {
+        matches!(self.status, ResultStatus::Failed | ResultStatus::Canceled)
     }
 }
 
@@ -122,6 +181,8 @@ pub enum ProgressStatus {
     Completed,
     /// Failed.
     Failed,
+    /// Canceled.
+    Canceled,
 }
 
 /// A job's progress (`progress/<id>`), rewritten as work goes on.
@@ -133,6 +194,9 @@ pub struct Progress {
     pub status: ProgressStatus,
     /// What is happening now.
     pub message: String,
+    /// When work on the job started (ms since the epoch).
+    #[serde(default, rename = "startedAt", skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<u64>,
 }
 
 /// Whether a tool runs in its gateway or in the native worker.
@@ -217,6 +281,7 @@ mod tests {
             progress: 40,
             status: ProgressStatus::Processing,
             message: "Encoding".into(),
+            started_at: None,
         };
         assert_eq!(
             serde_json::to_value(&p).unwrap(),

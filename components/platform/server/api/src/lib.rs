@@ -1,6 +1,6 @@
 //! The `api` Spin component: health, auth, users, API keys, the catalog and downloads.
 //!
-//! Downloads are streamed chunk by chunk from the blob store (a result may be far larger than
+//! Downloads and job progress (Server-Sent Events) are streamed chunk by chunk from the blob store (a result may be far larger than
 //! the component should hold); every other route is answered by `lathe_router::api`.
 
 use lathe_router::outparam;
@@ -32,6 +32,11 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
                 }
                 Err(e) => outparam::send(out, e.into_response()).await,
             }
+            return;
+        }
+        if let ["api", "v1", "jobs", job, "progress"] = lathe_router::segments(&head).as_slice() {
+            let job = job.to_string();
+            lathe_router::progress_stream::stream(&head, &job, out).await;
             return;
         }
     }

@@ -5,7 +5,8 @@
 //! the key-value store; Lathe's native worker (in the host process, or a worker process
 //! sharing the store under Spin) runs the tool and writes the result. The request waits up
 //! to `sync_wait_ms` (default 8000) and answers 200 like a fast tool, or 202
-//! `{"jobId","async":true}` to poll at `GET /api/v1/jobs/<jobId>`.
+//! `{"jobId","async":true}` to poll at `GET /api/v1/jobs/<jobId>` (at once with
+//! `?async=true`). `.../batch` runs the tool on many files (see `lathe_router::batch`).
 //!
 //! The tool is named by the component variable `native_tool` (`<section>/<toolId>`).
 
@@ -14,7 +15,6 @@ use std::time::{Duration, Instant};
 use lathe_router::layout::keys;
 use lathe_router::tool_route::{self, Action};
 use lathe_router::{catalog, config, jobs, json_response, ApiError, ApiResult};
-use serde_json::json;
 use spin_sdk::http::{Request, Response};
 use spin_sdk::http_component;
 
@@ -35,32 +35,41 @@ fn run(req: &Request) -> ApiResult<Response> {
         Action::Describe => Ok(tool_route::entry_response(&entry)),
         // Native tools declare no sub-routes yet: the worker runs whole jobs only.
         Action::Operation { .. } => Err(ApiError::not_found("Not found")),
+        Action::Batch => lathe_router::batch::submit(req, &entry, &tool),
         Action::Run => {
             let call = tool_route::prepare(req, &entry)?;
-            let job = jobs::create(
-                &call.store,
-                call.blobs.as_ref(),
-                &call.principal,
-                &tool,
-                &call.request.files,
-                &call.request.settings,
-                true,
-            )?;
-            call.store.set(&keys::queue(&job.id), b"")?;
-            let deadline =
-                Instant::now() + Duration::from_millis(config::get_u64("sync_wait_ms", 8000));
-            let mut pause = Duration::from_millis(5);
-            loop {
-                if let Some(result) = jobs::result(&call.store, &job.id)? {
-                    return Ok(json_response(200, &jobs::response_body(&job, &result)?));
-                }
-                if Instant::now() >= deadline {
-                    return Ok(json_response(202, &json!({"jobId": job.id, "async": true})));
-                }
-                std::thread::sleep(pause);
-                pause = (pause * 2).min(Duration::from_millis(50));
+            if tool_route::wants_async(req) {
+                return tool_route::idempotent(req, &call, || tool_route::enqueue(&call, &tool));
             }
+            tool_route::idempotent(req, &call, || wait_for(&call, &tool))
         }
+    }
+}
+
+/// Queues the job and waits up to `sync_wait_ms` for its result: 200 like a fast tool, or
+/// 202 `{"jobId","async":true}`.
+fn wait_for(call: &tool_route::ToolCall, tool: &str) -> ApiResult<Response> {
+    let job = jobs::create(
+        &call.store,
+        call.blobs.as_ref(),
+        &call.principal,
+        tool,
+        &call.request.files,
+        &call.request.settings,
+        true,
+    )?;
+    call.store.set(&keys::queue(&job.id), b"")?;
+    let deadline = Instant::now() + Duration::from_millis(config::get_u64("sync_wait_ms", 8000));
+    let mut pause = Duration::from_millis(5);
+    loop {
+        if let Some(result) = jobs::result(&call.store, &job.id)? {
+            return Ok(json_response(200, &jobs::response_body(&job, &result)?));
+        }
+        if Instant::now() >= deadline {
+            return Ok(tool_route::accepted(&job.id));
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(50));
     }
 }
 

@@ -7,7 +7,9 @@ use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::key_value::Store;
 
 use crate::auth::{self, authenticate, require_admin, Role};
-use crate::{catalog, config, jobs, json_response, segments, store, ApiError, ApiResult};
+use crate::{
+    catalog, config, job_control, jobs, json_response, segments, store, ApiError, ApiResult,
+};
 
 /// The version reported by the health check.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -50,9 +52,42 @@ fn route(req: &Request) -> ApiResult<Response> {
         (Method::Get, ["api", "v1", "api-keys"]) => list_keys(&store, req),
         (Method::Delete, ["api", "v1", "api-keys", id]) => delete_key(&store, req, id),
         (Method::Get, ["api", "v1", "tools"]) => tools(&store, req),
+        (Method::Get, ["api", "v1", "jobs"]) => {
+            let principal = authenticate(&store, req)?;
+            let list = job_control::list(&store, &principal, req.query())?;
+            Ok(json_response(200, &list))
+        }
         (Method::Get, ["api", "v1", "jobs", job]) => {
             let principal = authenticate(&store, req)?;
             Ok(json_response(200, &jobs::status(&store, &principal, job)?))
+        }
+        (Method::Delete, ["api", "v1", "jobs", job]) => {
+            let principal = authenticate(&store, req)?;
+            Ok(json_response(
+                200,
+                &job_control::cancel(&store, &principal, job)?,
+            ))
+        }
+        (Method::Post, ["api", "v1", "jobs", job, "retry"]) => {
+            let principal = authenticate(&store, req)?;
+            let blobs = crate::blobs::open()?;
+            let key = crate::idempotency::key_of(req)?;
+            let fingerprint = crate::idempotency::fingerprint(&format!("POST {}", req.path()), &[]);
+            crate::idempotency::once(&store, blobs.as_ref(), &principal, key, fingerprint, || {
+                let answer = job_control::retry(&store, &principal, job)?;
+                let mut r = json_response(202, &answer);
+                r.set_header(
+                    "location",
+                    format!("/api/v1/jobs/{}", answer["jobId"].as_str().unwrap_or("")),
+                );
+                Ok(r)
+            })
+        }
+        (Method::Delete, ["api", "v1", "jobs", job, "files"]) => {
+            let principal = authenticate(&store, req)?;
+            let blobs = crate::blobs::open()?;
+            let answer = job_control::delete_files(&store, blobs.as_ref(), &principal, job)?;
+            Ok(json_response(200, &answer))
         }
         (_, ["api", "v1", "tools", _section, _tool, ..]) => {
             authenticate(&store, req)?;

@@ -167,8 +167,9 @@ fn secret(store: &Store) -> ApiResult<Vec<u8>> {
     Ok(s)
 }
 
-/// Keyed hash (hex) of a token or API key.
-fn token_hash(store: &Store, token: &str) -> ApiResult<String> {
+/// Keyed hash (hex) of a token, an API key or anything else the server must recognise as
+/// its own (list cursors), with the installation secret as the key.
+pub fn token_hash(store: &Store, token: &str) -> ApiResult<String> {
     let mut mac =
         <Hmac<Sha256> as Mac>::new_from_slice(&secret(store)?).expect("any key length works");
     mac.update(token.as_bytes());
@@ -299,7 +300,7 @@ pub fn create_session(store: &Store, user: &User) -> ApiResult<(String, u64)> {
 
 /// Ends a session.
 pub fn delete_session(store: &Store, user_id: &str, hash: &str) -> ApiResult<()> {
-    store.delete(&keys::session(&hash))?;
+    store.delete(&keys::session(hash))?;
     store.delete(&keys::session_of(user_id, hash))?;
     Ok(())
 }

@@ -89,11 +89,35 @@ macro_rules! tool_gateway_glue {
                 }
                 $crate::tool_route::Action::Run => {
                     let mut call = $crate::tool_route::prepare(req, &entry)?;
+                    let tool = entry.tool_key();
+                    if $crate::tool_route::wants_async(req) {
+                        // The worker pool runs it (it runs pure tools too).
+                        return $crate::tool_route::idempotent(req, &call, || {
+                            $crate::tool_route::enqueue(&call, &tool)
+                        });
+                    }
+                    let key = $crate::idempotency::key_of(req)?;
+                    let path = match req.query() {
+                        "" => req.path().to_string(),
+                        q => format!("{}?{q}", req.path()),
+                    };
+                    let fingerprint = $crate::idempotency::tool_fingerprint(&path, &call.request);
                     let inputs = take_inputs(&mut call);
-                    let outcome =
-                        outcome_of(lathe::tool::tool::run(&inputs, &call.request.settings));
-                    drop(inputs);
-                    $crate::tool_route::finish(&call, &entry.tool_key(), outcome)
+                    $crate::idempotency::once(
+                        &call.store,
+                        call.blobs.as_ref(),
+                        &call.principal,
+                        key,
+                        fingerprint,
+                        || {
+                            let outcome =
+                                outcome_of(lathe::tool::tool::run(&inputs, &call.request.settings));
+                            $crate::tool_route::finish(&call, &tool, outcome)
+                        },
+                    )
+                }
+                $crate::tool_route::Action::Batch => {
+                    $crate::batch::submit(req, &entry, &entry.tool_key())
                 }
                 $crate::tool_route::Action::Operation { name, rest } => {
                     let mut call = $crate::tool_route::prepare_operation(req, &entry, &rest)?;

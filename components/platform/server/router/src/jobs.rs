@@ -6,7 +6,7 @@
 //! key-value interface has no atomic update to rely on. Keys and records are
 //! `lathe_store_layout`'s, file bytes go through [`crate::blobs`].
 
-use lathe_store_layout::{keys, Failure, ResultStatus};
+use lathe_store_layout::{keys, Failure, ProgressStatus, ResultStatus};
 use serde_json::{json, Map, Value};
 use spin_sdk::key_value::Store;
 
@@ -14,7 +14,7 @@ pub use lathe_store_layout::{FileRef, Job, JobResult, Progress};
 
 use crate::auth::Principal;
 use crate::blobs::{put_file, Blobs};
-use crate::ids::{is_uuid, now_ms, uuid};
+use crate::ids::{is_uuid, iso8601, now_ms, uuid};
 use crate::multipart::{sanitize_file_name, UploadedFile};
 use crate::store::{get_json, set_json};
 use crate::{ApiError, ApiResult};
@@ -75,9 +75,54 @@ pub fn create_stored(
         original_size: inputs.iter().map(|f| f.size).sum(),
         inputs,
         settings: settings.to_string(),
+        inputs_from: None,
+        retry_of: None,
+        parent: None,
+        batch: Vec::new(),
     };
-    set_json(store, &keys::job(&job.id), &job)?;
+    save_new(store, &job)?;
     Ok(job)
+}
+
+/// Writes a new job's record and its entry in the owner's job index.
+pub fn save_new(store: &Store, job: &Job) -> ApiResult<()> {
+    set_json(store, &keys::job(&job.id), job)?;
+    store.set(&keys::job_index(&job.user_id, job.created_at, &job.id), b"")?;
+    Ok(())
+}
+
+/// Records that work on a job has started (status `processing`, `startedAt`).
+pub fn start(store: &Store, job_id: &str, message: &str) -> ApiResult<()> {
+    report(store, job_id, 0, message, Some(now_ms()))
+}
+
+/// Rewrites a running job's progress (`started_at` as recorded by [`start`]).
+pub fn report(
+    store: &Store,
+    job_id: &str,
+    progress: u8,
+    message: &str,
+    started_at: Option<u64>,
+) -> ApiResult<()> {
+    let started_at = match started_at {
+        Some(t) => Some(t),
+        None => get_json::<Progress>(store, &keys::progress(job_id))?.and_then(|p| p.started_at),
+    };
+    set_json(
+        store,
+        &keys::progress(job_id),
+        &Progress {
+            progress: progress.min(100),
+            status: ProgressStatus::Processing,
+            message: message.to_string(),
+            started_at,
+        },
+    )
+}
+
+/// Whether job `job_id` was canceled (its outputs are then discarded, never stored).
+pub fn is_canceled(store: &Store, job_id: &str) -> ApiResult<bool> {
+    Ok(store.exists(&keys::cancel(job_id))?)
 }
 
 /// Marks a job completed with outputs already stored (by a [`crate::blobs::ChunkWriter`]).
@@ -87,6 +132,9 @@ pub fn complete_stored(
     files: Vec<FileRef>,
     extra: Value,
 ) -> ApiResult<JobResult> {
+    if is_canceled(store, &job.id)? {
+        return Ok(JobResult::canceled(now_ms()));
+    }
     let result = JobResult::completed(files, extra, now_ms());
     set_json(store, &keys::result(&job.id), &result)?;
     Ok(result)
@@ -100,6 +148,9 @@ pub fn complete(
     files: Vec<NewFile>,
     extra: Value,
 ) -> ApiResult<JobResult> {
+    if is_canceled(store, &job.id)? {
+        return Ok(JobResult::canceled(now_ms()));
+    }
     let mut refs: Vec<FileRef> = Vec::new();
     for file in files {
         let mut name = sanitize_file_name(&file.name);
@@ -119,8 +170,11 @@ pub fn complete(
     complete_stored(store, job, refs, extra)
 }
 
-/// Marks a job failed.
+/// Marks a job failed (unless it was canceled meanwhile).
 pub fn fail(store: &Store, job: &Job, error: Failure) -> ApiResult<()> {
+    if is_canceled(store, &job.id)? {
+        return Ok(());
+    }
     set_json(
         store,
         &keys::result(&job.id),
@@ -151,6 +205,9 @@ pub fn download_url(job_id: &str, name: &str) -> String {
 pub fn response_body(job: &Job, result: &JobResult) -> ApiResult<Value> {
     if let Some(error) = &result.error {
         return Err(error.clone().into());
+    }
+    if result.status == ResultStatus::Canceled {
+        return Err(ApiError::new(409, "JOB_CANCELED", "The job was canceled"));
     }
     let mut body = Map::new();
     if let Value::Object(extra) = &result.extra {
@@ -206,6 +263,13 @@ pub fn download_head(
         .decode_utf8_lossy()
         .to_string();
     let result = result(store, &job.id)?.ok_or_else(|| ApiError::not_found("File not found"))?;
+    if result.files_deleted_at.is_some() {
+        return Err(ApiError::new(
+            410,
+            "FILES_DELETED",
+            "This job's files were deleted (by request, or because results expire)",
+        ));
+    }
     let file = result
         .files
         .into_iter()
@@ -227,33 +291,91 @@ pub fn download_head(
     })
 }
 
-/// `GET /api/v1/jobs/<jobId>`: status of a job (owner or admin).
+/// `GET /api/v1/jobs/<jobId>`: the job record of a job the principal may see.
 pub fn status(store: &Store, principal: &Principal, job_id: &str) -> ApiResult<Value> {
     let job = visible_job(store, principal, job_id)?;
+    view(store, &job)
+}
+
+/// The public job record: id, tool, status (`queued`, `processing`, `completed`, `failed`,
+/// `canceled`), progress, message, outputs, error `{code, message}`, the three times, and
+/// for a completed job seed 001's result fields (`downloadUrl`, `originalSize`, ...).
+pub fn view(store: &Store, job: &Job) -> ApiResult<Value> {
     let progress: Option<Progress> = get_json(store, &keys::progress(&job.id))?;
-    match result(store, &job.id)? {
-        Some(r) if r.status == ResultStatus::Completed => {
-            let mut body = response_body(&job, &r)?;
-            body["status"] = json!("completed");
-            body["progress"] = json!(100);
-            Ok(body)
+    let result = result(store, &job.id)?;
+    let started = progress.as_ref().and_then(|p| p.started_at);
+    let mut body = Map::new();
+    let (status, pct, message) = match (&result, &progress) {
+        (Some(r), _) => match r.status {
+            ResultStatus::Completed => ("completed", 100, "Done".to_string()),
+            ResultStatus::Failed => ("failed", 100, "Failed".to_string()),
+            ResultStatus::Canceled => (
+                "canceled",
+                progress.as_ref().map_or(0, |p| p.progress),
+                "Canceled".to_string(),
+            ),
+        },
+        (None, Some(p)) => ("processing", p.progress, p.message.clone()),
+        (None, None) => ("queued", 0, "Queued".to_string()),
+    };
+    if let Some(r) = result
+        .as_ref()
+        .filter(|r| r.status == ResultStatus::Completed)
+    {
+        if let Value::Object(extra) = &r.extra {
+            body.extend(extra.clone());
         }
-        Some(r) => {
-            let e = r.error.unwrap_or_else(|| Failure::internal("failed"));
-            Ok(json!({
-                "jobId": job.id, "status": "failed", "progress": 100,
-                "error": e.message, "code": e.kind.code(),
-            }))
+        if let Some(first) = r.files.first() {
+            body.insert(
+                "downloadUrl".into(),
+                json!(download_url(&job.id, &first.name)),
+            );
+            body.insert("filename".into(), json!(first.name));
         }
-        None => {
-            let (pct, message) = match progress {
-                Some(p) => (p.progress, p.message),
-                None => (0, "Queued".to_string()),
-            };
-            Ok(json!({
-                "jobId": job.id, "status": if pct == 0 { "queued" } else { "processing" },
-                "progress": pct, "message": message,
-            }))
+        body.insert("processedSize".into(), json!(r.processed_size));
+        if let Some(at) = r.files_deleted_at {
+            body.insert("filesDeletedAt".into(), json!(iso8601(at)));
         }
     }
+    let outputs: Vec<Value> = result
+        .iter()
+        .flat_map(|r| r.files.iter())
+        .map(|f| {
+            json!({
+                "filename": f.name, "downloadUrl": download_url(&job.id, &f.name),
+                "size": f.size, "mediaType": f.media_type,
+            })
+        })
+        .collect();
+    let error = result
+        .as_ref()
+        .and_then(|r| r.error.as_ref())
+        .map(|e| json!({"code": e.kind.code(), "message": e.message}));
+    body.insert("id".into(), json!(job.id));
+    body.insert("jobId".into(), json!(job.id));
+    body.insert("tool".into(), json!(job.tool));
+    body.insert("status".into(), json!(status));
+    body.insert("progress".into(), json!(pct));
+    body.insert("message".into(), json!(message));
+    body.insert("outputs".into(), Value::Array(outputs));
+    body.insert("error".into(), error.unwrap_or(Value::Null));
+    body.insert("originalSize".into(), json!(job.original_size));
+    body.insert(
+        "inputs".into(),
+        json!(job
+            .inputs
+            .iter()
+            .map(|f| json!({"filename": f.name, "size": f.size}))
+            .collect::<Vec<_>>()),
+    );
+    body.insert("createdAt".into(), json!(iso8601(job.created_at)));
+    body.insert("startedAt".into(), json!(started.map(iso8601)));
+    body.insert(
+        "finishedAt".into(),
+        json!(result.as_ref().map(|r| iso8601(r.completed_at))),
+    );
+    if let Some(of) = &job.retry_of {
+        body.insert("retryOf".into(), json!(of));
+    }
+    Ok(Value::Object(body))
 }

@@ -7,15 +7,19 @@
 
 pub mod api;
 pub mod auth;
+pub mod batch;
 pub mod blobs;
 pub mod catalog;
 pub mod config;
 pub mod error;
 mod gateway_glue;
+pub mod idempotency;
 pub mod ids;
+pub mod job_control;
 pub mod jobs;
 pub mod multipart;
 pub mod outparam;
+pub mod progress_stream;
 pub mod store;
 pub mod tool_route;
 pub mod upload;

@@ -21,6 +21,9 @@ pub enum Action {
     Describe,
     /// `POST`: run it.
     Run,
+    /// `POST .../batch` (unless the tool has its own `batch` operation): run it on each of
+    /// several files, answered as one ZIP with a manifest.
+    Batch,
     /// A sub-route named in the tool's `operations` (`.../<id>/<operation>`, or a top-level
     /// `GET /api/v1/<operation>/...` that `spin.toml` routes to the tool).
     Operation {
@@ -39,6 +42,16 @@ pub fn action(req: &Request, entry: &CatalogEntry) -> ApiResult<Action> {
     let not_found = || ApiError::not_found("Not found");
     if segments.len() > tool_path.len() && segments[..tool_path.len()] == tool_path {
         let name = segments[tool_path.len()];
+        if name == "batch" && !operations.contains(&name) && segments.len() == tool_path.len() + 1 {
+            return match req.method() {
+                Method::Post => Ok(Action::Batch),
+                _ => Err(ApiError::new(
+                    405,
+                    "METHOD_NOT_ALLOWED",
+                    "Use POST to run a batch",
+                )),
+            };
+        }
         if !operations.contains(&name) {
             return Err(not_found());
         }
@@ -106,11 +119,22 @@ pub struct ToolCall {
 /// Authenticates, enforces the upload limit (413), parses the body and checks the files
 /// against the tool's declared input count and extensions.
 pub fn prepare(req: &Request, entry: &CatalogEntry) -> ApiResult<ToolCall> {
+    let call = prepare_unchecked(req)?;
+    check_files(
+        &names_and_sizes(&call.request),
+        entry,
+        entry.min_inputs as usize,
+    )?;
+    Ok(call)
+}
+
+/// Like [`prepare`] without checking the files against the tool (a batch checks each file
+/// on its own).
+pub fn prepare_unchecked(req: &Request) -> ApiResult<ToolCall> {
     let store = crate::store::open()?;
     let principal = authenticate(&store, req)?;
     check_upload_size(req)?;
     let request = multipart::parse(req)?;
-    check_files(&names_and_sizes(&request), entry, entry.min_inputs as usize)?;
     Ok(ToolCall {
         store,
         blobs: blobs::open()?,
@@ -330,6 +354,69 @@ pub fn zip_if_several(files: Vec<NewFile>, base: &str) -> ApiResult<Vec<NewFile>
     } else {
         Ok(files)
     }
+}
+
+/// Whether the client asked for an asynchronous answer: `?async=true` (or `1`) or the
+/// header `Prefer: respond-async` (RFC 7240).
+pub fn wants_async(req: &Request) -> bool {
+    let query = req
+        .query()
+        .split('&')
+        .any(|p| p == "async=true" || p == "async=1");
+    let prefer = req
+        .header("prefer")
+        .and_then(|v| v.as_str())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|p| p.trim().eq_ignore_ascii_case("respond-async"))
+        });
+    query || prefer
+}
+
+/// Stores the inputs and queues the job for the worker pool (which runs pure tools as well
+/// as native ones); answers 202 `{"jobId","async":true}`.
+pub fn enqueue(call: &ToolCall, tool: &str) -> ApiResult<Response> {
+    let job = jobs::create(
+        &call.store,
+        call.blobs.as_ref(),
+        &call.principal,
+        tool,
+        &call.request.files,
+        &call.request.settings,
+        true,
+    )?;
+    call.store
+        .set(&lathe_store_layout::keys::queue(&job.id), b"")?;
+    Ok(accepted(&job.id))
+}
+
+/// The 202 answer of a queued job.
+pub fn accepted(job_id: &str) -> Response {
+    let mut r = json_response(202, &serde_json::json!({"jobId": job_id, "async": true}));
+    r.set_header("location", format!("/api/v1/jobs/{job_id}"));
+    r
+}
+
+/// Runs a prepared tool call under its `Idempotency-Key` (see [`crate::idempotency`]).
+pub fn idempotent(
+    req: &Request,
+    call: &ToolCall,
+    run: impl FnOnce() -> ApiResult<Response>,
+) -> ApiResult<Response> {
+    let key = crate::idempotency::key_of(req)?;
+    let path = match req.query() {
+        "" => req.path().to_string(),
+        q => format!("{}?{q}", req.path()),
+    };
+    let fingerprint = crate::idempotency::tool_fingerprint(&path, &call.request);
+    crate::idempotency::once(
+        &call.store,
+        call.blobs.as_ref(),
+        &call.principal,
+        key,
+        fingerprint,
+        run,
+    )
 }
 
 /// Stores a finished synchronous run and answers 200 with seed 001's body.
