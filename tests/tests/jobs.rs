@@ -743,7 +743,7 @@ fn batch_answers_a_zip_with_a_manifest_and_never_drops_a_file() {
     // A tool that needs two files at once cannot batch.
     let r = post_files(
         lathe,
-        "/api/v1/tools/pdf/merge/batch",
+        "/api/v1/tools/pdf/merge-pdf/batch",
         &token,
         &[("files", "a.pdf", fixtures::pdf(1, "a"))],
         "{}",
