@@ -188,7 +188,7 @@ fn check_in_child(opts: &Options) -> anyhow::Result<()> {
 
 /// The composed tools the worker may run, by `<section>/<id>`: each route
 /// `/api/v1/tools/<section>/<id>/...` whose component is plugged with a `lathe:tool/tool`
-/// dependency (the convention every gateway's own routing relies on).
+/// or `lathe:tool` dependency (the convention every gateway's own routing relies on).
 fn pure_tools_of(app: &manifest::App) -> Vec<(String, std::path::PathBuf)> {
     let mut tools = Vec::new();
     for trigger in &app.routes {
@@ -197,10 +197,12 @@ fn pure_tools_of(app: &manifest::App) -> Vec<(String, std::path::PathBuf)> {
             continue;
         };
         let component = &app.components[&trigger.component];
-        let tool = component
-            .dependencies
-            .iter()
-            .find(|d| d.name.to_string().starts_with("lathe:tool/tool"));
+        // `lathe:tool/tool@..` (a pure gateway) or the whole `lathe:tool@..` package (the
+        // stream gateway's tools export `tool` beside `stream-tool`).
+        let tool = component.dependencies.iter().find(|d| {
+            let name = d.name.to_string();
+            name.starts_with("lathe:tool/tool") || name.starts_with("lathe:tool@")
+        });
         if let Some(dep) = tool {
             tools.push((format!("{section}/{id}"), dep.path.clone()));
         }

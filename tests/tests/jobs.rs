@@ -782,3 +782,50 @@ fn max_batch_size_caps_a_batch() {
     let (names, _) = python_zip(&r.body);
     assert_eq!(names.len(), 3);
 }
+
+#[test]
+fn stream_and_native_tools_batch_too() {
+    let lathe = shared();
+    let token = lathe.new_user("batcher2");
+    let r = post_files(
+        lathe,
+        "/api/v1/tools/files/csv-json/batch",
+        &token,
+        &[
+            ("files", "one.csv", b"a,b\n1,2\n3,4\n".to_vec()),
+            ("files", "two.csv", b"x\nhello\n".to_vec()),
+        ],
+        r#"{"pretty":false}"#,
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let (names, manifest) = python_zip(&r.body);
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert_eq!(manifest["succeeded"], 2, "{manifest}");
+    let first = manifest["files"][0]["outputs"][0]["name"].as_str().unwrap();
+    let rows: Value = serde_json::from_slice(&python_zip_entry(&r.body, first)).unwrap();
+    assert_eq!(
+        rows,
+        serde_json::json!([{"a": 1, "b": 2}, {"a": 3, "b": 4}])
+    );
+
+    let r = post_files(
+        lathe,
+        "/api/v1/tools/video/extract-audio/batch",
+        &token,
+        &[
+            ("files", "clip.mp4", fixtures::video_with_audio(1)),
+            ("files", "bad.mp4", b"not a video".to_vec()),
+        ],
+        r#"{"format":"wav"}"#,
+        &[],
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let (_, manifest) = python_zip(&r.body);
+    assert_eq!(manifest["succeeded"], 1, "{manifest}");
+    assert_eq!(manifest["files"][1]["status"], "failed");
+    let wav = manifest["files"][0]["outputs"][0]["name"].as_str().unwrap();
+    let audio = python_zip_entry(&r.body, wav);
+    assert_eq!(&audio[..4], b"RIFF");
+    assert_eq!(&audio[8..12], b"WAVE");
+}

@@ -19,9 +19,9 @@ pub(crate) const RUNS: usize = 7;
 
 /// A running Lathe host with an API key.
 pub(crate) struct Host {
-    child: Child,
-    base: String,
-    key: String,
+    pub(crate) child: Child,
+    pub(crate) base: String,
+    pub(crate) key: String,
 }
 
 impl Drop for Host {
@@ -41,7 +41,7 @@ fn percentile(mut v: Vec<f64>, p: f64) -> f64 {
     v[((v.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn status_kib(pid: u32, field: &str) -> u64 {
+pub(crate) fn status_kib(pid: u32, field: &str) -> u64 {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     text.lines()
         .find(|l| l.starts_with(field))
@@ -50,7 +50,7 @@ fn status_kib(pid: u32, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn reset_peak(pid: u32) {
+pub(crate) fn reset_peak(pid: u32) {
     std::fs::write(format!("/proc/{pid}/clear_refs"), "5").ok();
 }
 
@@ -140,7 +140,7 @@ pub(crate) fn multipart(files: &[(&str, &[u8])], settings: &str) -> (String, Vec
 }
 
 /// One full API round: upload + process, then download. Returns seconds and result bytes.
-fn tool_round(
+pub(crate) fn tool_round(
     host: &Host,
     path: &str,
     files: &[(&str, &[u8])],
@@ -245,6 +245,14 @@ fn jpeg_width(bytes: &[u8]) -> Option<u16> {
 
 /// Runs all benchmarks and prints a Markdown table.
 pub fn run(root: &Path, args: &[String]) -> Result<()> {
+    if args.first().map(String::as_str) == Some("--batch") {
+        let work = root.join("target/bench");
+        std::fs::create_dir_all(&work)?;
+        let data = work.join("data");
+        std::fs::remove_dir_all(&data).ok();
+        let host = start_host(root, &data)?;
+        return crate::bench_batch::run(&host, &work);
+    }
     if args.first().map(String::as_str) == Some("--only-more") {
         let work = root.join("target/bench");
         std::fs::create_dir_all(&work)?;

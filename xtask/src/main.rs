@@ -6,9 +6,11 @@
 //! * `cargo xtask register <url>` — after `spin deploy`, visit every tool route once so each
 //!   tool registers itself in the catalog.
 //! * `cargo xtask bench`  — run the benchmarks against the peers (see docs/performance.md);
-//!   `cargo xtask bench --startup` measures start-up time, idle memory and artifact sizes.
+//!   `cargo xtask bench --startup` measures start-up time, idle memory and artifact sizes;
+//!   `cargo xtask bench --batch` measures batches against single calls.
 
 mod bench;
+mod bench_batch;
 mod bench_more;
 mod startup;
 
@@ -211,14 +213,19 @@ fn register(url: &str) -> Result<()> {
 }
 
 fn main() -> Result<()> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("build") => build(),
         Some("up") => up(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("register") => register(args.get(1).context("usage: cargo xtask register <url>")?),
         Some("bench") => {
-            build()?;
+            // `--no-build`: bench what is built (e.g. right after `cargo xtask test`).
+            if let Some(i) = args.iter().position(|a| a == "--no-build") {
+                args.remove(i);
+            } else {
+                build()?;
+            }
             if args.get(1).map(String::as_str) == Some("--startup") {
                 return startup::run(&root());
             }
