@@ -5,7 +5,7 @@
 //!
 //! The batch's progress record says how many files are done; it is rewritten after each.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::sync::{Mutex, OnceLock};
 
@@ -53,8 +53,15 @@ fn read_file(
     Ok(data)
 }
 
-/// Updates batch `parent_id`'s progress and, when all its files have an outcome, packs and
-/// completes it (or fails it when no file succeeded).
+/// Files of each batch this process has seen end, for the progress message (a lower bound
+/// when several worker processes share a batch; completion is always checked in the store).
+fn ended() -> &'static Mutex<HashMap<String, usize>> {
+    static ENDED: OnceLock<Mutex<HashMap<String, usize>>> = OnceLock::new();
+    ENDED.get_or_init(Default::default)
+}
+
+/// Called when one file of batch `parent_id` ended: updates the batch's progress and, when
+/// every file has an outcome, packs and completes it (or fails it when no file succeeded).
 pub fn finish_if_done(
     kv: &dyn Backend,
     rt: &tokio::runtime::Handle,
@@ -64,33 +71,45 @@ pub fn finish_if_done(
     if rt.block_on(kv.exists(&keys::result(parent_id)))? {
         return Ok(());
     }
-    let mut outcomes: Vec<Option<JobResult>> = Vec::new();
-    let mut done = 0;
-    for entry in &parent.batch {
-        let outcome = match &entry.child {
-            Some(child) => get::<JobResult>(kv, rt, &keys::result(child))?,
-            None => None,
-        };
-        if entry.child.is_none() || outcome.is_some() {
-            done += 1;
-        }
-        outcomes.push(outcome);
-    }
     let total = parent.batch.len();
+    let refused = parent.batch.iter().filter(|e| e.child.is_none()).count();
+    let seen = {
+        let mut ended = ended().lock().unwrap();
+        let n = ended.entry(parent_id.to_string()).or_insert(refused);
+        *n += 1;
+        (*n).min(total)
+    };
     let started_at =
         get::<Progress>(kv, rt, &keys::progress(parent_id))?.and_then(|p| p.started_at);
     let progress = Progress {
-        progress: ((done * 100) / total.max(1)).min(99) as u8,
+        progress: ((seen * 100) / total.max(1)).min(99) as u8,
         status: ProgressStatus::Processing,
-        message: format!("Processed {done} of {total} files"),
+        message: format!("Processed {seen} of {total} files"),
         started_at,
     };
     rt.block_on(kv.set(&keys::progress(parent_id), &encode(&progress)))?;
-    if done < total || !packing().lock().unwrap().insert(parent_id.to_string()) {
+    // Stops at the first file still running: children are claimed in no particular order,
+    // so this is short until the batch is nearly done.
+    for entry in &parent.batch {
+        if let Some(child) = &entry.child {
+            if !rt.block_on(kv.exists(&keys::result(child)))? {
+                return Ok(());
+            }
+        }
+    }
+    if !packing().lock().unwrap().insert(parent_id.to_string()) {
         return Ok(());
+    }
+    let mut outcomes: Vec<Option<JobResult>> = Vec::new();
+    for entry in &parent.batch {
+        outcomes.push(match &entry.child {
+            Some(child) => get::<JobResult>(kv, rt, &keys::result(child))?,
+            None => None,
+        });
     }
     let packed = pack(kv, rt, &parent, &outcomes);
     packing().lock().unwrap().remove(parent_id);
+    ended().lock().unwrap().remove(parent_id);
     let result = packed?;
     if rt.block_on(kv.exists(&keys::cancel(parent_id)))? {
         return Ok(());

@@ -20,7 +20,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use lathe_factor_ffmpeg::bindings::lathe::tool::types::{InputFile, ToolError, ToolInfo, ToolKind};
-use lathe_factor_ffmpeg::bindings::NativeTool;
 use lathe_factor_ffmpeg::{CancelCheck, FfmpegState};
 use lathe_factor_key_value::Backend;
 use lathe_store_layout::{
@@ -29,6 +28,8 @@ use lathe_store_layout::{
 };
 use serde_json::Value;
 use wasmtime::component::{Component, Linker, ResourceTable};
+
+use lathe_factor_ffmpeg::bindings::NativeToolPre;
 use wasmtime::{Engine, Store, UpdateDeadline};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
@@ -53,11 +54,11 @@ impl WasiView for WorkerState {
 
 struct LoadedTool {
     key: String,
-    component: Component,
+    pre: NativeToolPre<WorkerState>,
 }
 
 /// A composed (pure) tool's file and, once it ran a job, its compiled component.
-type PureTool = (PathBuf, OnceLock<Component>);
+type PureTool = (PathBuf, OnceLock<NativeToolPre<WorkerState>>);
 
 /// The worker: native tools and where to find jobs.
 pub struct Worker {
@@ -154,8 +155,8 @@ impl Worker {
             cache_dir: cache_dir.to_path_buf(),
         };
         for file in tool_files {
-            let (key, component) = worker.load_and_register(file, cache_dir).await?;
-            worker.tools.push(LoadedTool { key, component });
+            let (key, pre) = worker.load_and_register(file, cache_dir).await?;
+            worker.tools.push(LoadedTool { key, pre });
         }
         Ok(worker)
     }
@@ -179,21 +180,22 @@ impl Worker {
         &self,
         file: &std::path::Path,
         cache_dir: &std::path::Path,
-    ) -> anyhow::Result<(String, Component)> {
+    ) -> anyhow::Result<(String, NativeToolPre<WorkerState>)> {
         let component = crate::runtime::load_file(&self.engine, file, cache_dir)?;
+        let pre = self.pre_of(&component)?;
         let info = {
             let never: CancelCheck = Arc::new(|| false);
-            let (mut store, tool) = self.instantiate(&component, Box::new(|_, _| {}), never)?;
+            let (mut store, tool) = self.instantiate(&pre, Box::new(|_, _| {}), never)?;
             tool.lathe_tool_tool().call_describe(&mut store)?
         };
         let key = write_catalog_entry(self.kv.as_ref(), &info).await?;
-        Ok((key, component))
+        Ok((key, pre))
     }
 
     /// The component that runs jobs of tool `key`, if this worker has it.
-    fn component_for(&self, key: &str) -> anyhow::Result<Option<Component>> {
+    fn component_for(&self, key: &str) -> anyhow::Result<Option<NativeToolPre<WorkerState>>> {
         if let Some(tool) = self.tools.iter().find(|t| t.key == key) {
-            return Ok(Some(tool.component.clone()));
+            return Ok(Some(tool.pre.clone()));
         }
         let Some((path, cell)) = self.pure_tools.get(key) else {
             return Ok(None);
@@ -202,15 +204,24 @@ impl Worker {
             return Ok(Some(c.clone()));
         }
         let component = crate::runtime::load_file(&self.engine, path, &self.cache_dir)?;
-        Ok(Some(cell.get_or_init(|| component).clone()))
+        let pre = self.pre_of(&component)?;
+        Ok(Some(cell.get_or_init(|| pre).clone()))
+    }
+
+    /// Links a tool component once (imports type-checked here, not per job).
+    fn pre_of(&self, component: &Component) -> anyhow::Result<NativeToolPre<WorkerState>> {
+        Ok(NativeToolPre::new(self.linker.instantiate_pre(component)?)?)
     }
 
     fn instantiate(
         &self,
-        component: &Component,
+        pre: &NativeToolPre<WorkerState>,
         progress: lathe_factor_ffmpeg::ProgressSink,
         canceled: CancelCheck,
-    ) -> anyhow::Result<(Store<WorkerState>, NativeTool)> {
+    ) -> anyhow::Result<(
+        Store<WorkerState>,
+        lathe_factor_ffmpeg::bindings::NativeTool,
+    )> {
         let state = WorkerState {
             wasi: WasiCtx::builder().inherit_stderr().build(),
             table: ResourceTable::new(),
@@ -238,7 +249,7 @@ impl Worker {
             }
             Ok(UpdateDeadline::Continue(CANCEL_CHECK_TICKS))
         });
-        let tool = NativeTool::instantiate(&mut store, component, &self.linker)?;
+        let tool = pre.instantiate(&mut store)?;
         Ok((store, tool))
     }
 

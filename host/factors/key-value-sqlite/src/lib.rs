@@ -154,15 +154,43 @@ impl Backend for SqliteStore {
     }
 
     async fn keys_with_prefix(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        // A range over the primary key `(store, key)`: `prefix <= key < end`, where `end` is
+        // the prefix with its last character incremented, so SQLite walks only the matching
+        // part of the index instead of every key of the store.
         let conn = self.conn();
-        let mut stmt = conn.prepare_cached(
-            "SELECT key FROM spin_key_value WHERE store = ?1 AND substr(key, 1, length(?2)) = ?2 ORDER BY key",
-        )?;
-        let keys = stmt
-            .query_map(params![self.label, prefix], |row| row.get(0))?
-            .collect::<Result<_, _>>()?;
+        let keys = match prefix_end(prefix) {
+            Some(end) => {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT key FROM spin_key_value WHERE store = ?1 AND key >= ?2 AND key < ?3 ORDER BY key",
+                )?;
+                let keys = stmt
+                    .query_map(params![self.label, prefix, end], |row| row.get(0))?
+                    .collect::<Result<Vec<String>, _>>()?;
+                keys
+            }
+            None => {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT key FROM spin_key_value WHERE store = ?1 AND substr(key, 1, length(?2)) = ?2 ORDER BY key",
+                )?;
+                let keys = stmt
+                    .query_map(params![self.label, prefix], |row| row.get(0))?
+                    .collect::<Result<Vec<String>, _>>()?;
+                keys
+            }
+        };
         Ok(keys)
     }
+}
+
+/// The smallest string above every string that starts with `prefix` (SQLite compares TEXT
+/// bytewise): the prefix with its last character incremented. `None` for an empty prefix or
+/// one ending in a character that cannot be incremented.
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    let last = chars.pop()?;
+    let next = char::from_u32(last as u32 + 1).filter(|c| last.is_ascii() && c.is_ascii())?;
+    chars.push(next);
+    Some(chars.into_iter().collect())
 }
 
 #[cfg(test)]
@@ -185,6 +213,8 @@ mod tests {
                 a.keys_with_prefix("job/").await.unwrap(),
                 vec!["job/1".to_string()]
             );
+            assert_eq!(prefix_end("queue/").as_deref(), Some("queue0"));
+            assert_eq!(prefix_end(""), None);
         }
         let a = SqliteStore::open(&path, "default").unwrap();
         assert_eq!(a.get("job/1").await.unwrap().as_deref(), Some(&b"uno"[..]));

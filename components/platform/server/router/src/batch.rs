@@ -157,7 +157,7 @@ fn run(req: &Request, call: &ToolCall, entry: &CatalogEntry, tool: &str) -> ApiR
         return Ok(tool_route::accepted(&parent.id));
     }
     let deadline = Instant::now() + Duration::from_millis(config::get_u64("batch_wait_ms", 45000));
-    let mut pause = Duration::from_millis(10);
+    let mut pause = Duration::from_millis(5);
     loop {
         if let Some(result) = jobs::result(&call.store, &parent.id)? {
             return match result.status {
@@ -172,7 +172,7 @@ fn run(req: &Request, call: &ToolCall, entry: &CatalogEntry, tool: &str) -> ApiR
             return Ok(tool_route::accepted(&parent.id));
         }
         std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(100));
+        pause = (pause * 2).min(Duration::from_millis(20));
     }
 }
 
