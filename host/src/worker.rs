@@ -23,8 +23,8 @@ use lathe_factor_ffmpeg::bindings::lathe::tool::types::{InputFile, ToolError, To
 use lathe_factor_ffmpeg::{CancelCheck, FfmpegState};
 use lathe_factor_key_value::Backend;
 use lathe_store_layout::{
-    decode, encode, keys, CatalogEntry, ErrorKind, Failure, FileRef, Job, JobResult, Progress,
-    ProgressStatus, CHUNK_SIZE,
+    decode, encode, keys, CatalogEntry, ErrorKind, Failure, FileRef, Job, JobResult, PipelineStep,
+    Progress, ProgressStatus, CHUNK_SIZE,
 };
 use serde_json::Value;
 use wasmtime::component::{Component, Linker, ResourceTable};
@@ -390,10 +390,16 @@ impl Worker {
         if self.is_canceled(job_id) {
             return Ok(());
         }
-        let Some(component) = self.component_for(&job.tool)? else {
-            self.write_failure(job_id, Failure::tool_not_found());
-            return Ok(());
+        // A tool job is a pipeline of one step.
+        let steps: Vec<PipelineStep> = if job.pipeline.is_empty() {
+            vec![PipelineStep {
+                tool: job.tool.clone(),
+                settings: job.settings.clone(),
+            }]
+        } else {
+            job.pipeline.clone()
         };
+        let is_pipeline = !job.pipeline.is_empty();
         let mut inputs = Vec::new();
         for (i, file) in job.inputs.iter().enumerate() {
             inputs.push(InputFile {
@@ -403,61 +409,121 @@ impl Worker {
             });
         }
         let started_at = Some(now_ms());
-        let start = Progress {
-            progress: 0,
-            status: ProgressStatus::Processing,
-            message: "Processing".into(),
-            started_at,
-        };
-        Self::write_progress(&self.kv, &self.runtime, job_id, start);
-        let (kv, runtime) = (self.kv.clone(), self.runtime.clone());
-        let progress_id = job_id.to_string();
-        let sink = Box::new(move |pct: u8, msg: &str| {
-            let progress = Progress {
-                progress: pct,
-                status: ProgressStatus::Processing,
-                message: msg.to_string(),
-                started_at,
-            };
-            Self::write_progress(&kv, &runtime, &progress_id, progress)
-        });
-        let (kv, runtime, cancel_key) =
-            (self.kv.clone(), self.runtime.clone(), keys::cancel(job_id));
-        let canceled: CancelCheck =
-            Arc::new(move || runtime.block_on(kv.exists(&cancel_key)).unwrap_or(false));
-        let (mut store, instance) = self.instantiate(&component, sink, canceled)?;
-        let outcome = instance
-            .lathe_tool_tool()
-            .call_run(&mut store, &inputs, &job.settings);
-        drop(inputs);
-        if self.is_canceled(job_id) {
-            // Canceled while running: whatever it made is discarded.
-            return Ok(());
-        }
-        let output = match outcome {
-            Ok(Ok(output)) => output,
-            Ok(Err(error)) => {
-                self.conclude(
-                    job_id,
-                    JobResult::failed(tool_failure(error), now_ms()),
-                    started_at,
-                );
-                return Ok(());
-            }
-            Err(trap) => {
-                let failure = if store.data().limiter.hit {
-                    Failure::out_of_memory()
-                } else if trap.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt)
-                {
-                    Failure::timeout(self.limits.timeout.as_secs())
+        let total = steps.len();
+        let mut output = None;
+        for (i, step) in steps.iter().enumerate() {
+            let n = i + 1;
+            let label = |message: &str| {
+                if is_pipeline {
+                    format!("Step {n} of {total} ({}): {message}", step.tool)
                 } else {
-                    eprintln!("lathe-worker: {} trapped: {trap:#}", job.tool);
-                    Failure::crashed()
+                    message.to_string()
+                }
+            };
+            let fail = |failure: Failure| {
+                let failure = if is_pipeline {
+                    Failure {
+                        kind: failure.kind,
+                        message: format!("Step {n} ({}): {}", step.tool, failure.message),
+                    }
+                } else {
+                    failure
                 };
                 self.conclude(job_id, JobResult::failed(failure, now_ms()), started_at);
+            };
+            let Some(component) = self.component_for(&step.tool)? else {
+                fail(Failure::tool_not_found());
+                return Ok(());
+            };
+            if i > 0 {
+                if let Some(refusal) = self.refuses(&step.tool, &inputs) {
+                    fail(Failure::tool(
+                        ErrorKind::UnsupportedInput,
+                        &format!("{refusal} (the output of step {i})"),
+                    ));
+                    return Ok(());
+                }
+            }
+            let base = (i * 100 / total) as u8;
+            let start = Progress {
+                progress: base,
+                status: ProgressStatus::Processing,
+                message: label("Processing"),
+                started_at,
+            };
+            Self::write_progress(&self.kv, &self.runtime, job_id, start);
+            let (kv, runtime) = (self.kv.clone(), self.runtime.clone());
+            let progress_id = job_id.to_string();
+            let prefix = if is_pipeline {
+                format!("Step {n} of {total} ({}): ", step.tool)
+            } else {
+                String::new()
+            };
+            let sink = Box::new(move |pct: u8, msg: &str| {
+                let progress = Progress {
+                    progress: base + (pct as usize / total) as u8,
+                    status: ProgressStatus::Processing,
+                    message: format!("{prefix}{msg}"),
+                    started_at,
+                };
+                Self::write_progress(&kv, &runtime, &progress_id, progress)
+            });
+            let (kv, runtime, cancel_key) =
+                (self.kv.clone(), self.runtime.clone(), keys::cancel(job_id));
+            let canceled: CancelCheck =
+                Arc::new(move || runtime.block_on(kv.exists(&cancel_key)).unwrap_or(false));
+            let (mut store, instance) = self.instantiate(&component, sink, canceled)?;
+            let outcome = instance
+                .lathe_tool_tool()
+                .call_run(&mut store, &inputs, &step.settings);
+            inputs.clear();
+            if self.is_canceled(job_id) {
+                // Canceled while running: whatever it made is discarded.
                 return Ok(());
             }
-        };
+            let made = match outcome {
+                Ok(Ok(made)) => made,
+                Ok(Err(error)) => {
+                    fail(tool_failure(error));
+                    return Ok(());
+                }
+                Err(trap) => {
+                    let failure = if store.data().limiter.hit {
+                        Failure::out_of_memory()
+                    } else if trap.downcast_ref::<wasmtime::Trap>()
+                        == Some(&wasmtime::Trap::Interrupt)
+                    {
+                        Failure::timeout(self.limits.timeout.as_secs())
+                    } else {
+                        eprintln!("lathe-worker: {} trapped: {trap:#}", step.tool);
+                        Failure::crashed()
+                    };
+                    fail(failure);
+                    return Ok(());
+                }
+            };
+            if n < total {
+                if made.files.len() != 1 {
+                    fail(Failure::tool(
+                        ErrorKind::ProcessingFailed,
+                        &format!(
+                            "it made {} files; only the last step may make other than one",
+                            made.files.len()
+                        ),
+                    ));
+                    return Ok(());
+                }
+                let file = made.files.into_iter().next().expect("one file");
+                inputs.push(InputFile {
+                    name: file.name,
+                    media_type: file.media_type,
+                    data: file.data,
+                });
+            } else {
+                output = Some(made);
+            }
+        }
+        let output = output.context("a pipeline has at least one step")?;
         let mut files: Vec<FileRef> = Vec::new();
         for file in &output.files {
             let name = unique_name(&files, &file.name);
@@ -474,17 +540,45 @@ impl Worker {
                 chunks,
             });
         }
-        let extra: Value = if output.extra.is_empty() {
+        let mut extra: Value = if output.extra.is_empty() {
             Value::Object(Default::default())
         } else {
             serde_json::from_str(&output.extra).unwrap_or(Value::Object(Default::default()))
         };
+        if is_pipeline {
+            extra["steps"] = Value::from(total);
+        }
         self.conclude(
             job_id,
             JobResult::completed(files, extra, now_ms()),
             started_at,
         );
         Ok(())
+    }
+
+    /// Why tool `tool` would refuse `inputs` by its catalog entry's accepted extensions.
+    fn refuses(&self, tool: &str, inputs: &[InputFile]) -> Option<String> {
+        let (section, id) = tool.split_once('/')?;
+        let bytes = self
+            .block_on(self.kv.get(&keys::catalog(section, id)))
+            .ok()??;
+        let entry: CatalogEntry = decode(&bytes).ok()?;
+        if entry.accepts.is_empty() {
+            return None;
+        }
+        inputs.iter().find_map(|f| {
+            let ext = f
+                .name
+                .rsplit_once('.')
+                .map(|(_, e)| e.to_ascii_lowercase())
+                .unwrap_or_default();
+            (!entry.accepts.contains(&ext)).then(|| {
+                format!(
+                    "{tool} does not accept .{ext} files (accepted: {})",
+                    entry.accepts.join(", ")
+                )
+            })
+        })
     }
 }
 

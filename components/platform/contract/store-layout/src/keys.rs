@@ -10,6 +10,7 @@
 //! | `jobs-of/<userId>/<newest-first time>-<jobId>` | empty: index of a user's jobs |
 //! | `cancel/<jobId>` | empty: the job was canceled; its worker stops and discards work |
 //! | `idem/<userId>/<sha256 of the key>` | an `Idempotency-Key`'s first answer |
+//! | `pipeline/<id>`, `pipelines-of/<userId>/<id>` | a saved pipeline, the owner's index |
 //! | `blob/<jobId>/in/<n>/<chunk>` | chunk of input file `n` |
 //! | `blob/<jobId>/out/<name>/<chunk>` | chunk of output file `name` |
 //! | `catalog/<section>/<toolId>` | [`crate::CatalogEntry`] |
@@ -79,6 +80,24 @@ pub fn cancel(id: &str) -> String {
 /// The record of an `Idempotency-Key` of user `user_id` (`key_hash`: hex SHA-256 of it).
 pub fn idempotency(user_id: &str, key_hash: &str) -> String {
     format!("idem/{user_id}/{key_hash}")
+}
+
+/// A saved pipeline.
+pub fn pipeline(id: &str) -> String {
+    format!("pipeline/{id}")
+}
+
+/// Prefix of every saved-pipeline index entry.
+pub const PIPELINE_INDEX_PREFIX: &str = "pipelines-of/";
+
+/// Prefix of user `user_id`'s saved pipelines.
+pub fn pipelines_of(user_id: &str) -> String {
+    format!("{PIPELINE_INDEX_PREFIX}{user_id}/")
+}
+
+/// The index entry of saved pipeline `id` of user `user_id`.
+pub fn pipeline_of(user_id: &str, id: &str) -> String {
+    format!("{}{id}", pipelines_of(user_id))
 }
 
 /// Prefix of every catalog entry.

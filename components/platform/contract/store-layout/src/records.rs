@@ -62,6 +62,20 @@ pub struct Job {
     /// For a batch job: one entry per uploaded file, in upload order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub batch: Vec<BatchEntry>,
+    /// For a pipeline job: the tools to run one after another, each on the previous one's
+    /// output (`tool` and `settings` of the job itself are then `pipeline` and `{}`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pipeline: Vec<PipelineStep>,
+}
+
+/// One step of a pipeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PipelineStep {
+    /// The tool, `<section>/<toolId>`.
+    pub tool: String,
+    /// Its settings JSON text.
+    pub settings: String,
 }
 
 /// One file of a batch job: the child job that processes it, or why it was refused before

@@ -89,6 +89,15 @@ fn route(req: &Request) -> ApiResult<Response> {
             let answer = job_control::delete_files(&store, blobs.as_ref(), &principal, job)?;
             Ok(json_response(200, &answer))
         }
+        (Method::Post, ["api", "v1", "pipeline", "execute"]) => crate::pipeline::execute(req),
+        (Method::Post, ["api", "v1", "pipeline", "batch"]) => crate::pipeline::batch(req),
+        (Method::Post, ["api", "v1", "pipeline", "save"]) => {
+            let body: Value = body_json(req)?;
+            crate::pipeline::save(&store, req, &body)
+        }
+        (Method::Get, ["api", "v1", "pipeline", "list"]) => crate::pipeline::list(&store, req),
+        (Method::Get, ["api", "v1", "pipeline", "tools"]) => crate::pipeline::tools(&store, req),
+        (Method::Delete, ["api", "v1", "pipeline", id]) => crate::pipeline::delete(&store, req, id),
         (_, ["api", "v1", "tools", _section, _tool, ..]) => {
             authenticate(&store, req)?;
             Err(ApiError::not_found("Tool not found"))

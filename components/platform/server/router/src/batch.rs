@@ -14,7 +14,9 @@
 
 use std::time::{Duration, Instant};
 
-use lathe_store_layout::{keys, BatchEntry, CatalogEntry, Failure, FileRef, Job, ResultStatus};
+use lathe_store_layout::{
+    keys, BatchEntry, CatalogEntry, Failure, FileRef, Job, PipelineStep, ResultStatus,
+};
 use serde_json::json;
 use spin_sdk::http::{Request, Response};
 
@@ -40,6 +42,18 @@ pub fn submit(req: &Request, entry: &CatalogEntry, tool: &str) -> ApiResult<Resp
     }
     // Each file is checked on its own below (a refused file goes into the manifest).
     let call = tool_route::prepare_unchecked(req)?;
+    submit_prepared(req, &call, entry, tool, Vec::new())
+}
+
+/// Runs a batch of an authenticated, parsed call: of one tool (`steps` empty), or of a
+/// pipeline whose first tool is `entry` (`tool` is then `pipeline`).
+pub fn submit_prepared(
+    req: &Request,
+    call: &ToolCall,
+    entry: &CatalogEntry,
+    tool: &str,
+    steps: Vec<PipelineStep>,
+) -> ApiResult<Response> {
     if call.request.files.is_empty() {
         return Err(ApiError::new(
             400,
@@ -58,10 +72,16 @@ pub fn submit(req: &Request, entry: &CatalogEntry, tool: &str) -> ApiResult<Resp
             ),
         ));
     }
-    tool_route::idempotent(req, &call, || run(req, &call, entry, tool))
+    tool_route::idempotent(req, call, || run(req, call, entry, tool, &steps))
 }
 
-fn run(req: &Request, call: &ToolCall, entry: &CatalogEntry, tool: &str) -> ApiResult<Response> {
+fn run(
+    req: &Request,
+    call: &ToolCall,
+    entry: &CatalogEntry,
+    tool: &str,
+    steps: &[PipelineStep],
+) -> ApiResult<Response> {
     let parent_id = uuid();
     let mut plan = Vec::new();
     let mut children = Vec::new();
@@ -98,6 +118,7 @@ fn run(req: &Request, call: &ToolCall, entry: &CatalogEntry, tool: &str) -> ApiR
             retry_of: None,
             parent: Some(parent_id.clone()),
             batch: Vec::new(),
+            pipeline: steps.to_vec(),
         };
         set_json(&call.store, &keys::job(&child_id), &child)?;
         children.push(child_id.clone());
@@ -129,6 +150,7 @@ fn run(req: &Request, call: &ToolCall, entry: &CatalogEntry, tool: &str) -> ApiR
         retry_of: None,
         parent: None,
         batch: plan,
+        pipeline: Vec::new(),
     };
     jobs::save_new(&call.store, &parent)?;
     if children.is_empty() {

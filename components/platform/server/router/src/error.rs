@@ -11,6 +11,8 @@ pub struct ApiError {
     pub code: &'static str,
     /// Human-readable message.
     pub message: String,
+    /// The pipeline step (1-based) the error is about, answered as `step`.
+    pub step: Option<usize>,
 }
 
 /// Result of a handler.
@@ -23,7 +25,14 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            step: None,
         }
+    }
+
+    /// The same error, about pipeline step `step` (1-based).
+    pub fn at_step(mut self, step: usize) -> Self {
+        self.step = Some(step);
+        self
     }
 
     /// 400 VALIDATION_ERROR.
@@ -54,10 +63,11 @@ impl ApiError {
 
     /// The response for this error.
     pub fn into_response(self) -> Response {
-        crate::json_response(
-            self.status,
-            &serde_json::json!({ "error": self.message, "code": self.code }),
-        )
+        let mut body = serde_json::json!({ "error": self.message, "code": self.code });
+        if let Some(step) = self.step {
+            body["step"] = serde_json::json!(step);
+        }
+        crate::json_response(self.status, &body)
     }
 }
 

@@ -79,6 +79,7 @@ pub fn create_stored(
         retry_of: None,
         parent: None,
         batch: Vec::new(),
+        pipeline: Vec::new(),
     };
     save_new(store, &job)?;
     Ok(job)

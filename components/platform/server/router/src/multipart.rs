@@ -30,6 +30,8 @@ pub struct ToolRequest {
     pub files: Vec<UploadedFile>,
     /// The settings JSON text (`{}` when absent).
     pub settings: String,
+    /// The `pipeline` field's text, when sent (`/api/v1/pipeline/*`).
+    pub pipeline: Option<String>,
 }
 
 /// Keeps the last path component of a client file name and replaces characters that are
@@ -85,6 +87,7 @@ pub fn parse(req: &Request) -> ApiResult<ToolRequest> {
         return Ok(ToolRequest {
             files: Vec::new(),
             settings,
+            pipeline: None,
         });
     }
     if !lower.starts_with("multipart/form-data") {
@@ -100,6 +103,7 @@ pub fn parse(req: &Request) -> ApiResult<ToolRequest> {
     let mut out = ToolRequest {
         files: Vec::new(),
         settings: "{}".to_string(),
+        pipeline: None,
     };
     futures::executor::block_on(async {
         loop {
@@ -142,6 +146,16 @@ pub fn parse(req: &Request) -> ApiResult<ToolRequest> {
                     } else {
                         text
                     };
+                }
+                None if name == "pipeline" => {
+                    if data.len() > MAX_SETTINGS_BYTES {
+                        return Err(ApiError::bad_request(
+                            "Pipeline payload too large (max 64KB)",
+                        ));
+                    }
+                    let text = String::from_utf8(data.to_vec())
+                        .map_err(|_| ApiError::bad_request("The pipeline must be valid JSON"))?;
+                    out.pipeline = Some(text);
                 }
                 None => {}
             }

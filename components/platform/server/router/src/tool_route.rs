@@ -244,6 +244,7 @@ pub fn prepare_operation(
         ToolRequest {
             files: Vec::new(),
             settings: Value::Object(settings).to_string(),
+            pipeline: None,
         }
     } else {
         check_upload_size(req)?;
