@@ -11,6 +11,10 @@
 //! | `cancel/<jobId>` | empty: the job was canceled; its worker stops and discards work |
 //! | `idem/<userId>/<sha256 of the key>` | an `Idempotency-Key`'s first answer |
 //! | `pipeline/<id>`, `pipelines-of/<userId>/<id>` | a saved pipeline, the owner's index |
+//! | `file/<id>` | a library file version ([`crate::LibraryFile`]) |
+//! | `files-of/<userId>/<rootId>` | the id of the chain's latest version |
+//! | `file-versions/<rootId>/<version, 6 digits>` | the id of that version |
+//! | `blob/library/<id>/<chunk>` | chunk of a library file |
 //! | `blob/<jobId>/in/<n>/<chunk>` | chunk of input file `n` |
 //! | `blob/<jobId>/out/<name>/<chunk>` | chunk of output file `name` |
 //! | `catalog/<section>/<toolId>` | [`crate::CatalogEntry`] |
@@ -98,6 +102,39 @@ pub fn pipelines_of(user_id: &str) -> String {
 /// The index entry of saved pipeline `id` of user `user_id`.
 pub fn pipeline_of(user_id: &str, id: &str) -> String {
     format!("{}{id}", pipelines_of(user_id))
+}
+
+/// A library file version.
+pub fn library_file(id: &str) -> String {
+    format!("file/{id}")
+}
+
+/// Prefix of the whole library index.
+pub const LIBRARY_INDEX_PREFIX: &str = "files-of/";
+
+/// Prefix of user `user_id`'s library chains.
+pub fn library_of(user_id: &str) -> String {
+    format!("{LIBRARY_INDEX_PREFIX}{user_id}/")
+}
+
+/// The index entry of chain `root_id` of user `user_id` (value: latest version id).
+pub fn library_chain(user_id: &str, root_id: &str) -> String {
+    format!("{}{root_id}", library_of(user_id))
+}
+
+/// Prefix of the versions of chain `root_id`.
+pub fn library_versions(root_id: &str) -> String {
+    format!("file-versions/{root_id}/")
+}
+
+/// Version `version` of chain `root_id` (value: that version's id).
+pub fn library_version(root_id: &str, version: u32) -> String {
+    format!("{}{version:06}", library_versions(root_id))
+}
+
+/// The blob prefix of library file version `id`.
+pub fn library_blob(id: &str) -> String {
+    format!("blob/library/{id}")
 }
 
 /// Prefix of every catalog entry.

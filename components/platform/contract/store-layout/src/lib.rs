@@ -17,8 +17,8 @@ pub mod records;
 
 pub use error::{ErrorKind, Failure};
 pub use records::{
-    decode, encode, BatchEntry, CatalogEntry, FileRef, Job, JobResult, PipelineStep, Progress,
-    ProgressStatus, ResultStatus, ToolKind,
+    decode, encode, BatchEntry, CatalogEntry, FileRef, Job, JobResult, LibraryFile, PipelineStep,
+    Progress, ProgressStatus, ResultStatus, ToolKind,
 };
 
 /// Size of one stored chunk of a file: a file of `n` bytes is `ceil(n / CHUNK_SIZE)` values

@@ -68,6 +68,38 @@ pub struct Job {
     pub pipeline: Vec<PipelineStep>,
 }
 
+/// A file of the file library (`file/<id>`): one version of a chain. The first version's id
+/// is the chain's `root_id`; each new version (an upload, a saved result) links the one
+/// before it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LibraryFile {
+    /// This version's id.
+    pub id: String,
+    /// Owner's user id.
+    pub user_id: String,
+    /// File name (sanitised).
+    pub name: String,
+    /// Media type.
+    pub media_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Stored chunks under [`crate::keys::library_blob`].
+    pub chunks: u32,
+    /// 1 for the first version.
+    pub version: u32,
+    /// The first version's id (names the chain).
+    pub root_id: String,
+    /// The version before this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_id: Option<String>,
+    /// The job whose output this version is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_job: Option<String>,
+    /// Creation time (ms).
+    pub created_at: u64,
+}
+
 /// One step of a pipeline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

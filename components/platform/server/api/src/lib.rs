@@ -34,6 +34,27 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
             }
             return;
         }
+        if let ["api", "v1", "files", id, "download"] = lathe_router::segments(&head).as_slice() {
+            let opened = lathe_router::store::open().and_then(|store| {
+                let principal = lathe_router::auth::authenticate(&store, &head)?;
+                let download = lathe_router::library::download_head(&store, &principal, id)?;
+                Ok((lathe_router::blobs::open()?, download))
+            });
+            match opened {
+                Ok((blobs, download)) => {
+                    outparam::send_chunks(
+                        out,
+                        blobs.as_ref(),
+                        &download.headers,
+                        &download.prefix,
+                        download.file.chunks,
+                    )
+                    .await
+                }
+                Err(e) => outparam::send(out, e.into_response()).await,
+            }
+            return;
+        }
         if let ["api", "v1", "jobs", job, "progress"] = lathe_router::segments(&head).as_slice() {
             let job = job.to_string();
             lathe_router::progress_stream::stream(&head, &job, out).await;

@@ -63,7 +63,9 @@ fn wait_for(call: &tool_route::ToolCall, tool: &str) -> ApiResult<Response> {
     let mut pause = Duration::from_millis(5);
     loop {
         if let Some(result) = jobs::result(&call.store, &job.id)? {
-            return Ok(json_response(200, &jobs::response_body(&job, &result)?));
+            let mut body = jobs::response_body(&job, &result)?;
+            tool_route::save_to_library(call, &job, &result, &mut body)?;
+            return Ok(json_response(200, &body));
         }
         if Instant::now() >= deadline {
             return Ok(tool_route::accepted(&job.id));

@@ -89,6 +89,42 @@ fn route(req: &Request) -> ApiResult<Response> {
             let answer = job_control::delete_files(&store, blobs.as_ref(), &principal, job)?;
             Ok(json_response(200, &answer))
         }
+        (Method::Post, ["api", "v1", "files", "upload"]) => {
+            let call = crate::tool_route::prepare_unchecked(req)?;
+            let body = crate::library::upload(
+                &call.store,
+                call.blobs.as_ref(),
+                &call.principal,
+                &call.request.files,
+            )?;
+            Ok(json_response(201, &body))
+        }
+        (Method::Post, ["api", "v1", "files", "save-result"]) => {
+            let principal = authenticate(&store, req)?;
+            let body: Value = body_json(req)?;
+            let blobs = crate::blobs::open()?;
+            let saved = crate::library::save_result(&store, blobs.as_ref(), &principal, &body)?;
+            Ok(json_response(201, &saved))
+        }
+        (Method::Get, ["api", "v1", "files"]) => {
+            let principal = authenticate(&store, req)?;
+            let list = crate::library::list(&store, &principal, req.query())?;
+            Ok(json_response(200, &list))
+        }
+        (Method::Delete, ["api", "v1", "files"]) => {
+            let principal = authenticate(&store, req)?;
+            let body: Value = body_json(req)?;
+            let blobs = crate::blobs::open()?;
+            let out = crate::library::delete(&store, blobs.as_ref(), &principal, &body)?;
+            Ok(json_response(200, &out))
+        }
+        (Method::Get, ["api", "v1", "files", id]) => {
+            let principal = authenticate(&store, req)?;
+            Ok(json_response(
+                200,
+                &crate::library::get(&store, &principal, id)?,
+            ))
+        }
         (Method::Post, ["api", "v1", "pipeline", "execute"]) => crate::pipeline::execute(req),
         (Method::Post, ["api", "v1", "pipeline", "batch"]) => crate::pipeline::batch(req),
         (Method::Post, ["api", "v1", "pipeline", "save"]) => {

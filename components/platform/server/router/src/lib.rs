@@ -17,6 +17,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod job_control;
 pub mod jobs;
+pub mod library;
 pub mod multipart;
 pub mod outparam;
 pub mod pipeline;

@@ -114,18 +114,84 @@ pub struct ToolCall {
     pub principal: Principal,
     /// Files and settings.
     pub request: ToolRequest,
+    /// The library file named by `fileId` in the settings: the result becomes its next
+    /// version (and it is the input when nothing was uploaded).
+    pub save_to: Option<lathe_store_layout::LibraryFile>,
 }
 
 /// Authenticates, enforces the upload limit (413), parses the body and checks the files
 /// against the tool's declared input count and extensions.
 pub fn prepare(req: &Request, entry: &CatalogEntry) -> ApiResult<ToolCall> {
-    let call = prepare_unchecked(req)?;
+    let mut call = prepare_unchecked(req)?;
+    take_file_id(&mut call)?;
     check_files(
         &names_and_sizes(&call.request),
         entry,
         entry.min_inputs as usize,
     )?;
     Ok(call)
+}
+
+/// Takes `fileId` out of the settings (the tool never sees it): the named library file
+/// (owner or admin, else 404) receives the result, and is the input if none was uploaded.
+fn take_file_id(call: &mut ToolCall) -> ApiResult<()> {
+    let Ok(Value::Object(mut settings)) = serde_json::from_str::<Value>(&call.request.settings)
+    else {
+        return Ok(());
+    };
+    let Some(id) = settings.remove("fileId") else {
+        return Ok(());
+    };
+    let id = id
+        .as_str()
+        .ok_or_else(|| ApiError::bad_request("fileId must be a string"))?
+        .to_string();
+    let file = crate::library::visible(&call.store, &call.principal, &id)?;
+    if call.request.files.is_empty() {
+        let data = crate::library::read(call.blobs.as_ref(), &file)?;
+        call.request.files.push(multipart::UploadedFile {
+            field: "file".into(),
+            name: file.name.clone(),
+            media_type: file.media_type.clone(),
+            size: data.len() as u64,
+            data,
+        });
+    }
+    call.request.settings = Value::Object(settings).to_string();
+    call.save_to = Some(file);
+    Ok(())
+}
+
+/// Saves a completed job's first output as the next version of the call's `fileId` file
+/// and names it in `body` (`savedFile`).
+pub fn save_to_library(
+    call: &ToolCall,
+    job: &jobs::Job,
+    result: &jobs::JobResult,
+    body: &mut Value,
+) -> ApiResult<()> {
+    let (Some(target), Some(output)) = (&call.save_to, result.files.first()) else {
+        return Ok(());
+    };
+    let data = blobs::read_file(
+        call.blobs.as_ref(),
+        &lathe_store_layout::keys::output(&job.id, &output.name),
+        output,
+    )?;
+    let saved = crate::library::add_version(
+        &call.store,
+        call.blobs.as_ref(),
+        &call.principal.user.id,
+        crate::library::Content {
+            name: &output.name,
+            media_type: &output.media_type,
+            data: &data,
+        },
+        Some(target),
+        Some(&job.id),
+    )?;
+    body["savedFile"] = crate::library::public(&saved);
+    Ok(())
 }
 
 /// Like [`prepare`] without checking the files against the tool (a batch checks each file
@@ -140,6 +206,7 @@ pub fn prepare_unchecked(req: &Request) -> ApiResult<ToolCall> {
         blobs: blobs::open()?,
         principal,
         request,
+        save_to: None,
     })
 }
 
@@ -256,6 +323,7 @@ pub fn prepare_operation(
         blobs: blobs::open()?,
         principal,
         request,
+        save_to: None,
     })
 }
 
@@ -439,5 +507,7 @@ pub fn finish(
         false,
     )?;
     let result = jobs::complete(&call.store, call.blobs.as_ref(), &job, files, extra)?;
-    Ok(json_response(200, &jobs::response_body(&job, &result)?))
+    let mut body = jobs::response_body(&job, &result)?;
+    save_to_library(call, &job, &result, &mut body)?;
+    Ok(json_response(200, &body))
 }

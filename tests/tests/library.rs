@@ -1,0 +1,233 @@
+//! The file library end to end: upload, list with search and signed cursors, version
+//! chains grown by `fileId` tool calls and `save-result`, identical downloads, bulk delete,
+//! and that no other user can see or touch a file (404).
+
+use lathe_tests::{fixtures, shared, Lathe, Reply};
+use serde_json::{json, Value};
+
+fn upload(lathe: &Lathe, token: &str, parts: &[(&str, &str, Vec<u8>)]) -> Reply {
+    lathe.post_multipart("/api/v1/files/upload", Some(token), parts, None)
+}
+
+fn delete_json(lathe: &Lathe, token: &str, body: &Value) -> Reply {
+    let req = ureq::delete(&format!("{}/api/v1/files", lathe.base))
+        .set("Authorization", &format!("Bearer {token}"))
+        .set("Content-Type", "application/json");
+    let resp = match req.send_string(&body.to_string()) {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{e}"),
+    };
+    let status = resp.status();
+    let content_type = resp.content_type().to_string();
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes).unwrap();
+    Reply {
+        status,
+        content_type,
+        headers: Vec::new(),
+        body: bytes,
+    }
+}
+
+#[test]
+fn uploads_list_search_and_download_the_same_bytes() {
+    let lathe = shared();
+    let token = lathe.new_user("librarian");
+    let png = fixtures::png_rgba(64, 48);
+    let csv = b"a,b\n1,2\n".to_vec();
+    let r = upload(
+        lathe,
+        &token,
+        &[
+            ("files", "holiday.png", png.clone()),
+            ("files", "Report.csv", csv.clone()),
+        ],
+    );
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let files = r.json()["files"].as_array().unwrap().clone();
+    assert_eq!(files.len(), 2);
+    assert_eq!(files[0]["version"], 1);
+    for (f, bytes) in files.iter().zip([&png, &csv]) {
+        let d = lathe.get(f["downloadUrl"].as_str().unwrap(), Some(&token));
+        assert_eq!(d.status, 200);
+        assert_eq!(&d.body, bytes, "identical bytes");
+    }
+    let all = lathe.get("/api/v1/files", Some(&token)).json();
+    assert_eq!(all["total"], 2);
+    let found = lathe
+        .get("/api/v1/files?search=report", Some(&token))
+        .json();
+    assert_eq!(found["files"].as_array().unwrap().len(), 1);
+    assert_eq!(found["files"][0]["name"], "Report.csv");
+
+    let page = lathe.get("/api/v1/files?limit=1", Some(&token)).json();
+    assert_eq!(page["files"].as_array().unwrap().len(), 1);
+    let cursor = page["nextCursor"].as_str().unwrap();
+    let page2 = lathe
+        .get(
+            &format!("/api/v1/files?limit=1&cursor={cursor}"),
+            Some(&token),
+        )
+        .json();
+    assert_eq!(page2["files"].as_array().unwrap().len(), 1);
+    assert_ne!(page2["files"][0]["id"], page["files"][0]["id"]);
+    assert_eq!(
+        lathe
+            .get("/api/v1/files?cursor=1.deadbeef", Some(&token))
+            .assert_client_error(400),
+        "INVALID_CURSOR"
+    );
+    assert_eq!(
+        upload(lathe, &token, &[]).assert_client_error(400),
+        "NO_FILE"
+    );
+    assert_eq!(
+        upload(lathe, &token, &[("files", "empty.png", Vec::new())]).assert_client_error(400),
+        "EMPTY_FILE"
+    );
+}
+
+#[test]
+fn tool_calls_and_saved_results_grow_a_version_chain() {
+    let lathe = shared();
+    let token = lathe.new_user("versioner");
+    let r = upload(
+        lathe,
+        &token,
+        &[("files", "photo.png", fixtures::png_rgba(200, 100))],
+    );
+    let original = r.json()["files"][0].clone();
+    let id = original["id"].as_str().unwrap().to_string();
+
+    // `fileId` and no upload: the library file is the input and receives the result.
+    let r = lathe.post_multipart(
+        "/api/v1/tools/image/resize",
+        Some(&token),
+        &[],
+        Some(&json!({"width": 50, "fileId": id}).to_string()),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let saved = r.json()["savedFile"].clone();
+    assert_eq!(saved["version"], 2);
+    assert_eq!(saved["rootId"], id.as_str());
+    assert_eq!(saved["previousId"], id.as_str());
+    let v2 = lathe.get(saved["downloadUrl"].as_str().unwrap(), Some(&token));
+    let img = fixtures::decode(&v2.body);
+    assert_eq!((img.width(), img.height()), (50, 25));
+
+    // A plain run, then its result saved as version 3 of the same chain.
+    let r = lathe.post_multipart(
+        "/api/v1/tools/image/resize",
+        Some(&token),
+        &[("file", "other.png", fixtures::png_rgba(40, 40))],
+        Some(r#"{"width":20}"#),
+    );
+    let job = r.json()["jobId"].as_str().unwrap().to_string();
+    let r = lathe.post_json(
+        "/api/v1/files/save-result",
+        Some(&token),
+        &json!({"jobId": job, "fileId": id}),
+    );
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["file"]["version"], 3);
+    // Without fileId the result starts a chain of its own.
+    let r = lathe.post_json(
+        "/api/v1/files/save-result",
+        Some(&token),
+        &json!({"jobId": job}),
+    );
+    assert_eq!(r.json()["file"]["version"], 1);
+
+    let chain = lathe
+        .get(&format!("/api/v1/files/{id}"), Some(&token))
+        .json();
+    let versions: Vec<u64> = chain["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(versions, [1, 2, 3]);
+    // The list shows each chain once, at its latest version.
+    let list = lathe.get("/api/v1/files", Some(&token)).json();
+    assert_eq!(list["total"], 2);
+    assert!(list["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["version"] == 3));
+    // The original version is untouched.
+    let v1 = lathe.get(original["downloadUrl"].as_str().unwrap(), Some(&token));
+    assert_eq!(fixtures::decode(&v1.body).width(), 200);
+
+    assert_eq!(
+        lathe
+            .post_json("/api/v1/files/save-result", Some(&token), &json!({}))
+            .assert_client_error(400),
+        "VALIDATION_ERROR"
+    );
+}
+
+#[test]
+fn files_are_private_and_delete_removes_whole_chains() {
+    let lathe = shared();
+    let owner = lathe.new_user("fileowner");
+    let other = lathe.new_user("fileother");
+    let r = upload(
+        lathe,
+        &owner,
+        &[("files", "secret.png", fixtures::png_rgba(30, 30))],
+    );
+    let file = r.json()["files"][0].clone();
+    let id = file["id"].as_str().unwrap().to_string();
+    let url = file["downloadUrl"].as_str().unwrap().to_string();
+    assert_eq!(
+        lathe
+            .get(&format!("/api/v1/files/{id}"), Some(&other))
+            .status,
+        404
+    );
+    assert_eq!(lathe.get(&url, Some(&other)).status, 404);
+    assert_eq!(lathe.get("/api/v1/files", Some(&other)).json()["total"], 0);
+    assert_eq!(
+        lathe.get("/api/v1/files?all=true", Some(&other)).status,
+        403
+    );
+    let r = lathe.post_multipart(
+        "/api/v1/tools/image/resize",
+        Some(&other),
+        &[],
+        Some(&json!({"width": 10, "fileId": id}).to_string()),
+    );
+    assert_eq!(r.assert_client_error(404), "FILE_NOT_FOUND");
+    let r = delete_json(lathe, &other, &json!({"ids": [id]}));
+    assert_eq!(r.json()["notFound"], json!([id]));
+    // Still there for its owner, and for an admin.
+    assert_eq!(lathe.get(&url, Some(&owner)).status, 200);
+    assert_eq!(lathe.get(&url, Some(&lathe.admin_token())).status, 200);
+
+    // A second version, then delete the chain by its first version's id.
+    lathe.post_multipart(
+        "/api/v1/tools/image/resize",
+        Some(&owner),
+        &[],
+        Some(&json!({"width": 10, "fileId": id}).to_string()),
+    );
+    let r = delete_json(lathe, &owner, &json!({"ids": [id, "not-an-id"]}));
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["deletedVersions"], 2);
+    assert_eq!(r.json()["notFound"], json!(["not-an-id"]));
+    assert_eq!(
+        lathe
+            .get(&format!("/api/v1/files/{id}"), Some(&owner))
+            .status,
+        404
+    );
+    assert_eq!(lathe.get(&url, Some(&owner)).status, 404);
+    assert_eq!(lathe.get("/api/v1/files", Some(&owner)).json()["total"], 0);
+    assert_eq!(
+        delete_json(lathe, &owner, &json!({"ids": []})).assert_client_error(400),
+        "VALIDATION_ERROR"
+    );
+}
