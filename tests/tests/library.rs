@@ -231,3 +231,147 @@ fn files_are_private_and_delete_removes_whole_chains() {
         "VALIDATION_ERROR"
     );
 }
+
+/// A request with no credential (presigned and shared URLs carry their own signature).
+fn unauthenticated(lathe: &Lathe, method: &str, path: &str, body: Option<&[u8]>) -> (u16, Vec<u8>) {
+    let req = ureq::request(method, &format!("{}{path}", lathe.base));
+    let result = match body {
+        Some(b) => req.set("Content-Type", "image/png").send_bytes(b),
+        None => req.call(),
+    };
+    let resp = match result {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("{e}"),
+    };
+    let status = resp.status();
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut resp.into_reader(), &mut bytes).unwrap();
+    (status, bytes)
+}
+
+fn code_of(bytes: &[u8]) -> String {
+    let v: Value = serde_json::from_slice(bytes).expect("JSON error");
+    assert!(v["error"].as_str().is_some_and(|e| !e.is_empty()));
+    v["code"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn presigned_uploads_and_shared_downloads() {
+    let lathe = shared();
+    let token = lathe.new_user("presigner");
+    let png = fixtures::png_rgba(120, 90);
+    let r = lathe.post_json(
+        "/api/v1/files/presign",
+        Some(&token),
+        &json!({"name": "up.png", "mime_type": "image/png", "size_bytes": png.len()}),
+    );
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let grant = r.json();
+    assert_eq!(grant["method"], "PUT");
+    let url = grant["upload_url"].as_str().unwrap().to_string();
+    let file_id = grant["file_id"].as_str().unwrap().to_string();
+
+    // Tampering with any part of the URL breaks it.
+    let bigger = url.replace(
+        &format!("size={}", png.len()),
+        &format!("size={}", png.len() + 10),
+    );
+    let (status, body) = unauthenticated(lathe, "PUT", &bigger, Some(&png));
+    assert_eq!(
+        (status, code_of(&body).as_str()),
+        (403, "INVALID_SIGNATURE")
+    );
+    let mut forged = url.clone();
+    let last = forged.pop().unwrap();
+    forged.push(if last == '0' { '1' } else { '0' });
+    let (status, body) = unauthenticated(lathe, "PUT", &forged, Some(&png));
+    assert_eq!(
+        (status, code_of(&body).as_str()),
+        (403, "INVALID_SIGNATURE")
+    );
+
+    // The real PUT needs no Authorization header.
+    let (status, body) = unauthenticated(lathe, "PUT", &url, Some(&png));
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+    let (status, body) = unauthenticated(lathe, "PUT", &url, Some(&png));
+    assert_eq!((status, code_of(&body).as_str()), (409, "ALREADY_UPLOADED"));
+    let d = lathe.get(&format!("/api/v1/files/{file_id}/download"), Some(&token));
+    assert_eq!(d.body, png, "identical bytes");
+    // A tool call names it instead of uploading.
+    let r = lathe.post_multipart(
+        "/api/v1/tools/image/resize",
+        Some(&token),
+        &[],
+        Some(&json!({"width": 60, "fileId": file_id}).to_string()),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["savedFile"]["version"], 2);
+
+    // More bytes than declared are refused and nothing is stored.
+    let r = lathe.post_json(
+        "/api/v1/files/presign",
+        Some(&token),
+        &json!({"name": "small.bin", "size_bytes": 10}),
+    );
+    let small = r.json();
+    let (status, body) = unauthenticated(
+        lathe,
+        "PUT",
+        small["upload_url"].as_str().unwrap(),
+        Some(&[7u8; 11]),
+    );
+    assert_eq!((status, code_of(&body).as_str()), (413, "UPLOAD_TOO_LARGE"));
+    let small_id = small["file_id"].as_str().unwrap();
+    assert_eq!(
+        lathe
+            .get(&format!("/api/v1/files/{small_id}"), Some(&token))
+            .status,
+        404
+    );
+
+    // An expired URL.
+    let r = lathe.post_json(
+        "/api/v1/files/presign",
+        Some(&token),
+        &json!({"name": "late.png", "size_bytes": png.len(), "expires_in": 1}),
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let (status, body) = unauthenticated(
+        lathe,
+        "PUT",
+        r.json()["upload_url"].as_str().unwrap(),
+        Some(&png),
+    );
+    assert_eq!((status, code_of(&body).as_str()), (403, "URL_EXPIRED"));
+    for bad in [
+        json!({"size_bytes": 5}),
+        json!({"name": "x", "size_bytes": 0}),
+        json!({"name": "x", "size_bytes": 5, "expires_in": 0}),
+    ] {
+        let r = lathe.post_json("/api/v1/files/presign", Some(&token), &bad);
+        assert_eq!(r.assert_client_error(400), "VALIDATION_ERROR", "{bad}");
+    }
+
+    // A shared download link works without a token, for that file only.
+    let r = lathe.post_json(
+        &format!("/api/v1/files/{file_id}/share"),
+        Some(&token),
+        &json!({"expires_in": 60}),
+    );
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let link = r.json()["download_url"].as_str().unwrap().to_string();
+    let (status, body) = unauthenticated(lathe, "GET", &link, None);
+    assert_eq!(status, 200);
+    assert_eq!(body, png);
+    let other = link.replace(&file_id, small_id);
+    let (status, _) = unauthenticated(lathe, "GET", &other, None);
+    assert_eq!(status, 403);
+    let stranger = lathe.new_user("presignstranger");
+    let r = lathe.post_json(
+        &format!("/api/v1/files/{file_id}/share"),
+        Some(&stranger),
+        &json!({}),
+    );
+    assert_eq!(r.assert_client_error(404), "FILE_NOT_FOUND");
+}

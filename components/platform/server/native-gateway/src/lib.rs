@@ -10,8 +10,6 @@
 //!
 //! The tool is named by the component variable `native_tool` (`<section>/<toolId>`).
 
-use std::time::{Duration, Instant};
-
 use lathe_router::layout::keys;
 use lathe_router::tool_route::{self, Action};
 use lathe_router::{catalog, config, jobs, json_response, ApiError, ApiResult};
@@ -59,19 +57,13 @@ fn wait_for(call: &tool_route::ToolCall, tool: &str) -> ApiResult<Response> {
         true,
     )?;
     call.store.set(&keys::queue(&job.id), b"")?;
-    let deadline = Instant::now() + Duration::from_millis(config::get_u64("sync_wait_ms", 8000));
-    let mut pause = Duration::from_millis(5);
-    loop {
-        if let Some(result) = jobs::result(&call.store, &job.id)? {
+    match jobs::wait_for_result(&call.store, &job.id, config::get_u64("sync_wait_ms", 8000))? {
+        Some(result) => {
             let mut body = jobs::response_body(&job, &result)?;
             tool_route::save_to_library(call, &job, &result, &mut body)?;
-            return Ok(json_response(200, &body));
+            Ok(json_response(200, &body))
         }
-        if Instant::now() >= deadline {
-            return Ok(tool_route::accepted(&job.id));
-        }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(50));
+        None => Ok(tool_route::accepted(&job.id)),
     }
 }
 

@@ -118,6 +118,22 @@ fn route(req: &Request) -> ApiResult<Response> {
             let out = crate::library::delete(&store, blobs.as_ref(), &principal, &body)?;
             Ok(json_response(200, &out))
         }
+        (Method::Post, ["api", "v1", "files", "presign"]) => {
+            let principal = authenticate(&store, req)?;
+            let body: Value = body_json(req)?;
+            let out = crate::presign::create(&store, &principal, &body)?;
+            Ok(json_response(201, &out))
+        }
+        (Method::Post, ["api", "v1", "files", id, "share"]) => {
+            let principal = authenticate(&store, req)?;
+            let body: Value = if req.body().is_empty() {
+                Value::Null
+            } else {
+                body_json(req)?
+            };
+            let out = crate::presign::share(&store, &principal, id, &body)?;
+            Ok(json_response(201, &out))
+        }
         (Method::Get, ["api", "v1", "files", id]) => {
             let principal = authenticate(&store, req)?;
             Ok(json_response(

@@ -12,8 +12,6 @@
 //! `GET /api/v1/jobs/<id>/progress` like any job. `max_batch_size` (default 0 = unlimited)
 //! caps the file count.
 
-use std::time::{Duration, Instant};
-
 use lathe_store_layout::{
     keys, BatchEntry, CatalogEntry, Failure, FileRef, Job, PipelineStep, ResultStatus,
 };
@@ -178,23 +176,16 @@ fn run(
     if tool_route::wants_async(req) {
         return Ok(tool_route::accepted(&parent.id));
     }
-    let deadline = Instant::now() + Duration::from_millis(config::get_u64("batch_wait_ms", 45000));
-    let mut pause = Duration::from_millis(5);
-    loop {
-        if let Some(result) = jobs::result(&call.store, &parent.id)? {
-            return match result.status {
-                ResultStatus::Completed => zip_response(call, &parent, &result),
-                ResultStatus::Failed => all_failed(&call.store, &parent),
-                ResultStatus::Canceled => {
-                    Err(ApiError::new(409, "JOB_CANCELED", "The batch was canceled"))
-                }
-            };
-        }
-        if Instant::now() >= deadline {
-            return Ok(tool_route::accepted(&parent.id));
-        }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(20));
+    let wait = config::get_u64("batch_wait_ms", 45000);
+    match jobs::wait_for_result(&call.store, &parent.id, wait)? {
+        Some(result) => match result.status {
+            ResultStatus::Completed => zip_response(call, &parent, &result),
+            ResultStatus::Failed => all_failed(&call.store, &parent),
+            ResultStatus::Canceled => {
+                Err(ApiError::new(409, "JOB_CANCELED", "The batch was canceled"))
+            }
+        },
+        None => Ok(tool_route::accepted(&parent.id)),
     }
 }
 

@@ -121,6 +121,23 @@ pub fn report(
     )
 }
 
+/// Waits up to `wait_ms` for job `job_id`'s outcome (polling every 5-20 ms); `None` when
+/// it has none yet (the caller answers 202).
+pub fn wait_for_result(store: &Store, job_id: &str, wait_ms: u64) -> ApiResult<Option<JobResult>> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(wait_ms);
+    let mut pause = std::time::Duration::from_millis(5);
+    loop {
+        if let Some(result) = result(store, job_id)? {
+            return Ok(Some(result));
+        }
+        if std::time::Instant::now() >= deadline {
+            return Ok(None);
+        }
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Whether job `job_id` was canceled (its outputs are then discarded, never stored).
 pub fn is_canceled(store: &Store, job_id: &str) -> ApiResult<bool> {
     Ok(store.exists(&keys::cancel(job_id))?)

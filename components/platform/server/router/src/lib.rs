@@ -21,6 +21,7 @@ pub mod library;
 pub mod multipart;
 pub mod outparam;
 pub mod pipeline;
+pub mod presign;
 pub mod progress_stream;
 pub mod settings_check;
 pub mod store;

@@ -103,7 +103,14 @@ pub fn add_version(
         created_at: now_ms(),
         id,
     };
-    set_json(store, &keys::library_file(&file.id), &file)?;
+    record(store, &file)?;
+    Ok(file)
+}
+
+/// Writes the records of a version whose bytes are already stored (`file/<id>`, its place
+/// in the chain, and the chain's latest-version entry).
+pub fn record(store: &Store, file: &LibraryFile) -> ApiResult<()> {
+    set_json(store, &keys::library_file(&file.id), file)?;
     store.set(
         &keys::library_version(&file.root_id, file.version),
         file.id.as_bytes(),
@@ -112,7 +119,7 @@ pub fn add_version(
         &keys::library_chain(&file.user_id, &file.root_id),
         file.id.as_bytes(),
     )?;
-    Ok(file)
+    Ok(())
 }
 
 /// The bytes of a library file.
@@ -253,12 +260,16 @@ pub fn get(store: &Store, principal: &Principal, id: &str) -> ApiResult<Value> {
 
 /// `GET /api/v1/files/<id>/download`: where the version's chunks are, for streaming.
 pub fn download_head(store: &Store, principal: &Principal, id: &str) -> ApiResult<DownloadHead> {
-    let file = visible(store, principal, id)?;
+    Ok(download_of(visible(store, principal, id)?))
+}
+
+/// What a download of `file` sends: where its chunks are, and the headers.
+pub fn download_of(file: LibraryFile) -> DownloadHead {
     let disposition = format!(
         "attachment; filename*=UTF-8''{}",
         percent_encoding::utf8_percent_encode(&file.name, percent_encoding::NON_ALPHANUMERIC)
     );
-    Ok(DownloadHead {
+    DownloadHead {
         prefix: keys::library_blob(&file.id),
         headers: vec![
             ("content-type".into(), file.media_type.clone()),
@@ -272,7 +283,7 @@ pub fn download_head(store: &Store, principal: &Principal, id: &str) -> ApiResul
             size: file.size,
             chunks: file.chunks,
         },
-    })
+    }
 }
 
 /// `POST /api/v1/files/save-result` `{jobId, filename?, fileId?}`: a completed job's output

@@ -10,8 +10,6 @@
 //! `execute` waits up to `sync_wait_ms` and answers like a fast tool (else 202);
 //! `batch` is a batch whose every file goes through the pipeline.
 
-use std::time::{Duration, Instant};
-
 use lathe_store_layout::{keys, CatalogEntry, PipelineStep};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -231,18 +229,10 @@ pub fn execute(req: &Request) -> ApiResult<Response> {
         if tool_route::wants_async(req) {
             return Ok(tool_route::accepted(&job.id));
         }
-        let deadline =
-            Instant::now() + Duration::from_millis(config::get_u64("sync_wait_ms", 8000));
-        let mut pause = Duration::from_millis(5);
-        loop {
-            if let Some(result) = jobs::result(&call.store, &job.id)? {
-                return Ok(json_response(200, &jobs::response_body(&job, &result)?));
-            }
-            if Instant::now() >= deadline {
-                return Ok(tool_route::accepted(&job.id));
-            }
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(20));
+        let wait = config::get_u64("sync_wait_ms", 8000);
+        match jobs::wait_for_result(&call.store, &job.id, wait)? {
+            Some(result) => Ok(json_response(200, &jobs::response_body(&job, &result)?)),
+            None => Ok(tool_route::accepted(&job.id)),
         }
     };
     tool_route::idempotent(req, &call, run)
