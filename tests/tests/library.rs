@@ -375,3 +375,54 @@ fn presigned_uploads_and_shared_downloads() {
     );
     assert_eq!(r.assert_client_error(404), "FILE_NOT_FOUND");
 }
+
+#[test]
+fn thumbnails_and_previews() {
+    let lathe = shared();
+    let token = lathe.new_user("thumber");
+    let r = upload(
+        lathe,
+        &token,
+        &[
+            ("files", "big.png", fixtures::png_rgba(800, 600)),
+            ("files", "notes.csv", b"a,b\n1,2\n".to_vec()),
+        ],
+    );
+    let files = r.json()["files"].as_array().unwrap().clone();
+    let (image, csv) = (
+        files[0]["id"].as_str().unwrap(),
+        files[1]["id"].as_str().unwrap(),
+    );
+    let t = lathe.get(&format!("/api/v1/files/{image}/thumbnail"), Some(&token));
+    assert_eq!(t.status, 200, "{}", String::from_utf8_lossy(&t.body));
+    assert_eq!(fixtures::format_of(&t.body), image::ImageFormat::Jpeg);
+    let thumb = fixtures::decode(&t.body);
+    assert_eq!((thumb.width(), thumb.height()), (300, 225));
+    let again = lathe.get(&format!("/api/v1/files/{image}/thumbnail"), Some(&token));
+    assert_eq!(again.body, t.body, "made once, then served");
+    // Not an image: a clear client error, not a crash.
+    let r = lathe.get(&format!("/api/v1/files/{csv}/thumbnail"), Some(&token));
+    assert!((400..500).contains(&r.status), "{}", r.status);
+    r.assert_client_error(r.status);
+    let stranger = lathe.new_user("thumbstranger");
+    assert_eq!(
+        lathe
+            .get(&format!("/api/v1/files/{image}/thumbnail"), Some(&stranger))
+            .status,
+        404
+    );
+
+    let p = lathe.post_multipart(
+        "/api/v1/preview",
+        Some(&token),
+        &[("file", "shot.png", fixtures::png_rgba(64, 40))],
+        None,
+    );
+    assert_eq!(p.status, 200, "{}", String::from_utf8_lossy(&p.body));
+    assert_eq!(fixtures::format_of(&p.body), image::ImageFormat::WebP);
+    let img = fixtures::decode(&p.body);
+    assert_eq!((img.width(), img.height()), (64, 40));
+    let r = lathe.post_multipart("/api/v1/preview", Some(&token), &[], None);
+    assert_eq!(r.assert_client_error(400), "NO_FILE");
+    lathe.assert_healthy();
+}

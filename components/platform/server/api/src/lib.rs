@@ -33,6 +33,14 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
             });
             return send_stored(out, opened).await;
         }
+        if let ["api", "v1", "files", id, "thumbnail"] = lathe_router::segments(&head).as_slice() {
+            let opened = lathe_router::store::open().and_then(|store| {
+                let principal = lathe_router::auth::authenticate(&store, &head)?;
+                let blobs = lathe_router::blobs::open()?;
+                lathe_router::previews::thumbnail(&store, blobs.as_ref(), &principal, id)
+            });
+            return send_stored(out, opened).await;
+        }
         if let ["api", "v1", "jobs", job, "progress"] = lathe_router::segments(&head).as_slice() {
             let job = job.to_string();
             lathe_router::progress_stream::stream(&head, &job, out).await;

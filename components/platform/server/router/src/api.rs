@@ -118,6 +118,7 @@ fn route(req: &Request) -> ApiResult<Response> {
             let out = crate::library::delete(&store, blobs.as_ref(), &principal, &body)?;
             Ok(json_response(200, &out))
         }
+        (Method::Post, ["api", "v1", "preview"]) => crate::previews::preview(req),
         (Method::Post, ["api", "v1", "files", "presign"]) => {
             let principal = authenticate(&store, req)?;
             let body: Value = body_json(req)?;

@@ -22,6 +22,7 @@ pub mod multipart;
 pub mod outparam;
 pub mod pipeline;
 pub mod presign;
+pub mod previews;
 pub mod progress_stream;
 pub mod settings_check;
 pub mod store;

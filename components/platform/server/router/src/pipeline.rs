@@ -72,7 +72,7 @@ fn resolve(tools: &[CatalogEntry], tool_id: &str) -> Option<CatalogEntry> {
 
 /// Checks a pipeline's steps (`{"steps":[...]}` or a bare array); returns each step's
 /// catalog entry with the step to run.
-fn validate(store: &Store, pipeline: &Value) -> ApiResult<Vec<(CatalogEntry, PipelineStep)>> {
+pub fn validate(store: &Store, pipeline: &Value) -> ApiResult<Vec<(CatalogEntry, PipelineStep)>> {
     let steps = pipeline
         .get("steps")
         .or(if pipeline.is_array() {
