@@ -426,3 +426,47 @@ fn thumbnails_and_previews() {
     assert_eq!(r.assert_client_error(400), "NO_FILE");
     lathe.assert_healthy();
 }
+
+#[test]
+fn workspace_uploads_are_temporary_job_files() {
+    let lathe = shared();
+    let token = lathe.new_user("workspacer");
+    let a = fixtures::png_rgba(10, 10);
+    let r = lathe.post_multipart(
+        "/api/v1/upload",
+        Some(&token),
+        &[
+            ("files", "a.png", a.clone()),
+            ("files", "b.txt", b"hello".to_vec()),
+        ],
+        None,
+    );
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let body = r.json();
+    let files = body["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    let d = lathe.get(files[0]["downloadUrl"].as_str().unwrap(), Some(&token));
+    assert_eq!(d.body, a);
+    let d = lathe.get(files[1]["downloadUrl"].as_str().unwrap(), Some(&token));
+    assert_eq!(d.body, b"hello");
+    let stranger = lathe.new_user("workspacestranger");
+    assert_eq!(
+        lathe
+            .get(files[0]["downloadUrl"].as_str().unwrap(), Some(&stranger))
+            .status,
+        404
+    );
+    let job = lathe
+        .get(
+            &format!("/api/v1/jobs/{}", body["jobId"].as_str().unwrap()),
+            Some(&token),
+        )
+        .json();
+    assert_eq!(job["tool"], "workspace/upload");
+    assert_eq!(
+        lathe
+            .post_multipart("/api/v1/upload", Some(&token), &[], None)
+            .assert_client_error(400),
+        "NO_FILE"
+    );
+}

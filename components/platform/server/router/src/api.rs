@@ -119,6 +119,16 @@ fn route(req: &Request) -> ApiResult<Response> {
             Ok(json_response(200, &out))
         }
         (Method::Post, ["api", "v1", "preview"]) => crate::previews::preview(req),
+        (Method::Post, ["api", "v1", "upload"]) => {
+            let call = crate::tool_route::prepare_unchecked(req)?;
+            let body = crate::library::workspace_upload(
+                &call.store,
+                call.blobs.as_ref(),
+                &call.principal,
+                call.request.files,
+            )?;
+            Ok(json_response(201, &body))
+        }
         (Method::Post, ["api", "v1", "files", "presign"]) => {
             let principal = authenticate(&store, req)?;
             let body: Value = body_json(req)?;

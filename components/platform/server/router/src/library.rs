@@ -368,3 +368,52 @@ pub fn delete(
     }
     Ok(json!({"success": true, "deletedVersions": deleted, "notFound": not_found}))
 }
+
+/// `POST /api/v1/upload`: files for temporary processing (the workspace). They become the
+/// outputs of a finished `workspace/upload` job, downloadable at their `downloadUrl`s and
+/// deleted with other results after `result_ttl_hours`; for files to keep, use
+/// `/api/v1/files/upload`. 201 `{jobId, files: [{filename, downloadUrl, size}]}`.
+pub fn workspace_upload(
+    store: &Store,
+    blobs: &dyn Blobs,
+    principal: &Principal,
+    files: Vec<UploadedFile>,
+) -> ApiResult<Value> {
+    if files.is_empty() {
+        return Err(ApiError::new(400, "NO_FILE", "No file provided"));
+    }
+    if let Some(empty) = files.iter().find(|f| f.size == 0) {
+        return Err(ApiError::new(
+            400,
+            "EMPTY_FILE",
+            format!("'{}' is empty", empty.name),
+        ));
+    }
+    let job = crate::jobs::create(
+        store,
+        blobs,
+        principal,
+        "workspace/upload",
+        &files,
+        "{}",
+        false,
+    )?;
+    let new_files = files
+        .into_iter()
+        .map(|f| crate::jobs::NewFile {
+            name: f.name,
+            media_type: f.media_type,
+            data: f.data,
+        })
+        .collect();
+    let result = crate::jobs::complete(store, blobs, &job, new_files, json!({}))?;
+    let listed: Vec<Value> = result
+        .files
+        .iter()
+        .map(|f| {
+            json!({"filename": f.name, "size": f.size, "mediaType": f.media_type,
+                   "downloadUrl": crate::jobs::download_url(&job.id, &f.name)})
+        })
+        .collect();
+    Ok(json!({"jobId": job.id, "files": listed}))
+}
