@@ -47,6 +47,16 @@ async fn handle(req: IncomingRequest, out: ResponseOutparam) {
             return;
         }
     }
+    if matches!(head.method(), Method::Post)
+        && lathe_router::segments(&head).as_slice() == ["api", "v1", "files", "upload"]
+    {
+        // Library uploads stream into the store; they are never held whole.
+        let response = match lathe_router::library::upload_streamed(req).await {
+            Ok(body) => lathe_router::json_response(201, &body),
+            Err(e) => e.into_response(),
+        };
+        return outparam::send(out, response).await;
+    }
     if matches!(head.method(), Method::Put) {
         if let ["api", "v1", "files", "presigned", id] = lathe_router::segments(&head).as_slice() {
             let (id, query) = (id.to_string(), head.query().to_string());

@@ -89,16 +89,6 @@ fn route(req: &Request) -> ApiResult<Response> {
             let answer = job_control::delete_files(&store, blobs.as_ref(), &principal, job)?;
             Ok(json_response(200, &answer))
         }
-        (Method::Post, ["api", "v1", "files", "upload"]) => {
-            let call = crate::tool_route::prepare_unchecked(req)?;
-            let body = crate::library::upload(
-                &call.store,
-                call.blobs.as_ref(),
-                &call.principal,
-                &call.request.files,
-            )?;
-            Ok(json_response(201, &body))
-        }
         (Method::Post, ["api", "v1", "files", "save-result"]) => {
             let principal = authenticate(&store, req)?;
             let body: Value = body_json(req)?;

@@ -133,17 +133,35 @@ pub fn read(blobs: &dyn Blobs, file: &LibraryFile) -> ApiResult<Vec<u8>> {
     read_file(blobs, &keys::library_blob(&file.id), &r)
 }
 
-/// `POST /api/v1/files/upload`: each uploaded file starts a chain; 201 `{files}`.
-pub fn upload(
-    store: &Store,
-    blobs: &dyn Blobs,
-    principal: &Principal,
-    files: &[UploadedFile],
-) -> ApiResult<Value> {
-    if files.is_empty() {
+/// `POST /api/v1/files/upload`, streamed: each file goes into the store chunk by chunk as
+/// it arrives and starts a chain; 201 `{files}`.
+pub async fn upload_streamed(req: spin_sdk::http::IncomingRequest) -> ApiResult<Value> {
+    let head = crate::upload::head_of(&req);
+    let store = crate::store::open()?;
+    let principal = crate::auth::authenticate(&store, &head)?;
+    let blobs = crate::blobs::open()?;
+    let ids = std::cell::RefCell::new(Vec::<String>::new());
+    let prefix_of = |n: usize| {
+        let mut ids = ids.borrow_mut();
+        while ids.len() <= n {
+            ids.push(uuid());
+        }
+        keys::library_blob(&ids[n])
+    };
+    let limit = crate::config::max_upload_bytes();
+    let stored = crate::upload::receive_into(blobs.as_ref(), req, limit, &prefix_of).await;
+    let ids = ids.into_inner();
+    let discard = |files: &[lathe_store_layout::FileRef]| {
+        for (f, id) in files.iter().zip(&ids) {
+            delete_file(blobs.as_ref(), &keys::library_blob(id), f.chunks).ok();
+        }
+    };
+    let stored = stored?;
+    if stored.files.is_empty() {
         return Err(ApiError::new(400, "NO_FILE", "No file provided"));
     }
-    if let Some(empty) = files.iter().find(|f| f.size == 0) {
+    if let Some(empty) = stored.files.iter().find(|f| f.size == 0) {
+        discard(&stored.files);
         return Err(ApiError::new(
             400,
             "EMPTY_FILE",
@@ -151,20 +169,22 @@ pub fn upload(
         ));
     }
     let mut out = Vec::new();
-    for f in files {
-        let saved = add_version(
-            store,
-            blobs,
-            &principal.user.id,
-            Content {
-                name: &f.name,
-                media_type: &f.media_type,
-                data: &f.data,
-            },
-            None,
-            None,
-        )?;
-        out.push(public(&saved));
+    for (f, id) in stored.files.iter().zip(&ids) {
+        let file = LibraryFile {
+            id: id.clone(),
+            user_id: principal.user.id.clone(),
+            name: f.name.clone(),
+            media_type: f.media_type.clone(),
+            size: f.size,
+            chunks: f.chunks,
+            version: 1,
+            root_id: id.clone(),
+            previous_id: None,
+            source_job: None,
+            created_at: now_ms(),
+        };
+        record(&store, &file)?;
+        out.push(public(&file));
     }
     Ok(json!({"files": out}))
 }

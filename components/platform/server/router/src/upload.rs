@@ -42,6 +42,16 @@ pub async fn receive(
     job_id: &str,
     limit: Option<u64>,
 ) -> ApiResult<StoredRequest> {
+    receive_into(blobs, req, limit, &|n| keys::input(job_id, n)).await
+}
+
+/// Like [`receive`], storing file `n` under the blob prefix `prefix_of(n)`.
+pub async fn receive_into(
+    blobs: &dyn Blobs,
+    req: IncomingRequest,
+    limit: Option<u64>,
+    prefix_of: &dyn Fn(usize) -> String,
+) -> ApiResult<StoredRequest> {
     let head = head_of(&req);
     let ct = head
         .header("content-type")
@@ -103,7 +113,7 @@ pub async fn receive(
             .unwrap_or_else(|| "application/octet-stream".into());
         match field.file_name().map(sanitize_file_name) {
             Some(file_name) => {
-                let mut writer = ChunkWriter::new(blobs, keys::input(job_id, out.files.len()));
+                let mut writer = ChunkWriter::new(blobs, prefix_of(out.files.len()));
                 while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                     total += chunk.len() as u64;
                     if limit.is_some_and(|l| total > l) {
