@@ -470,3 +470,20 @@ fn workspace_uploads_are_temporary_job_files() {
         "NO_FILE"
     );
 }
+
+#[test]
+fn a_multi_chunk_upload_streams_and_downloads_identically() {
+    let lathe = shared();
+    let token = lathe.new_user("bigfiler");
+    // 3.5 MiB of varied bytes: four stored chunks.
+    let data: Vec<u8> = (0..(3 * 1024 * 1024 + 512 * 1024))
+        .map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let r = upload(lathe, &token, &[("files", "big.bin", data.clone())]);
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let file = &r.json()["files"][0];
+    assert_eq!(file["size"].as_u64(), Some(data.len() as u64));
+    let d = lathe.get(file["downloadUrl"].as_str().unwrap(), Some(&token));
+    assert_eq!(d.body.len(), data.len());
+    assert!(d.body == data, "identical bytes");
+}
