@@ -321,7 +321,8 @@ async fn run(opts: Options) -> anyhow::Result<()> {
         limits,
         &data.cache_dir(),
     )
-    .await?;
+    .await?
+    .with_media_limits(lathe_factor_ffmpeg::MediaLimits::from_variables(&app_vars));
     let ttl = sweeper::ttl_from_hours(
         app_vars
             .get("result_ttl_hours")

@@ -20,11 +20,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use lathe_factor_ffmpeg::bindings::lathe::tool::types::{InputFile, ToolError, ToolInfo, ToolKind};
-use lathe_factor_ffmpeg::{CancelCheck, FfmpegState};
+use lathe_factor_ffmpeg::{CancelCheck, FfmpegState, MediaLimits};
 use lathe_factor_key_value::Backend;
 use lathe_store_layout::{
-    decode, encode, keys, CatalogEntry, ErrorKind, Failure, FileRef, Job, JobResult, PipelineStep,
-    Progress, ProgressStatus, CHUNK_SIZE,
+    decode, encode, keys, CatalogEntry, ErrorKind, Failure, FileRef, Job, JobResult, LibraryFile,
+    PipelineStep, Progress, ProgressStatus, CHUNK_SIZE,
 };
 use serde_json::Value;
 use wasmtime::component::{Component, Linker, ResourceTable};
@@ -71,6 +71,7 @@ pub struct Worker {
     /// The runtime the store's async backend runs on; worker threads block on it.
     runtime: tokio::runtime::Handle,
     cache_dir: PathBuf,
+    media: MediaLimits,
 }
 
 /// The catalog entry of a tool's own description.
@@ -153,12 +154,20 @@ impl Worker {
             limits,
             runtime: tokio::runtime::Handle::current(),
             cache_dir: cache_dir.to_path_buf(),
+            media: MediaLimits::default(),
         };
         for file in tool_files {
             let (key, pre) = worker.load_and_register(file, cache_dir).await?;
             worker.tools.push(LoadedTool { key, pre });
         }
         Ok(worker)
+    }
+
+    /// The same worker with these media limits for native tools (default:
+    /// [`MediaLimits::default`]).
+    pub fn with_media_limits(mut self, media: MediaLimits) -> Self {
+        self.media = media;
+        self
     }
 
     /// Registers pure tools in the catalog from their own description. Their gateways also
@@ -231,7 +240,8 @@ impl Worker {
                 self.limits.timeout,
                 progress,
                 canceled.clone(),
-            ),
+            )
+            .with_limits(self.media),
             limiter: MemoryLimiter::new(self.limits.memory_bytes),
         };
         let mut store = Store::new(&self.engine, state);
@@ -341,7 +351,8 @@ impl Worker {
 
     /// Writes a job's outcome and final progress, unless the job was canceled meanwhile
     /// (its outcome is then already `canceled`); a batch file's outcome may finish its batch.
-    fn conclude(&self, job_id: &str, result: JobResult, started_at: Option<u64>) {
+    fn conclude(&self, job: &Job, result: JobResult, started_at: Option<u64>) {
+        let job_id = job.id.as_str();
         if self.is_canceled(job_id) {
             return;
         }
@@ -362,23 +373,30 @@ impl Worker {
             started_at,
         };
         Self::write_progress(&self.kv, &self.runtime, job_id, progress);
-        let parent = self
-            .block_on(self.kv.get(&keys::job(job_id)))
-            .ok()
-            .flatten()
-            .and_then(|b| decode::<Job>(&b).ok())
-            .and_then(|j| j.parent);
-        if let Some(parent) = parent {
+        if let Some(parent) = &job.parent {
             if let Err(e) =
-                crate::batch_zip::finish_if_done(self.kv.as_ref(), &self.runtime, &parent)
+                crate::batch_zip::finish_if_done(self.kv.as_ref(), &self.runtime, parent)
             {
                 eprintln!("lathe-worker: batch {parent}: {e:#}");
             }
         }
     }
 
+    /// Fails job `job_id` when processing it broke before it had an outcome.
     fn write_failure(&self, job_id: &str, failure: Failure) {
-        self.conclude(job_id, JobResult::failed(failure, now_ms()), None);
+        let job = self
+            .block_on(self.kv.get(&keys::job(job_id)))
+            .ok()
+            .flatten()
+            .and_then(|b| decode::<Job>(&b).ok());
+        match job {
+            Some(job) => self.conclude(&job, JobResult::failed(failure, now_ms()), None),
+            None => {
+                let result = JobResult::failed(failure, now_ms());
+                self.block_on(self.kv.set(&keys::result(job_id), &encode(&result)))
+                    .ok();
+            }
+        }
     }
 
     fn process(&self, job_id: &str) -> anyhow::Result<()> {
@@ -429,7 +447,7 @@ impl Worker {
                 } else {
                     failure
                 };
-                self.conclude(job_id, JobResult::failed(failure, now_ms()), started_at);
+                self.conclude(&job, JobResult::failed(failure, now_ms()), started_at);
             };
             let Some(component) = self.component_for(&step.tool)? else {
                 fail(Failure::tool_not_found());
@@ -548,12 +566,68 @@ impl Worker {
         if is_pipeline {
             extra["steps"] = Value::from(total);
         }
+        if let (Some(target), Some(first)) = (&job.save_to, output.files.first()) {
+            if !self.is_canceled(job_id) {
+                let saved = self.save_to_library(job_id, target, first)?;
+                extra["savedFile"] = saved.public();
+            }
+        }
         self.conclude(
-            job_id,
+            &job,
             JobResult::completed(files, extra, now_ms()),
             started_at,
         );
         Ok(())
+    }
+
+    /// Appends `file` to the chain of library file `target` as its next version (a tool
+    /// call's `fileId` that the worker ran).
+    fn save_to_library(
+        &self,
+        job_id: &str,
+        target: &str,
+        file: &lathe_factor_ffmpeg::bindings::lathe::tool::types::OutputFile,
+    ) -> anyhow::Result<LibraryFile> {
+        let get = |key: String| -> anyhow::Result<Option<LibraryFile>> {
+            match self.block_on(self.kv.get(&key))? {
+                Some(b) => Ok(Some(decode(&b)?)),
+                None => Ok(None),
+            }
+        };
+        let target = get(keys::library_file(target))?.context("the library file is gone")?;
+        let latest_id = self
+            .block_on(
+                self.kv
+                    .get(&keys::library_chain(&target.user_id, &target.root_id)),
+            )?
+            .and_then(|b| String::from_utf8(b).ok());
+        let latest = match latest_id {
+            Some(id) => get(keys::library_file(&id))?.unwrap_or(target),
+            None => target,
+        };
+        let mut random = [0u8; 16];
+        getrandom::getrandom(&mut random).map_err(|e| anyhow::anyhow!("randomness: {e}"))?;
+        let id = lathe_store_layout::uuid_v4(random);
+        let prefix = keys::library_blob(&id);
+        let mut chunks = 0;
+        for (i, chunk) in file.data.chunks(CHUNK_SIZE).enumerate() {
+            self.block_on(self.kv.set(&keys::chunk(&prefix, i as u32), chunk))?;
+            chunks += 1;
+        }
+        let version = LibraryFile::next_version(
+            &latest,
+            id,
+            sanitize(&file.name),
+            file.media_type.clone(),
+            file.data.len() as u64,
+            chunks,
+            Some(job_id.to_string()),
+            now_ms(),
+        );
+        for (key, value) in version.records() {
+            self.block_on(self.kv.set(&key, &value))?;
+        }
+        Ok(version)
     }
 
     /// Why tool `tool` would refuse `inputs` by its catalog entry's accepted extensions.

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 pub use serde_json::{json, Value};
 
 pub mod fixtures;
+pub mod media;
 
 /// The admin password every test host starts with.
 pub const ADMIN_PASSWORD: &str = "test-admin-password-1";

@@ -487,3 +487,69 @@ fn a_multi_chunk_upload_streams_and_downloads_identically() {
     assert_eq!(d.body.len(), data.len());
     assert!(d.body == data, "identical bytes");
 }
+
+/// Polls a job until it finished; returns its record.
+fn finished_job(lathe: &Lathe, token: &str, job: &str) -> Value {
+    for _ in 0..600 {
+        let record = lathe
+            .get(&format!("/api/v1/jobs/{job}"), Some(token))
+            .json();
+        if !matches!(record["status"].as_str(), Some("queued" | "processing")) {
+            return record;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("job {job} did not finish");
+}
+
+#[test]
+fn jobs_the_worker_runs_save_to_the_library_too() {
+    let lathe = shared();
+    let token = lathe.new_user("asyncsaver");
+    let r = upload(
+        lathe,
+        &token,
+        &[("files", "pic.png", fixtures::png_rgba(80, 80))],
+    );
+    let id = r.json()["files"][0]["id"].as_str().unwrap().to_string();
+    let r = lathe.post_multipart(
+        "/api/v1/tools/image/resize?async=true",
+        Some(&token),
+        &[],
+        Some(&json!({"width": 20, "fileId": id}).to_string()),
+    );
+    assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
+    let record = finished_job(lathe, &token, r.json()["jobId"].as_str().unwrap());
+    assert_eq!(record["status"], "completed", "{record}");
+    assert_eq!(record["savedFile"]["version"], 2, "{record}");
+    let v2 = lathe.get(
+        record["savedFile"]["downloadUrl"].as_str().unwrap(),
+        Some(&token),
+    );
+    assert_eq!(fixtures::decode(&v2.body).width(), 20);
+
+    // A native tool, answered within sync_wait_ms: the worker saved it.
+    let r = upload(
+        lathe,
+        &token,
+        &[("files", "clip.mp4", fixtures::video_with_audio(1))],
+    );
+    let clip = r.json()["files"][0]["id"].as_str().unwrap().to_string();
+    let r = lathe.post_multipart(
+        "/api/v1/tools/video/extract-audio",
+        Some(&token),
+        &[],
+        Some(&json!({"format": "wav", "fileId": clip}).to_string()),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let saved = r.json()["savedFile"].clone();
+    assert_eq!(saved["version"], 2);
+    let wav = lathe
+        .get(saved["downloadUrl"].as_str().unwrap(), Some(&token))
+        .body;
+    assert_eq!(&wav[..4], b"RIFF");
+    let chain = lathe
+        .get(&format!("/api/v1/files/{clip}"), Some(&token))
+        .json();
+    assert_eq!(chain["versions"].as_array().unwrap().len(), 2);
+}

@@ -253,6 +253,16 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         let host = start_host(root, &data)?;
         return crate::bench_batch::run(&host, &work);
     }
+    if args.first().map(String::as_str) == Some("--media") {
+        let work = root.join("target/bench");
+        std::fs::create_dir_all(&work)?;
+        let data = work.join("data");
+        std::fs::remove_dir_all(&data).ok();
+        // Long encodes answer synchronously, as a script waiting for its file would see.
+        std::env::set_var("SPIN_VARIABLE_SYNC_WAIT_MS", "600000");
+        let host = start_host(root, &data)?;
+        return crate::bench_media::run(&host, &work);
+    }
     if args.first().map(String::as_str) == Some("--only-more") {
         let work = root.join("target/bench");
         std::fs::create_dir_all(&work)?;

@@ -11,6 +11,7 @@
 
 mod bench;
 mod bench_batch;
+mod bench_media;
 mod bench_more;
 mod startup;
 
@@ -92,7 +93,13 @@ fn is_cdylib(table: &toml::Table) -> bool {
 /// Every WASI component: the router components and the tools.
 fn component_packages() -> Result<Vec<String>> {
     let mut all = platform_packages(is_cdylib)?;
-    all.extend(packages_in("components/tools", is_cdylib)?);
+    // Tools are grouped by API section: `components/tools/<section>/<tool>`.
+    for section in ["image", "video", "audio", "pdf", "files"] {
+        all.extend(packages_in(
+            &format!("components/tools/{section}"),
+            is_cdylib,
+        )?);
+    }
     Ok(all)
 }
 
@@ -108,6 +115,7 @@ fn native_test_packages() -> Result<Vec<String>> {
             && p != "lathe-native-sdk"
             && p != "lathe-stream-sdk"
             && p != "lathe-image-kit"
+            && p != "lathe-media-kit"
     });
     Ok(all)
 }

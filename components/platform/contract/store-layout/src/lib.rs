@@ -14,6 +14,9 @@
 pub mod error;
 pub mod keys;
 pub mod records;
+mod time;
+
+pub use time::{iso8601, uuid_v4};
 
 pub use error::{ErrorKind, Failure};
 pub use records::{

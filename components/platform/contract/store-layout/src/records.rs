@@ -66,6 +66,9 @@ pub struct Job {
     /// output (`tool` and `settings` of the job itself are then `pipeline` and `{}`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub pipeline: Vec<PipelineStep>,
+    /// The library file (`fileId`) whose chain gets the first output as its next version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub save_to: Option<String>,
 }
 
 /// A file of the file library (`file/<id>`): one version of a chain. The first version's id
@@ -98,6 +101,62 @@ pub struct LibraryFile {
     pub source_job: Option<String>,
     /// Creation time (ms).
     pub created_at: u64,
+}
+
+impl LibraryFile {
+    /// The version after `latest` (the chain's newest), stored under `id` with `chunks`
+    /// chunks: the one rule for growing a chain, used by the router and the worker alike.
+    #[allow(clippy::too_many_arguments)]
+    pub fn next_version(
+        latest: &LibraryFile,
+        id: String,
+        name: String,
+        media_type: String,
+        size: u64,
+        chunks: u32,
+        source_job: Option<String>,
+        now_ms: u64,
+    ) -> Self {
+        Self {
+            id,
+            user_id: latest.user_id.clone(),
+            name,
+            media_type,
+            size,
+            chunks,
+            version: latest.version + 1,
+            root_id: latest.root_id.clone(),
+            previous_id: Some(latest.id.clone()),
+            source_job,
+            created_at: now_ms,
+        }
+    }
+
+    /// The public view of this version, as the API answers it.
+    pub fn public(&self) -> Value {
+        serde_json::json!({
+            "id": self.id, "name": self.name, "mediaType": self.media_type, "size": self.size,
+            "version": self.version, "rootId": self.root_id, "previousId": self.previous_id,
+            "sourceJobId": self.source_job, "createdAt": crate::iso8601(self.created_at),
+            "downloadUrl": format!("/api/v1/files/{}/download", self.id),
+        })
+    }
+
+    /// The keys and values recording this version: its record, its place in the chain, and
+    /// the chain's latest-version entry.
+    pub fn records(&self) -> [(String, Vec<u8>); 3] {
+        [
+            (crate::keys::library_file(&self.id), encode(self)),
+            (
+                crate::keys::library_version(&self.root_id, self.version),
+                self.id.clone().into_bytes(),
+            ),
+            (
+                crate::keys::library_chain(&self.user_id, &self.root_id),
+                self.id.clone().into_bytes(),
+            ),
+        ]
+    }
 }
 
 /// One step of a pipeline.

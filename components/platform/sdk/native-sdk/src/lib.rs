@@ -1,11 +1,11 @@
 //! Plumbing for native Lathe tools: tools that need host capabilities (ffmpeg, progress
 //! reporting) which only Lathe's native worker provides. A native tool implements
 //! `lathe_tool_sdk::Tool` exactly like a pure one and exports it with
-//! [`export_native_tool!`]; [`ffmpeg`], [`probe`] and [`report_progress`] reach the host.
+//! [`export_native_tool!`]; [`FfmpegRun`], [`probe`] and [`report_progress`] reach the host.
 
 mod capabilities;
 
-pub use capabilities::{ffmpeg, probe, report_progress};
+pub use capabilities::{ffmpeg, probe, report_progress, FfmpegOutput, FfmpegRun};
 
 /// Generated bindings for the `native-tool` world.
 #[doc(hidden)]

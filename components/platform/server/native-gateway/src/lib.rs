@@ -10,7 +10,6 @@
 //!
 //! The tool is named by the component variable `native_tool` (`<section>/<toolId>`).
 
-use lathe_router::layout::keys;
 use lathe_router::tool_route::{self, Action};
 use lathe_router::{catalog, config, jobs, json_response, ApiError, ApiResult};
 use spin_sdk::http::{Request, Response};
@@ -47,22 +46,10 @@ fn run(req: &Request) -> ApiResult<Response> {
 /// Queues the job and waits up to `sync_wait_ms` for its result: 200 like a fast tool, or
 /// 202 `{"jobId","async":true}`.
 fn wait_for(call: &tool_route::ToolCall, tool: &str) -> ApiResult<Response> {
-    let job = jobs::create(
-        &call.store,
-        call.blobs.as_ref(),
-        &call.principal,
-        tool,
-        &call.request.files,
-        &call.request.settings,
-        true,
-    )?;
-    call.store.set(&keys::queue(&job.id), b"")?;
+    // The worker saves a `fileId` call's result (`savedFile` comes back in the result).
+    let job = tool_route::queue_job(call, tool)?;
     match jobs::wait_for_result(&call.store, &job.id, config::get_u64("sync_wait_ms", 8000))? {
-        Some(result) => {
-            let mut body = jobs::response_body(&job, &result)?;
-            tool_route::save_to_library(call, &job, &result, &mut body)?;
-            Ok(json_response(200, &body))
-        }
+        Some(result) => Ok(json_response(200, &jobs::response_body(&job, &result)?)),
         None => Ok(tool_route::accepted(&job.id)),
     }
 }

@@ -117,6 +117,7 @@ fn run(
             parent: Some(parent_id.clone()),
             batch: Vec::new(),
             pipeline: steps.to_vec(),
+            save_to: None,
         };
         set_json(&call.store, &keys::job(&child_id), &child)?;
         children.push(child_id.clone());
@@ -149,6 +150,7 @@ fn run(
         parent: None,
         batch: plan,
         pipeline: Vec::new(),
+        save_to: None,
     };
     jobs::save_new(&call.store, &parent)?;
     if children.is_empty() {
@@ -168,7 +170,7 @@ fn run(
         &parent.id,
         0,
         &format!("Processed 0 of {} files", parent.batch.len()),
-        Some(now_ms()),
+        now_ms(),
     )?;
     for child in &children {
         call.store.set(&keys::queue(child), b"")?;

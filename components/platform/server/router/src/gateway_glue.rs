@@ -96,12 +96,7 @@ macro_rules! tool_gateway_glue {
                             $crate::tool_route::enqueue(&call, &tool)
                         });
                     }
-                    let key = $crate::idempotency::key_of(req)?;
-                    let path = match req.query() {
-                        "" => req.path().to_string(),
-                        q => format!("{}?{q}", req.path()),
-                    };
-                    let fingerprint = $crate::idempotency::tool_fingerprint(&path, &call.request);
+                    let (key, fingerprint) = $crate::tool_route::idempotency_of(req, &call)?;
                     let inputs = take_inputs(&mut call);
                     $crate::idempotency::once(
                         &call.store,

@@ -9,18 +9,9 @@ pub fn random_bytes(n: usize) -> Vec<u8> {
 
 /// A random UUID (version 4) string.
 pub fn uuid() -> String {
-    let mut b = random_bytes(16);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&random_bytes(16));
+    lathe_store_layout::uuid_v4(b)
 }
 
 /// Whether `s` looks like a UUID made by [`uuid`] (guards store keys built from paths).
@@ -43,29 +34,9 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// An RFC 3339 timestamp (UTC) for `ms` since the epoch.
-pub fn iso8601(ms: u64) -> String {
-    let secs = ms / 1000;
-    let days = secs / 86_400;
-    let rem = secs % 86_400;
-    // Civil-from-days (Howard Hinnant's algorithm); no date crate needed for one format.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60,
-        ms % 1000
-    )
-}
+/// An RFC 3339 timestamp (UTC) for `ms` since the epoch (the store format's, so the
+/// worker writes the same).
+pub use lathe_store_layout::iso8601;
 
 #[cfg(test)]
 mod tests {

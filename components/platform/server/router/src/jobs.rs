@@ -29,6 +29,21 @@ pub fn create(
     settings: &str,
     store_inputs: bool,
 ) -> ApiResult<Job> {
+    let job = new_job(blobs, principal, tool, files, settings, store_inputs)?;
+    save_new(store, &job)?;
+    Ok(job)
+}
+
+/// Like [`create`], without writing the record: the caller completes it (a pipeline's
+/// steps, a `fileId` to save to) and writes it once with [`save_new`].
+pub fn new_job(
+    blobs: &dyn Blobs,
+    principal: &Principal,
+    tool: &str,
+    files: &[UploadedFile],
+    settings: &str,
+    store_inputs: bool,
+) -> ApiResult<Job> {
     let id = uuid();
     let mut inputs = Vec::new();
     for (i, file) in files.iter().enumerate() {
@@ -44,7 +59,7 @@ pub fn create(
             chunks,
         });
     }
-    create_stored(store, principal, tool, id, inputs, settings)
+    Ok(record(principal, tool, id, inputs, settings))
 }
 
 /// An output file before storing.
@@ -67,7 +82,20 @@ pub fn create_stored(
     inputs: Vec<FileRef>,
     settings: &str,
 ) -> ApiResult<Job> {
-    let job = Job {
+    let job = record(principal, tool, id, inputs, settings);
+    save_new(store, &job)?;
+    Ok(job)
+}
+
+/// A new job's record of the principal's call (not yet written).
+fn record(
+    principal: &Principal,
+    tool: &str,
+    id: String,
+    inputs: Vec<FileRef>,
+    settings: &str,
+) -> Job {
+    Job {
         id,
         user_id: principal.user.id.clone(),
         tool: tool.to_string(),
@@ -80,9 +108,8 @@ pub fn create_stored(
         parent: None,
         batch: Vec::new(),
         pipeline: Vec::new(),
-    };
-    save_new(store, &job)?;
-    Ok(job)
+        save_to: None,
+    }
 }
 
 /// Writes a new job's record and its entry in the owner's job index.
@@ -92,23 +119,14 @@ pub fn save_new(store: &Store, job: &Job) -> ApiResult<()> {
     Ok(())
 }
 
-/// Records that work on a job has started (status `processing`, `startedAt`).
-pub fn start(store: &Store, job_id: &str, message: &str) -> ApiResult<()> {
-    report(store, job_id, 0, message, Some(now_ms()))
-}
-
-/// Rewrites a running job's progress (`started_at` as recorded by [`start`]).
+/// Rewrites a running job's progress.
 pub fn report(
     store: &Store,
     job_id: &str,
     progress: u8,
     message: &str,
-    started_at: Option<u64>,
+    started_at: u64,
 ) -> ApiResult<()> {
-    let started_at = match started_at {
-        Some(t) => Some(t),
-        None => get_json::<Progress>(store, &keys::progress(job_id))?.and_then(|p| p.started_at),
-    };
     set_json(
         store,
         &keys::progress(job_id),
@@ -116,7 +134,7 @@ pub fn report(
             progress: progress.min(100),
             status: ProgressStatus::Processing,
             message: message.to_string(),
-            started_at,
+            started_at: Some(started_at),
         },
     )
 }

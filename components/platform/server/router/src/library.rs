@@ -15,20 +15,15 @@ use subtle::ConstantTimeEq;
 
 use crate::auth::{token_hash, Principal};
 use crate::blobs::{delete_file, put_file, read_file, Blobs};
-use crate::ids::{is_uuid, iso8601, now_ms, uuid};
+use crate::ids::{is_uuid, now_ms, uuid};
 use crate::jobs::DownloadHead;
 use crate::multipart::{sanitize_file_name, UploadedFile};
-use crate::store::{get_json, keys_with_prefix, set_json};
+use crate::store::{get_json, keys_with_prefix};
 use crate::{ApiError, ApiResult};
 
 /// The public view of a version.
 pub fn public(f: &LibraryFile) -> Value {
-    json!({
-        "id": f.id, "name": f.name, "mediaType": f.media_type, "size": f.size,
-        "version": f.version, "rootId": f.root_id, "previousId": f.previous_id,
-        "sourceJobId": f.source_job, "createdAt": iso8601(f.created_at),
-        "downloadUrl": format!("/api/v1/files/{}/download", f.id),
-    })
+    f.public()
 }
 
 /// A version the principal may see (owner or admin); 404 otherwise.
@@ -88,20 +83,30 @@ pub fn add_version(
         data,
     } = content;
     let chunks = put_file(blobs, &keys::library_blob(&id), data)?;
-    let file = LibraryFile {
-        user_id: previous
-            .as_ref()
-            .map_or(user_id.to_string(), |p| p.user_id.clone()),
-        name: sanitize_file_name(name),
-        media_type: media_type.to_string(),
-        size: data.len() as u64,
-        chunks,
-        version: previous.as_ref().map_or(1, |p| p.version + 1),
-        root_id: previous.as_ref().map_or(id.clone(), |p| p.root_id.clone()),
-        previous_id: previous.as_ref().map(|p| p.id.clone()),
-        source_job: source_job.map(str::to_string),
-        created_at: now_ms(),
-        id,
+    let file = match &previous {
+        Some(p) => LibraryFile::next_version(
+            p,
+            id,
+            sanitize_file_name(name),
+            media_type.to_string(),
+            data.len() as u64,
+            chunks,
+            source_job.map(str::to_string),
+            now_ms(),
+        ),
+        None => LibraryFile {
+            user_id: user_id.to_string(),
+            name: sanitize_file_name(name),
+            media_type: media_type.to_string(),
+            size: data.len() as u64,
+            chunks,
+            version: 1,
+            root_id: id.clone(),
+            previous_id: None,
+            source_job: source_job.map(str::to_string),
+            created_at: now_ms(),
+            id,
+        },
     };
     record(store, &file)?;
     Ok(file)
@@ -110,15 +115,9 @@ pub fn add_version(
 /// Writes the records of a version whose bytes are already stored (`file/<id>`, its place
 /// in the chain, and the chain's latest-version entry).
 pub fn record(store: &Store, file: &LibraryFile) -> ApiResult<()> {
-    set_json(store, &keys::library_file(&file.id), file)?;
-    store.set(
-        &keys::library_version(&file.root_id, file.version),
-        file.id.as_bytes(),
-    )?;
-    store.set(
-        &keys::library_chain(&file.user_id, &file.root_id),
-        file.id.as_bytes(),
-    )?;
+    for (key, value) in file.records() {
+        store.set(&key, &value)?;
+    }
     Ok(())
 }
 

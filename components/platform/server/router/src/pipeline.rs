@@ -214,8 +214,7 @@ pub fn execute(req: &Request) -> ApiResult<Response> {
     )
     .map_err(|e| e.at_step(1))?;
     let run = || {
-        let mut job = jobs::create(
-            &call.store,
+        let mut job = jobs::new_job(
             call.blobs.as_ref(),
             &call.principal,
             PIPELINE_TOOL,
@@ -224,7 +223,7 @@ pub fn execute(req: &Request) -> ApiResult<Response> {
             true,
         )?;
         job.pipeline = steps.iter().map(|(_, s)| s.clone()).collect();
-        set_json(&call.store, &keys::job(&job.id), &job)?;
+        jobs::save_new(&call.store, &job)?;
         call.store.set(&keys::queue(&job.id), b"")?;
         if tool_route::wants_async(req) {
             return Ok(tool_route::accepted(&job.id));

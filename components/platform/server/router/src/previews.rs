@@ -94,6 +94,7 @@ pub fn derive(
         parent: None,
         batch: Vec::new(),
         pipeline: steps.into_iter().map(|(_, s)| s).collect(),
+        save_to: None,
     };
     // Not in the owner's job index: a derived image is not a job the owner started.
     set_json(store, &keys::job(&id), &job)?;

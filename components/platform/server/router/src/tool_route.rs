@@ -445,8 +445,14 @@ pub fn wants_async(req: &Request) -> bool {
 /// Stores the inputs and queues the job for the worker pool (which runs pure tools as well
 /// as native ones); answers 202 `{"jobId","async":true}`.
 pub fn enqueue(call: &ToolCall, tool: &str) -> ApiResult<Response> {
-    let job = jobs::create(
-        &call.store,
+    let job = queue_job(call, tool)?;
+    Ok(accepted(&job.id))
+}
+
+/// Stores the inputs and the job (with the call's `fileId`, which the worker saves the
+/// result to) and queues it.
+pub fn queue_job(call: &ToolCall, tool: &str) -> ApiResult<jobs::Job> {
+    let mut job = jobs::new_job(
         call.blobs.as_ref(),
         &call.principal,
         tool,
@@ -454,9 +460,11 @@ pub fn enqueue(call: &ToolCall, tool: &str) -> ApiResult<Response> {
         &call.request.settings,
         true,
     )?;
+    job.save_to = call.save_to.as_ref().map(|target| target.id.clone());
+    jobs::save_new(&call.store, &job)?;
     call.store
         .set(&lathe_store_layout::keys::queue(&job.id), b"")?;
-    Ok(accepted(&job.id))
+    Ok(job)
 }
 
 /// The 202 answer of a queued job.
@@ -466,18 +474,27 @@ pub fn accepted(job_id: &str) -> Response {
     r
 }
 
+/// A prepared call's `Idempotency-Key` (checked) and request fingerprint; computed before
+/// the uploaded bytes are handed to the tool.
+pub fn idempotency_of(req: &Request, call: &ToolCall) -> ApiResult<(Option<String>, String)> {
+    let key = crate::idempotency::key_of(req)?;
+    let path = match req.query() {
+        "" => req.path().to_string(),
+        q => format!("{}?{q}", req.path()),
+    };
+    Ok((
+        key,
+        crate::idempotency::tool_fingerprint(&path, &call.request),
+    ))
+}
+
 /// Runs a prepared tool call under its `Idempotency-Key` (see [`crate::idempotency`]).
 pub fn idempotent(
     req: &Request,
     call: &ToolCall,
     run: impl FnOnce() -> ApiResult<Response>,
 ) -> ApiResult<Response> {
-    let key = crate::idempotency::key_of(req)?;
-    let path = match req.query() {
-        "" => req.path().to_string(),
-        q => format!("{}?{q}", req.path()),
-    };
-    let fingerprint = crate::idempotency::tool_fingerprint(&path, &call.request);
+    let (key, fingerprint) = idempotency_of(req, call)?;
     crate::idempotency::once(
         &call.store,
         call.blobs.as_ref(),

@@ -1,0 +1,33 @@
+//! Shared logic of Lathe's video and audio tools, so that a tool crate holds only the
+//! ffmpeg arguments that make it what it is:
+//!
+//! - [`probe`]: what an input holds ([`MediaInfo`]), refusing files whose content is not
+//!   what their extension says and media without the stream a tool needs;
+//! - [`formats`]: the encoders and muxer options of each output format;
+//! - [`settings`]: colours, aspect ratios and numbers as ffmpeg wants them;
+//! - [`run`]: scratch names, the one-input-one-output runner and output naming.
+
+pub mod audio;
+pub mod formats;
+pub mod probe;
+pub mod run;
+pub mod settings;
+
+pub use formats::{AudioFormat, VideoFormat, VideoQuality};
+pub use probe::{AudioStream, MediaInfo, SubtitleStream, VideoStream};
+pub use run::{font_file, renamed, scratch, single_output, text_file, Needs, Plan};
+pub use settings::{ffmpeg_color, fmt_num, AspectTarget};
+
+/// Extensions of the video containers the video tools accept.
+pub const VIDEO_EXTENSIONS: &[&str] = &[
+    "mp4", "mov", "mkv", "webm", "avi", "m4v", "mpeg", "mpg", "flv", "wmv", "3gp", "ts", "mts",
+    "m2ts", "ogv",
+];
+
+/// Extensions of the audio files the audio tools accept.
+pub const AUDIO_EXTENSIONS: &[&str] = &[
+    "mp3", "wav", "flac", "aac", "m4a", "ogg", "oga", "opus", "wma", "aiff", "aif", "amr", "ac3",
+];
+
+/// Extensions of the subtitle files accepted next to a video.
+pub const SUBTITLE_EXTENSIONS: &[&str] = &["srt", "vtt", "ass", "ssa"];
