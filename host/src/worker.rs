@@ -19,7 +19,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use lathe_factor_ffmpeg::bindings::lathe::tool::types::{InputFile, ToolError, ToolInfo, ToolKind};
+use lathe_factor_ffmpeg::bindings::lathe::tool::types::{
+    InputFile, OutputFile, ToolError, ToolInfo, ToolKind,
+};
 use lathe_factor_ffmpeg::{CancelCheck, FfmpegState, MediaLimits};
 use lathe_factor_key_value::Backend;
 use lathe_store_layout::{
@@ -541,7 +543,18 @@ impl Worker {
                 output = Some(made);
             }
         }
-        let output = output.context("a pipeline has at least one step")?;
+        let mut output = output.context("a pipeline has at least one step")?;
+        if output.files.len() > 1 {
+            // Several outputs are one ZIP named after the first input, as the gateways
+            // answer for tools they run themselves.
+            let base = job
+                .inputs
+                .first()
+                .map(|f| f.name.rsplit_once('.').map_or(f.name.as_str(), |(s, _)| s))
+                .unwrap_or("result")
+                .to_string();
+            output.files = vec![zip_outputs(&output.files, &base)?];
+        }
         let mut files: Vec<FileRef> = Vec::new();
         for file in &output.files {
             let name = unique_name(&files, &file.name);
@@ -771,4 +784,28 @@ mod tests {
             ErrorKind::ProcessingFailed
         );
     }
+}
+
+/// Packs several outputs into one ZIP `<base>.zip` (names made unique, deflated).
+fn zip_outputs(files: &[OutputFile], base: &str) -> anyhow::Result<OutputFile> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut seen = std::collections::HashSet::new();
+    for file in files {
+        let mut name = file.name.clone();
+        let mut n = 1;
+        while !seen.insert(name.clone()) {
+            n += 1;
+            name = format!("{n}-{}", file.name);
+        }
+        writer.start_file(name, options)?;
+        writer.write_all(&file.data)?;
+    }
+    Ok(OutputFile {
+        name: format!("{base}.zip"),
+        media_type: "application/zip".into(),
+        data: writer.finish()?.into_inner(),
+    })
 }

@@ -1092,14 +1092,14 @@ fn audio_metadata_rejects_bad_input() {
             r#"{"album":5}"#,
         ],
     );
-    // Raw AAC has no tags to write.
+    // Raw AAC has no tags to write: not an accepted type.
     assert_error(
         "audio-metadata",
         "tone.aac",
         media::tone(1.0, 440, 1, "aac"),
         "{}",
         400,
-        "UNSUPPORTED_INPUT",
+        "UNSUPPORTED_FILE_TYPE",
     );
 }
 
