@@ -701,6 +701,30 @@ fn sanitize(name: &str) -> String {
     }
 }
 
+/// Packs several outputs into one ZIP `<base>.zip` (names made unique, deflated).
+fn zip_outputs(files: &[OutputFile], base: &str) -> anyhow::Result<OutputFile> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let mut seen = std::collections::HashSet::new();
+    for file in files {
+        let mut name = file.name.clone();
+        let mut n = 1;
+        while !seen.insert(name.clone()) {
+            n += 1;
+            name = format!("{n}-{}", file.name);
+        }
+        writer.start_file(name, options)?;
+        writer.write_all(&file.data)?;
+    }
+    Ok(OutputFile {
+        name: format!("{base}.zip"),
+        media_type: "application/zip".into(),
+        data: writer.finish()?.into_inner(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
@@ -784,28 +808,4 @@ mod tests {
             ErrorKind::ProcessingFailed
         );
     }
-}
-
-/// Packs several outputs into one ZIP `<base>.zip` (names made unique, deflated).
-fn zip_outputs(files: &[OutputFile], base: &str) -> anyhow::Result<OutputFile> {
-    use std::io::Write;
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    let mut seen = std::collections::HashSet::new();
-    for file in files {
-        let mut name = file.name.clone();
-        let mut n = 1;
-        while !seen.insert(name.clone()) {
-            n += 1;
-            name = format!("{n}-{}", file.name);
-        }
-        writer.start_file(name, options)?;
-        writer.write_all(&file.data)?;
-    }
-    Ok(OutputFile {
-        name: format!("{base}.zip"),
-        media_type: "application/zip".into(),
-        data: writer.finish()?.into_inner(),
-    })
 }

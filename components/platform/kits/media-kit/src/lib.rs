@@ -12,6 +12,7 @@ pub mod formats;
 pub mod probe;
 pub mod run;
 pub mod settings;
+pub mod video_compose;
 
 pub use formats::{AudioFormat, VideoFormat, VideoQuality};
 pub use probe::{AudioStream, MediaInfo, SubtitleStream, VideoStream};

@@ -1,0 +1,106 @@
+//! `video/blur-pad`: a video brought to another aspect ratio by centring it over a blurred,
+//! scaled-to-fill copy of itself (native tool: ffmpeg).
+
+use lathe_media_kit::run::{single_output, Needs, Plan};
+use lathe_media_kit::video_compose::display_size;
+use lathe_media_kit::{fmt_num, AspectTarget, VideoFormat, VideoQuality, VIDEO_EXTENSIONS};
+use lathe_tool_sdk::settings::check_range;
+use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use serde::Deserialize;
+
+/// Seed 001's settings: `target` ratio and `blur` strength (Gaussian sigma in pixels).
+#[derive(Debug, Deserialize)]
+struct Settings {
+    #[serde(default = "default_target")]
+    target: AspectTarget,
+    #[serde(default = "default_blur")]
+    blur: f64,
+}
+
+fn default_target() -> AspectTarget {
+    AspectTarget::Landscape
+}
+
+fn default_blur() -> f64 {
+    20.0
+}
+
+/// The graph: the frame split in two, one copy scaled to cover the canvas, cropped and
+/// blurred, the other laid over its centre.
+fn blur_pad_graph(canvas: (u32, u32), blur: f64) -> String {
+    let (w, h) = canvas;
+    format!(
+        "[0:v:0]split=2[bg][fg];\
+         [bg]scale={w}:{h}:force_original_aspect_ratio=increase,crop={w}:{h},setsar=1,\
+         gblur=sigma={}[blurred];\
+         [blurred][fg]overlay=(W-w)/2:(H-h)/2,setsar=1,format=yuv420p[v]",
+        fmt_num(blur)
+    )
+}
+
+/// The tool.
+struct BlurPad;
+
+impl Tool for BlurPad {
+    fn describe() -> ToolInfo {
+        ToolInfo {
+            id: "blur-pad",
+            section: Section::Video,
+            name: "Blur Pad",
+            description: "Fit a video to 16:9, 9:16, 1:1, 4:3 or 3:4 over a blurred copy of itself instead of black bars.",
+            settings_schema: serde_json::json!({
+                "type": "object",
+                "properties": {
+                    "target": {
+                        "type": "string",
+                        "enum": ["16:9", "9:16", "1:1", "4:3", "3:4"],
+                        "default": "16:9"
+                    },
+                    "blur": {"type": "number", "minimum": 2, "maximum": 50, "default": 20}
+                }
+            }),
+            min_inputs: 1,
+            max_inputs: 1,
+            accepts: VIDEO_EXTENSIONS,
+        }
+    }
+
+    fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
+        let settings: Settings = parse_settings(settings)?;
+        let blur = check_range("blur", settings.blur, 2.0, 50.0)?;
+        let format = VideoFormat::Mp4;
+        single_output(
+            &inputs[0],
+            Needs::Video,
+            format.extension(),
+            "Padding video",
+            |info| {
+                let (w, h) = display_size(info).unwrap_or((0, 0));
+                let canvas = settings.target.canvas_for(w, h);
+                let mut args: Vec<String> = vec![
+                    "-filter_complex".into(),
+                    blur_pad_graph(canvas, blur),
+                    "-map".into(),
+                    "[v]".into(),
+                    "-map".into(),
+                    "0:a:0?".into(),
+                ];
+                args.extend(format.encode_args(VideoQuality::Balanced));
+                Ok(Plan::new(args))
+            },
+        )
+    }
+}
+
+lathe_native_sdk::export_native_tool!(BlurPad);
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_copy_covers_the_canvas_and_the_frame_sits_in_the_middle() {
+        let graph = super::blur_pad_graph((214, 120), 20.0);
+        assert!(graph.contains("scale=214:120:force_original_aspect_ratio=increase,crop=214:120"));
+        assert!(graph.contains("gblur=sigma=20"));
+        assert!(graph.contains("overlay=(W-w)/2:(H-h)/2"));
+    }
+}
