@@ -115,7 +115,6 @@ fn native_test_packages() -> Result<Vec<String>> {
             && p != "lathe-native-sdk"
             && p != "lathe-stream-sdk"
             && p != "lathe-image-kit"
-            && p != "lathe-media-kit"
     });
     Ok(all)
 }

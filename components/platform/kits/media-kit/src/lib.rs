@@ -32,3 +32,25 @@ pub const AUDIO_EXTENSIONS: &[&str] = &[
 
 /// Extensions of the subtitle files accepted next to a video.
 pub const SUBTITLE_EXTENSIONS: &[&str] = &["srt", "vtt", "ass", "ssa"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The combined lists are written out (const slices cannot be concatenated); they must
+    /// stay the union of the lists they combine.
+    #[test]
+    fn combined_extension_lists_are_the_unions() {
+        fn union(a: &[&'static str], b: &[&'static str]) -> Vec<&'static str> {
+            [a, b].concat()
+        }
+        assert_eq!(
+            audio::AUDIO_OR_VIDEO_EXTENSIONS,
+            union(AUDIO_EXTENSIONS, VIDEO_EXTENSIONS).as_slice()
+        );
+        assert_eq!(
+            video_compose::VIDEO_OR_SUBTITLE_EXTENSIONS,
+            union(VIDEO_EXTENSIONS, SUBTITLE_EXTENSIONS).as_slice()
+        );
+    }
+}
