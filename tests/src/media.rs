@@ -40,6 +40,25 @@ pub fn video(seconds: f64, w: u32, h: u32, fps: u32, audio: bool) -> Vec<u8> {
     ffmpeg_make(&args, "mp4")
 }
 
+/// A silent H.264 MP4 (4:2:0, fast preset) of the lavfi source `src`.
+pub fn lavfi_h264(src: &str) -> Vec<u8> {
+    ffmpeg_make(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            src,
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-pix_fmt",
+            "yuv420p",
+        ],
+        "mp4",
+    )
+}
+
 /// A test tone: `seconds` of a `freq` Hz sine at 44.1 kHz, `channels` channels, as `ext`
 /// (wav, mp3, flac, ogg, m4a ...).
 pub fn tone(seconds: f64, freq: u32, channels: u32, ext: &str) -> Vec<u8> {

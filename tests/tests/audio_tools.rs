@@ -54,21 +54,7 @@ fn assert_bad_input(tool: &str, good_settings: &str, bad_settings: &[&str]) {
 
 /// A video without any audio track.
 fn silent_video() -> Vec<u8> {
-    media::ffmpeg_make(
-        &[
-            "-f",
-            "lavfi",
-            "-i",
-            "testsrc=size=160x120:rate=10:duration=1",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-        ],
-        "mp4",
-    )
+    media::lavfi_h264("testsrc=size=160x120:rate=10:duration=1")
 }
 
 /// 1 s of 440 Hz, 1 s of digital silence, 1 s of 660 Hz (mono WAV, 3 s).

@@ -10,24 +10,6 @@ use std::time::{Duration, Instant};
 use lathe_tests::{fixtures, multipart_body, shared, Lathe};
 use serde_json::Value;
 
-/// Polls a job until it leaves `queued`/`processing`; returns its record.
-fn wait_job(lathe: &Lathe, token: &str, job: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(90);
-    loop {
-        let r = lathe.get(&format!("/api/v1/jobs/{job}"), Some(token));
-        assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
-        let body = r.json();
-        if !matches!(body["status"].as_str(), Some("queued" | "processing")) {
-            return body;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "job {job} did not finish: {body}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// A multipart POST with extra headers.
 fn post_files(
     lathe: &Lathe,
@@ -124,7 +106,7 @@ fn async_pure_call_is_a_job_with_a_full_record() {
     let body = r.json();
     assert_eq!(body["async"], true);
     let job = body["jobId"].as_str().unwrap().to_string();
-    let record = wait_job(lathe, &token, &job);
+    let record = lathe.wait_job(&token, &job);
     assert_eq!(record["status"], "completed", "{record}");
     assert_eq!(record["id"], job.as_str());
     assert_eq!(record["tool"], "image/resize");
@@ -154,7 +136,7 @@ fn async_pure_call_is_a_job_with_a_full_record() {
     );
     assert_eq!(r.status, 202);
     let job = r.json()["jobId"].as_str().unwrap().to_string();
-    assert_eq!(wait_job(lathe, &token, &job)["status"], "completed");
+    assert_eq!(lathe.wait_job(&token, &job)["status"], "completed");
 }
 
 #[test]
@@ -171,7 +153,7 @@ fn a_failed_async_job_reports_its_error_and_can_be_retried() {
     );
     assert_eq!(r.status, 202);
     let job = r.json()["jobId"].as_str().unwrap().to_string();
-    let record = wait_job(lathe, &token, &job);
+    let record = lathe.wait_job(&token, &job);
     assert_eq!(record["status"], "failed");
     assert!(record["error"]["code"]
         .as_str()
@@ -191,7 +173,7 @@ fn a_failed_async_job_reports_its_error_and_can_be_retried() {
     assert_eq!(again["retryOf"], job.as_str());
     let again_id = again["jobId"].as_str().unwrap().to_string();
     assert_ne!(again_id, job);
-    let record = wait_job(lathe, &token, &again_id);
+    let record = lathe.wait_job(&token, &again_id);
     assert_eq!(record["status"], "failed", "same input, same failure");
     assert_eq!(record["retryOf"], job.as_str());
 

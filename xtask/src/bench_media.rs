@@ -117,12 +117,27 @@ pub fn run(host: &Host, work: &Path) -> Result<()> {
         &video,
         r#"{"startS":5,"endS":25}"#,
         [
-            strings(&["-ss", "5", "-i", &v, "-t", "20", "-map", "0", "-c", "copy"]),
+            strings(&[
+                "-ss", "5", "-t", "20", "-i", &v, "-map", "0:v:0", "-map", "0:a:0",
+            ]),
+            strings(&["-c:v", "copy", "-c:a", "copy", "-sn", "-dn"]),
+            strings(&["-movflags", "+faststart"]),
             strings(&["-avoid_negative_ts", "make_zero", &out("trim.mp4")]),
         ]
         .concat(),
     )?;
-    let mut scale = strings(&["-i", &v, "-vf", "scale=-2:720"]);
+    // The arguments resize-video builds for this file: the picture scaled and encoded,
+    // the AAC audio copied.
+    let mut scale = strings(&[
+        "-i",
+        &v,
+        "-map",
+        "0:v:0",
+        "-map",
+        "0:a:0",
+        "-vf",
+        "scale=1280:720:flags=lanczos,setsar=1,scale=trunc(iw/2)*2:trunc(ih/2)*2",
+    ]);
     scale.extend(strings(&[
         "-c:v",
         "libx264",
@@ -133,9 +148,9 @@ pub fn run(host: &Host, work: &Path) -> Result<()> {
         "-pix_fmt",
         "yuv420p",
         "-c:a",
-        "aac",
-        "-b:a",
-        "160k",
+        "copy",
+        "-sn",
+        "-dn",
         "-movflags",
         "+faststart",
     ]));

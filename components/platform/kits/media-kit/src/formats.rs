@@ -66,24 +66,8 @@ impl VideoFormat {
                 a
             }
             VideoFormat::Webm => {
-                let mut a = strings(&["-c:v", "libvpx-vp9", "-crf"]);
-                a.push(vp9.to_string());
-                a.extend(strings(&[
-                    "-b:v",
-                    "0",
-                    "-deadline",
-                    "good",
-                    "-cpu-used",
-                    "5",
-                    "-row-mt",
-                    "1",
-                    "-pix_fmt",
-                    "yuv420p",
-                    "-c:a",
-                    "libopus",
-                    "-b:a",
-                    "128k",
-                ]));
+                let mut a = vp9_args(vp9);
+                a.extend(strings(&["-c:a", "libopus", "-b:a", "128k"]));
                 a
             }
             VideoFormat::Avi => {
@@ -114,6 +98,25 @@ pub fn h264_args(crf: u32) -> Vec<String> {
     let mut a = strings(&["-c:v", "libx264", "-preset", "veryfast", "-crf"]);
     a.push(crf.to_string());
     a.extend(strings(&["-pix_fmt", "yuv420p"]));
+    a
+}
+
+/// VP9 at CRF `crf` (constant quality), fast enough for a server, 4:2:0.
+pub fn vp9_args(crf: u32) -> Vec<String> {
+    let mut a = strings(&["-c:v", "libvpx-vp9", "-crf"]);
+    a.push(crf.to_string());
+    a.extend(strings(&[
+        "-b:v",
+        "0",
+        "-deadline",
+        "good",
+        "-cpu-used",
+        "5",
+        "-row-mt",
+        "1",
+        "-pix_fmt",
+        "yuv420p",
+    ]));
     a
 }
 

@@ -5,14 +5,18 @@
 //!   what their extension says and media without the stream a tool needs;
 //! - [`formats`]: the encoders and muxer options of each output format;
 //! - [`settings`]: colours, aspect ratios and numbers as ffmpeg wants them;
-//! - [`run`]: scratch names, the one-input-one-output runner and output naming.
+//! - [`run`]: scratch names, the one-input-one-output runner and output naming;
+//! - [`loudness`]: two-pass EBU R128 normalisation;
+//! - [`video_edit`]: the settings shared by the tools that edit one video.
 
 pub mod audio;
 pub mod formats;
+pub mod loudness;
 pub mod probe;
 pub mod run;
 pub mod settings;
 pub mod video_compose;
+pub mod video_edit;
 
 pub use formats::{AudioFormat, VideoFormat, VideoQuality};
 pub use probe::{AudioStream, MediaInfo, SubtitleStream, VideoStream};

@@ -4,7 +4,7 @@
 
 use lathe_tool_sdk::{unsupported, Input, ToolError};
 
-use crate::formats::{h264_args, strings, EVEN_SIZE};
+use crate::formats::{h264_args, strings, vp9_args, EVEN_SIZE};
 use crate::probe::MediaInfo;
 use crate::run::scratch;
 
@@ -119,33 +119,23 @@ pub fn can_copy_audio(container: &str, codec: &str) -> bool {
     }
 }
 
+/// The picture encoder of `container` (VP9 for WebM, H.264 for the others).
+pub fn video_encoder(container: &str) -> Vec<String> {
+    if container == "webm" {
+        vp9_args(32)
+    } else {
+        h264_args(23)
+    }
+}
+
 /// Video arguments for `container`: a copy when `codec` fits it, else a fresh encode
-/// (VP9 for WebM, H.264 for the others) with even dimensions.
+/// ([`video_encoder`]) with even dimensions.
 pub fn video_args_for(container: &str, codec: &str) -> Vec<String> {
     if can_copy_video(container, codec) {
         return strings(&["-c:v", "copy"]);
     }
     let mut args = strings(&["-vf", EVEN_SIZE]);
-    if container == "webm" {
-        args.extend(strings(&[
-            "-c:v",
-            "libvpx-vp9",
-            "-crf",
-            "32",
-            "-b:v",
-            "0",
-            "-deadline",
-            "good",
-            "-cpu-used",
-            "5",
-            "-row-mt",
-            "1",
-            "-pix_fmt",
-            "yuv420p",
-        ]));
-    } else {
-        args.extend(h264_args(23));
-    }
+    args.extend(video_encoder(container));
     args
 }
 
