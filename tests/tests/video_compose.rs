@@ -11,7 +11,7 @@ use lathe_tests::video::{
     assert_bad_input, assert_error, assert_invalid, changed_pixels, download_name, flat_video,
     frame_count, frequency, make_with, mean_brightness, rms_db, run, run_one, silent_video,
 };
-use lathe_tests::{fixtures, media, Value};
+use lathe_tests::{assert_rejects_bad_input, fixtures, media, shared, Value};
 
 /// The subtitle cue every subtitle test uses: "HELLO WORLD" from 1 s to 2 s.
 const SRT: &str = "1\n00:00:01,000 --> 00:00:02,000\nHELLO WORLD\n";

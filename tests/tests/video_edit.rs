@@ -22,6 +22,15 @@ fn color_video(colors: &[&str], seconds_each: f64, w: u32, h: u32, tone: bool) -
     for s in &sources {
         args.extend(["-f".into(), "lavfi".into(), "-i".into(), s.clone()]);
     }
+    if tone {
+        let total = seconds_each * colors.len() as f64;
+        args.extend([
+            "-f".into(),
+            "lavfi".into(),
+            "-i".into(),
+            format!("sine=frequency=440:sample_rate=44100:duration={total}"),
+        ]);
+    }
     let labels: String = (0..colors.len()).map(|i| format!("[{i}:v]")).collect();
     args.extend([
         "-filter_complex".into(),
@@ -30,12 +39,7 @@ fn color_video(colors: &[&str], seconds_each: f64, w: u32, h: u32, tone: bool) -
         "[v]".into(),
     ]);
     if tone {
-        let total = seconds_each * colors.len() as f64;
         args.extend([
-            "-f".into(),
-            "lavfi".into(),
-            "-i".into(),
-            format!("sine=frequency=440:sample_rate=44100:duration={total}"),
             "-map".into(),
             format!("{}:a", colors.len()),
             "-c:a".into(),
@@ -116,7 +120,19 @@ fn convert_writes_each_container_with_its_codecs() {
         assert!((media::duration(&report) - 2.0).abs() < 0.3, "{format}");
     }
     // The default is MP4; `small` is smaller than `high`.
-    let noisy = media::video(2.0, 320, 240, 10, false);
+    let noisy = media::ffmpeg_make(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=10:duration=2",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+        ],
+        "mkv",
+    );
     let (body, high) = run_one(
         "convert-video",
         "clip.mkv",

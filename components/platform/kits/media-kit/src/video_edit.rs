@@ -92,6 +92,11 @@ pub fn edit_video(
     })
 }
 
+/// `value` rounded to the nearest even number, at least 2.
+fn even_round(value: f64) -> u32 {
+    (((value / 2.0).round() as u32) * 2).max(2)
+}
+
 /// The even frame size that brings the shorter side of `w` × `h` down to `short` pixels,
 /// keeping the aspect ratio; `None` when it is already that small (never enlarges).
 pub fn shrink_short_side(w: u32, h: u32, short: u32) -> Option<(u32, u32)> {
@@ -100,7 +105,7 @@ pub fn shrink_short_side(w: u32, h: u32, short: u32) -> Option<(u32, u32)> {
         return None;
     }
     let scale = short as f64 / current as f64;
-    let fit = |side: u32| even_down((side as f64 * scale).round() as u32);
+    let fit = |side: u32| even_round(side as f64 * scale);
     Some(if w <= h {
         (even_down(short), fit(h))
     } else {
@@ -112,7 +117,7 @@ pub fn shrink_short_side(w: u32, h: u32, short: u32) -> Option<(u32, u32)> {
 /// down, keeping the aspect ratio.
 pub fn scale_short_side(w: u32, h: u32, short: u32) -> (u32, u32) {
     let scale = short as f64 / w.min(h).max(1) as f64;
-    let fit = |side: u32| even_down((side as f64 * scale).round() as u32);
+    let fit = |side: u32| even_round(side as f64 * scale);
     if w <= h {
         (even_down(short), fit(h))
     } else {

@@ -40,7 +40,7 @@ fn default_duration() -> f64 {
 fn gif_graph(fps: f64, width: u32) -> String {
     format!(
         "[0:v:0]fps={},scale={width}:-1:flags=lanczos,split[a][b];\
-         [a]palettegen=stats_mode=diff[p];[b][p]paletteuse=dither=bayer:bayer_scale=5[v]",
+         [a]palettegen[p];[b][p]paletteuse=dither=bayer:bayer_scale=5[v]",
         fmt_num(fps)
     )
 }
