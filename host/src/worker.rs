@@ -92,6 +92,8 @@ pub fn catalog_entry(info: &ToolInfo) -> CatalogEntry {
         max_inputs: info.max_inputs,
         accepts: info.accepts.clone(),
         operations: info.operations.clone(),
+        produces: Some(info.produces.clone()),
+        produces_setting: info.produces_setting.clone(),
     }
 }
 
@@ -773,6 +775,8 @@ mod tests {
             max_inputs: 1,
             accepts: vec!["mp4".into()],
             operations: Vec::new(),
+            produces: vec!["mp4".into(), "mov".into()],
+            produces_setting: Some("format".into()),
         };
         let key = write_catalog_entry(&kv, &info).await.unwrap();
         assert_eq!(key, "video/trim");
@@ -784,6 +788,11 @@ mod tests {
         let entry: CatalogEntry = decode(&bytes).unwrap();
         assert_eq!(entry.kind, lathe_store_layout::ToolKind::Native);
         assert_eq!(entry.accepts, ["mp4"]);
+        assert_eq!(
+            entry.produces.as_deref(),
+            Some(&["mp4".to_string(), "mov".into()][..])
+        );
+        assert_eq!(entry.produces_setting.as_deref(), Some("format"));
         let raw: Value = serde_json::from_slice(&bytes).unwrap();
         assert_eq!(raw["settingsSchema"]["type"], "object");
         assert_eq!(raw["minInputs"], 1);

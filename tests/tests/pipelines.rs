@@ -158,21 +158,63 @@ fn every_step_is_checked_before_anything_runs() {
         .as_array()
         .unwrap()
         .is_empty());
-    // A step whose input cannot follow the previous output fails naming that step.
-    let r = post_pipeline(
-        lathe,
-        "/api/v1/pipeline/execute",
-        &token,
-        &png(),
-        r#"{"steps":[{"toolId":"resize","settings":{"width":10}},{"toolId":"compress-pdf"}]}"#,
+    // A step that cannot take what the step before writes is refused up front, naming
+    // it: the catalog says what each tool writes (a format setting included).
+    let incompatible = [
+        (
+            r#"{"steps":[{"toolId":"resize","settings":{"width":10}},{"toolId":"compress-pdf"}]}"#,
+            2,
+        ),
+        (
+            r#"{"steps":[{"toolId":"resize"},{"toolId":"image-to-pdf"},{"toolId":"resize"}]}"#,
+            3,
+        ),
+        (
+            r#"{"steps":[{"toolId":"convert","settings":{"format":"png"}},{"toolId":"image/info"},{"toolId":"resize"}]}"#,
+            3,
+        ),
+        (
+            r#"{"steps":[{"toolId":"image-to-pdf"},{"toolId":"pdf-to-image","settings":{"format":"png"}},{"toolId":"compress-pdf"}]}"#,
+            3,
+        ),
+    ];
+    for (pipeline, step) in incompatible {
+        let r = post_pipeline(lathe, "/api/v1/pipeline/execute", &token, &png(), pipeline);
+        assert_eq!(
+            r.assert_client_error(400),
+            "INCOMPATIBLE_STEPS",
+            "{pipeline}"
+        );
+        assert_eq!(r.json()["step"].as_u64(), Some(step), "{pipeline}");
+        let message = r.json()["error"].as_str().unwrap().to_string();
+        assert!(message.contains(&format!("Step {step}")), "{message}");
+    }
+    // A saved pipeline is checked the same way, without a file.
+    let r = lathe.post_json(
+        "/api/v1/pipeline/save",
+        Some(&token),
+        &json!({"name": "bad", "steps": [{"toolId": "image-to-pdf"}, {"toolId": "resize"}]}),
     );
-    let code = r.assert_client_error(400);
-    assert_eq!(code, "UNSUPPORTED_INPUT");
-    assert!(
-        r.json()["error"].as_str().unwrap().contains("Step 2"),
-        "{}",
-        r.json()
-    );
+    assert_eq!(r.assert_client_error(400), "INCOMPATIBLE_STEPS");
+    // Still nothing ran.
+    assert!(lathe.get("/api/v1/jobs", Some(&token)).json()["jobs"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    // What each tool writes is in the catalog.
+    let tools = lathe.get("/api/v1/tools", Some(&token)).json();
+    let find = |id: &str| {
+        tools["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(find("image-to-pdf")["produces"], json!(["pdf"]));
+    assert_eq!(find("info")["produces"], json!([]));
+    assert_eq!(find("convert")["producesSetting"], "format");
     lathe.assert_healthy();
 }
 

@@ -340,6 +340,13 @@ pub struct CatalogEntry {
     /// Names of its sub-routes.
     #[serde(default)]
     pub operations: Vec<String>,
+    /// Extensions of the files it writes (`*`: its input's type; empty: JSON only, no
+    /// file); `None` in entries written before tools declared it (no pipeline check).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub produces: Option<Vec<String>>,
+    /// The setting whose value names the type written (`format`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub produces_setting: Option<String>,
 }
 
 impl CatalogEntry {

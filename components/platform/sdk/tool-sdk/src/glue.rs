@@ -25,6 +25,8 @@ macro_rules! __world_glue {
                     max_inputs: info.max_inputs,
                     accepts: info.accepts.iter().map(|s| s.to_string()).collect(),
                     operations: T::OPERATIONS.iter().map(|s| s.to_string()).collect(),
+                    produces: info.produces.types.iter().map(|s| s.to_string()).collect(),
+                    produces_setting: info.produces.setting.map(str::to_string),
                 }
             }
 

@@ -76,6 +76,60 @@ pub struct ToolInfo {
     pub max_inputs: u32,
     /// Accepted extensions (lower case, no dot); empty means any.
     pub accepts: &'static [&'static str],
+    /// What it writes, so a pipeline can check every hand-off before anything runs.
+    pub produces: Produces,
+}
+
+/// The type of the file a tool writes, declared in its catalog entry: a pipeline checks
+/// before it runs that each step can take what the step before writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Produces {
+    /// Extensions of the files it may write (lower case, no dot); `*` stands for the type
+    /// of its input (a tool that edits a file in its own format), `?` for "any type, known
+    /// once it ran". Empty: the tool answers JSON only and writes no file, so nothing can
+    /// follow it in a pipeline.
+    pub types: &'static [&'static str],
+    /// A setting whose value names the type written (`format`); when a step leaves it out,
+    /// the default of the tool's settings schema counts, and failing that `types`.
+    pub setting: Option<&'static str>,
+}
+
+impl Produces {
+    /// A file of the input's own type.
+    pub const SAME: Produces = Produces {
+        types: &["*"],
+        setting: None,
+    };
+
+    /// No file: the answer is JSON only.
+    pub const NO_FILE: Produces = Produces {
+        types: &[],
+        setting: None,
+    };
+
+    /// A file of a type known only once it ran (an archive's entry): pipelines check the
+    /// step after it when it runs.
+    pub const ANY: Produces = Produces {
+        types: &["?"],
+        setting: None,
+    };
+
+    /// A file of one of `types` (`*`: the input's type).
+    pub const fn types(types: &'static [&'static str]) -> Produces {
+        Produces {
+            types,
+            setting: None,
+        }
+    }
+
+    /// A file of the type the setting `setting` names, one of `types` (`*`: the input's
+    /// type, e.g. when the setting is absent or says `original`).
+    pub const fn by_setting(setting: &'static str, types: &'static [&'static str]) -> Produces {
+        Produces {
+            types,
+            setting: Some(setting),
+        }
+    }
 }
 
 /// A file given to the tool.

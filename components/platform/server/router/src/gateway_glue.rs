@@ -23,6 +23,8 @@ macro_rules! tool_gateway_glue {
                 max_inputs: info.max_inputs,
                 accepts: info.accepts,
                 operations: info.operations,
+                produces: Some(info.produces),
+                produces_setting: info.produces_setting,
             }
         }
 

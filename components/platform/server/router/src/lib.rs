@@ -21,6 +21,7 @@ pub mod library;
 pub mod multipart;
 pub mod outparam;
 pub mod pipeline;
+pub mod pipeline_types;
 pub mod presign;
 pub mod previews;
 pub mod progress_stream;

@@ -5,8 +5,10 @@
 //! `image/resize`), one that takes a single file, settings that fit its schema
 //! ([`crate::settings_check`]), at most `max_pipeline_steps` steps (default 20, 0 = no
 //! limit), and the upload is of a type the first tool accepts. A failure is 400 with the
-//! 1-based `step`. The job is then queued for the worker, which runs the steps and checks
-//! that each output is of a type the next tool accepts (422 naming the step if not).
+//! 1-based `step`; so is a step that cannot take any type of file the step before may
+//! write (`INCOMPATIBLE_STEPS`, worked out by [`crate::pipeline_types`] from each tool's
+//! declared outputs). The job is then queued for the worker, which runs the steps and
+//! checks that each output is of a type the next tool accepts (422 naming the step if not).
 //! `execute` waits up to `sync_wait_ms` and answers like a fast tool (else 202);
 //! `batch` is a batch whose every file goes through the pipeline.
 
@@ -18,6 +20,7 @@ use spin_sdk::key_value::Store;
 
 use crate::auth::{authenticate, Principal};
 use crate::ids::{is_uuid, iso8601, now_ms, uuid};
+use crate::pipeline_types::Flow;
 use crate::store::{get_json, keys_with_prefix, set_json};
 use crate::tool_route::{self, ToolCall};
 use crate::{catalog, config, jobs, json_response, settings_check, ApiError, ApiResult};
@@ -70,9 +73,14 @@ fn resolve(tools: &[CatalogEntry], tool_id: &str) -> Option<CatalogEntry> {
     found.next().is_none().then(|| first.clone())
 }
 
-/// Checks a pipeline's steps (`{"steps":[...]}` or a bare array); returns each step's
-/// catalog entry with the step to run.
-pub fn validate(store: &Store, pipeline: &Value) -> ApiResult<Vec<(CatalogEntry, PipelineStep)>> {
+/// Checks a pipeline's steps (`{"steps":[...]}` or a bare array) for files of the types
+/// `upload` holds ([`Flow::Unknown`] for a pipeline saved without a file); returns each
+/// step's catalog entry with the step to run.
+pub fn validate(
+    store: &Store,
+    pipeline: &Value,
+    upload: &Flow,
+) -> ApiResult<Vec<(CatalogEntry, PipelineStep)>> {
     let steps = pipeline
         .get("steps")
         .or(if pipeline.is_array() {
@@ -107,7 +115,8 @@ pub fn validate(store: &Store, pipeline: &Value) -> ApiResult<Vec<(CatalogEntry,
         ));
     }
     let tools = catalog::list(store)?;
-    let mut out = Vec::new();
+    let mut out: Vec<(CatalogEntry, PipelineStep)> = Vec::new();
+    let mut flow = upload.clone();
     for (i, raw) in steps.iter().enumerate() {
         let n = i + 1;
         let step: StepIn = serde_json::from_value(raw.clone()).map_err(|e| {
@@ -156,6 +165,22 @@ pub fn validate(store: &Store, pipeline: &Value) -> ApiResult<Vec<(CatalogEntry,
             )
             .at_step(n)
         })?;
+        if let Some((before, _)) = out.last() {
+            if let Some(why) = flow.refused_by(&entry.accepts) {
+                return Err(ApiError::new(
+                    400,
+                    "INCOMPATIBLE_STEPS",
+                    format!(
+                        "Step {n} ({}) cannot follow step {} ({}): {why}",
+                        entry.tool_key(),
+                        n - 1,
+                        before.tool_key()
+                    ),
+                )
+                .at_step(n));
+            }
+        }
+        flow = flow.through(&entry, &settings);
         let step = PipelineStep {
             tool: entry.tool_key(),
             settings: settings.to_string(),
@@ -192,7 +217,8 @@ fn pipeline_of(store: &Store, principal: &Principal, call: &ToolCall) -> ApiResu
 fn prepare(req: &Request) -> ApiResult<(ToolCall, Vec<(CatalogEntry, PipelineStep)>)> {
     let call = tool_route::prepare_unchecked(req)?;
     let pipeline = pipeline_of(&call.store, &call.principal, &call)?;
-    let steps = validate(&call.store, &pipeline)?;
+    let names: Vec<&str> = call.request.files.iter().map(|f| f.name.as_str()).collect();
+    let steps = validate(&call.store, &pipeline, &Flow::of_names(&names))?;
     Ok((call, steps))
 }
 
@@ -263,7 +289,7 @@ pub fn save(store: &Store, req: &Request, body: &Value) -> ApiResult<Response> {
             "The description is over 1000 characters",
         ));
     }
-    validate(store, body)?;
+    validate(store, body, &Flow::Unknown)?;
     let saved = Saved {
         id: uuid(),
         user_id: principal.user.id.clone(),
@@ -328,7 +354,10 @@ pub fn tools(store: &Store, req: &Request) -> ApiResult<Response> {
         .map(|t| {
             let shared = all.iter().filter(|o| o.id == t.id).count() > 1;
             let id = if shared { t.tool_key() } else { t.id.clone() };
-            json!({"toolId": id, "section": t.section, "name": t.name, "accepts": t.accepts})
+            json!({
+                "toolId": id, "section": t.section, "name": t.name,
+                "accepts": t.accepts, "produces": t.produces,
+            })
         })
         .collect();
     Ok(json_response(

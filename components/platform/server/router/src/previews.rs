@@ -73,7 +73,7 @@ pub fn derive(
     }
     let pipeline: Value = serde_json::from_str(&text)
         .map_err(|e| ApiError::internal(format!("{variable} is not JSON: {e}")))?;
-    let steps = crate::pipeline::validate(store, &pipeline)?;
+    let steps = crate::pipeline::validate(store, &pipeline, &crate::pipeline_types::Flow::Unknown)?;
     let id = uuid();
     let chunks = put_file(blobs, &keys::input(&id, 0), source.data)?;
     let job = Job {

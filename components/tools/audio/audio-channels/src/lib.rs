@@ -3,8 +3,8 @@
 
 use lathe_media_kit::audio::{audio_filter_tool, AudioPlan, AUDIO_OR_VIDEO_EXTENSIONS};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, Section, Tool, ToolError,
-    ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -63,6 +63,7 @@ impl Tool for AudioChannels {
             min_inputs: 1,
             max_inputs: 1,
             accepts: AUDIO_OR_VIDEO_EXTENSIONS,
+            produces: Produces::types(&["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus"]),
         }
     }
 

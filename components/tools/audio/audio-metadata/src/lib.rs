@@ -4,7 +4,7 @@
 use lathe_media_kit::{renamed, scratch, text_file, MediaInfo};
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -82,6 +82,7 @@ impl Tool for AudioMetadata {
             min_inputs: 1,
             max_inputs: 1,
             accepts: TAGGED,
+            produces: Produces::SAME,
         }
     }
 

@@ -5,7 +5,7 @@ use lathe_media_kit::audio::{
     atempo_chain, audio_duration, audio_filter_tool, AudioPlan, AUDIO_OR_VIDEO_EXTENSIONS,
 };
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's setting: `factor`, 0.25 to 4 (default 1.5; 2 is twice as fast).
@@ -38,6 +38,7 @@ impl Tool for AudioSpeed {
             min_inputs: 1,
             max_inputs: 1,
             accepts: AUDIO_OR_VIDEO_EXTENSIONS,
+            produces: Produces::types(&["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus"]),
         }
     }
 

@@ -5,7 +5,7 @@ use lathe_media_kit::audio::{audio_args, AUDIO_OR_VIDEO_EXTENSIONS};
 use lathe_media_kit::run::{single_output, Needs, Plan};
 use lathe_media_kit::AudioFormat;
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's settings: `format` (also `aac` and `opus`), `bitrateKbps` for lossy formats.
@@ -50,6 +50,10 @@ impl Tool for ConvertAudio {
             min_inputs: 1,
             max_inputs: 1,
             accepts: AUDIO_OR_VIDEO_EXTENSIONS,
+            produces: Produces::by_setting(
+                "format",
+                &["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus"],
+            ),
         }
     }
 

@@ -6,7 +6,7 @@ use lathe_media_kit::audio::{
 };
 use lathe_media_kit::fmt_num;
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's settings: `fadeInS` and `fadeOutS`, 0 to 30 seconds (default 1 each).
@@ -71,6 +71,7 @@ impl Tool for FadeAudio {
             min_inputs: 1,
             max_inputs: 1,
             accepts: AUDIO_OR_VIDEO_EXTENSIONS,
+            produces: Produces::types(&["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus"]),
         }
     }
 

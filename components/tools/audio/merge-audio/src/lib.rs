@@ -7,7 +7,7 @@ use lathe_media_kit::audio::{
 use lathe_media_kit::{renamed, scratch, AudioFormat, MediaInfo};
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::{
-    parse_settings, unsupported, Input, Output, Section, Tool, ToolError, ToolInfo,
+    parse_settings, unsupported, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -56,6 +56,10 @@ impl Tool for MergeAudio {
             min_inputs: 2,
             max_inputs: 10,
             accepts: AUDIO_OR_VIDEO_EXTENSIONS,
+            produces: Produces::by_setting(
+                "format",
+                &["mp3", "wav", "flac", "m4a", "ogg", "aac", "opus"],
+            ),
         }
     }
 

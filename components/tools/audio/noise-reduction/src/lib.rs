@@ -2,7 +2,7 @@
 //! denoiser (native tool: ffmpeg).
 
 use lathe_media_kit::audio::{audio_filter_tool, AudioPlan, AUDIO_OR_VIDEO_EXTENSIONS};
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// How hard to denoise (seed 001's `strength`).
@@ -56,6 +56,7 @@ impl Tool for NoiseReduction {
             min_inputs: 1,
             max_inputs: 1,
             accepts: AUDIO_OR_VIDEO_EXTENSIONS,
+            produces: Produces::types(&["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus"]),
         }
     }
 

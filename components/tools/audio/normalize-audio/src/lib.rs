@@ -5,7 +5,7 @@ use lathe_media_kit::audio::{filtered_audio, kept_format, output_rate, AUDIO_OR_
 use lathe_media_kit::loudness::measure;
 use lathe_media_kit::{renamed, scratch, MediaInfo};
 use lathe_native_sdk::FfmpegRun;
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// The tool has no settings (unknown fields are ignored).
@@ -26,6 +26,7 @@ impl Tool for NormalizeAudio {
             min_inputs: 1,
             max_inputs: 1,
             accepts: AUDIO_OR_VIDEO_EXTENSIONS,
+            produces: Produces::types(&["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus"]),
         }
     }
 

@@ -6,7 +6,7 @@ use lathe_media_kit::run::{single_output, Needs, Plan};
 use lathe_media_kit::{fmt_num, AudioFormat};
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -74,6 +74,7 @@ impl Tool for RingtoneMaker {
             min_inputs: 1,
             max_inputs: 1,
             accepts: AUDIO_OR_VIDEO_EXTENSIONS,
+            produces: Produces::by_setting("format", &["m4r", "m4a", "mp3"]),
         }
     }
 

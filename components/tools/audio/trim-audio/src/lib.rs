@@ -5,7 +5,7 @@ use lathe_media_kit::audio::{
 };
 use lathe_media_kit::fmt_num;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -39,6 +39,7 @@ impl Tool for TrimAudio {
             min_inputs: 1,
             max_inputs: 1,
             accepts: AUDIO_OR_VIDEO_EXTENSIONS,
+            produces: Produces::types(&["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus"]),
         }
     }
 

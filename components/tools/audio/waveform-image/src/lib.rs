@@ -5,7 +5,7 @@ use lathe_media_kit::audio::AUDIO_OR_VIDEO_EXTENSIONS;
 use lathe_media_kit::ffmpeg_color;
 use lathe_media_kit::run::{single_output, Needs, Plan};
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's settings: `width` (256 to 3840, default 1024), `height` (64 to 1080,
@@ -53,6 +53,7 @@ impl Tool for WaveformImage {
             min_inputs: 1,
             max_inputs: 1,
             accepts: AUDIO_OR_VIDEO_EXTENSIONS,
+            produces: Produces::types(&["png"]),
         }
     }
 

@@ -12,8 +12,8 @@
 mod data;
 
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
+    Tool, ToolError, ToolInfo,
 };
 use plotters::prelude::*;
 use resvg::{tiny_skia, usvg};
@@ -607,6 +607,7 @@ impl Tool for ChartMaker {
             min_inputs: 0,
             max_inputs: 1,
             accepts: &["csv", "tsv", "txt", "json"],
+            produces: Produces::by_setting("format", &["png", "svg"]),
         }
     }
 

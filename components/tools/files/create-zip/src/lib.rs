@@ -1,7 +1,9 @@
 //! `files/create-zip`: packs 2 to 50 files of any type into `archive.zip` (deflate).
 //! Files with the same name get `_1`, `_2`, ... before the extension.
 
-use lathe_tool_sdk::{unsupported, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{
+    unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
+};
 
 struct CreateZip;
 
@@ -16,6 +18,7 @@ impl Tool for CreateZip {
             min_inputs: 2,
             max_inputs: 50,
             accepts: &[],
+            produces: Produces::types(&["zip"]),
         }
     }
 

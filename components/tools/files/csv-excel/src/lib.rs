@@ -15,8 +15,8 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
+    Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -251,6 +251,7 @@ impl Tool for CsvExcel {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["csv", "tsv", "xlsx"],
+            produces: Produces::types(&["csv", "xlsx"]),
         }
     }
 

@@ -13,7 +13,8 @@ use std::borrow::Cow;
 use indexmap::IndexSet;
 use lathe_data_kit::{write_indent, write_json_str, Value};
 use lathe_tool_sdk::{
-    parse_settings, unsupported, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    parse_settings, unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError,
+    ToolInfo,
 };
 use serde::Deserialize;
 
@@ -275,6 +276,7 @@ impl Tool for CsvJson {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["csv", "tsv", "json"],
+            produces: Produces::types(&["csv", "json"]),
         }
     }
 

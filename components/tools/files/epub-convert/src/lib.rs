@@ -19,8 +19,8 @@ use std::io::{Cursor, Read};
 use lathe_doc_pdf::{markdown_blocks, Block, LayoutSettings, Span, PDF_MIME};
 use lathe_docx_kit::{DocxBuilder, Paragraph, Run, Style, DOCX_MIME};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
+    Tool, ToolError, ToolInfo,
 };
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
@@ -842,6 +842,7 @@ impl Tool for EpubConvert {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["epub"],
+            produces: Produces::by_setting("format", &["pdf", "docx", "html", "md"]),
         }
     }
 

@@ -15,7 +15,9 @@
 use std::collections::HashSet;
 use std::io::{Cursor, Read};
 
-use lathe_tool_sdk::{unsupported, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{
+    unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
+};
 
 /// Most entries (files, directories and links) in one archive.
 const MAX_ENTRIES: usize = 1000;
@@ -210,6 +212,8 @@ impl Tool for ExtractZip {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["zip"],
+            // One entry comes back as itself (any type), several as a ZIP.
+            produces: Produces::ANY,
         }
     }
 

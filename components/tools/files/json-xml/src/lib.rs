@@ -16,8 +16,8 @@ use std::collections::HashSet;
 use indexmap::IndexMap;
 use lathe_data_kit::{write_json, Value};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
+    Tool, ToolError, ToolInfo,
 };
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::{Reader, Writer};
@@ -378,6 +378,7 @@ impl Tool for JsonXml {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["json", "xml"],
+            produces: Produces::types(&["json", "xml"]),
         }
     }
 

@@ -10,7 +10,8 @@
 
 use lathe_docx_kit::{DocxBuilder, Paragraph, Run, Style, DOCX_MIME};
 use lathe_tool_sdk::{
-    parse_settings, unsupported, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    parse_settings, unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError,
+    ToolInfo,
 };
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
@@ -237,6 +238,7 @@ impl Tool for MarkdownToDocx {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["md", "markdown", "txt"],
+            produces: Produces::types(&["docx"]),
         }
     }
 

@@ -7,8 +7,8 @@
 //! `allowHtml` setting is `true` (off by default: the output is safe to open).
 
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
+    Tool, ToolError, ToolInfo,
 };
 use pulldown_cmark::{html, Event, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
@@ -122,6 +122,7 @@ impl Tool for MarkdownToHtml {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["md", "markdown", "txt"],
+            produces: Produces::types(&["html"]),
         }
     }
 

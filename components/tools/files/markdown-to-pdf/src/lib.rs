@@ -11,7 +11,8 @@
 
 use lathe_doc_pdf::{markdown_blocks, render, Block, LayoutSettings, PDF_MIME};
 use lathe_tool_sdk::{
-    parse_settings, unsupported, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    parse_settings, unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError,
+    ToolInfo,
 };
 
 /// The most bytes of Markdown accepted.
@@ -38,6 +39,7 @@ impl Tool for MarkdownToPdf {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["md", "markdown", "txt"],
+            produces: Produces::types(&["pdf"]),
         }
     }
 

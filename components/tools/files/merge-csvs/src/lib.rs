@@ -7,7 +7,9 @@
 
 use std::collections::HashMap;
 
-use lathe_tool_sdk::{unsupported, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{
+    unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
+};
 
 /// Picks the delimiter of a `.csv` file: tab when the first line has tabs and no commas.
 fn sniff_delimiter(text: &str) -> u8 {
@@ -147,6 +149,7 @@ impl Tool for MergeCsvs {
             min_inputs: 2,
             max_inputs: 20,
             accepts: &["csv", "tsv"],
+            produces: Produces::types(&["csv"]),
         }
     }
 

@@ -8,7 +8,8 @@
 
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
-    parse_settings, unsupported, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    parse_settings, unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError,
+    ToolInfo,
 };
 use serde::Deserialize;
 
@@ -151,6 +152,7 @@ impl Tool for SplitCsv {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["csv", "tsv"],
+            produces: Produces::types(&["*", "zip"]),
         }
     }
 

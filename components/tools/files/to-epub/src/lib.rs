@@ -18,8 +18,8 @@ mod docx;
 use std::io::{Cursor, Write};
 
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
+    Tool, ToolError, ToolInfo,
 };
 use pulldown_cmark::{html, Event, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
@@ -600,6 +600,7 @@ impl Tool for ToEpub {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["docx", "md", "markdown", "html", "htm", "txt"],
+            produces: Produces::types(&["epub"]),
         }
     }
 

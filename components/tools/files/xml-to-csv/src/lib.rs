@@ -11,7 +11,9 @@
 //! Inputs over 10 MB are refused, and so is any DOCTYPE (no entity expansion, no XXE).
 
 use indexmap::IndexSet;
-use lathe_tool_sdk::{unsupported, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{
+    unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
+};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
@@ -292,6 +294,7 @@ impl Tool for XmlToCsv {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["xml"],
+            produces: Produces::types(&["csv"]),
         }
     }
 

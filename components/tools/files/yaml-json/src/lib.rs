@@ -10,7 +10,8 @@ use std::cell::Cell;
 
 use lathe_data_kit::{write_json, ReadOptions, Value};
 use lathe_tool_sdk::{
-    parse_settings, unsupported, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    parse_settings, unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError,
+    ToolInfo,
 };
 use serde::Deserialize;
 
@@ -101,6 +102,7 @@ impl Tool for YamlJson {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["yaml", "yml", "json"],
+            produces: Produces::types(&["json", "yaml"]),
         }
     }
 

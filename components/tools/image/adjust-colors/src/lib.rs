@@ -9,7 +9,7 @@
 use lathe_color_kit::{
     clamp_u8, gaussian_blur, load, number, save_picture, to_u8, SrgbLut, LUMA_709,
 };
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -265,6 +265,7 @@ impl Tool for AdjustColors {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::types(&["*", "png"]),
         }
     }
 

@@ -10,7 +10,8 @@ use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 use lathe_color_kit::{hex_or, number, Rgba8};
 use lathe_image_kit::{encode, image, DynamicImage, EncodeOptions, ImageFormat, MAX_PIXELS};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use rxing::{BarcodeFormat, EncodeHints, MultiFormatWriter, Writer};
 use serde::Deserialize;
@@ -411,6 +412,7 @@ impl Tool for BarcodeGenerate {
             min_inputs: 0,
             max_inputs: 0,
             accepts: &[],
+            produces: Produces::types(&["png"]),
         }
     }
 

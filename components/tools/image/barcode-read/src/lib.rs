@@ -12,7 +12,7 @@ use std::collections::HashSet;
 
 use lathe_image_kit::decode;
 use lathe_image_kit::image::imageops::FilterType;
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use rxing::{BarcodeFormat, DecodeHints, Exceptions, RXingResult};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -111,6 +111,7 @@ impl Tool for BarcodeRead {
             accepts: &[
                 "jpg", "jpeg", "png", "webp", "gif", "tif", "tiff", "bmp", "ico",
             ],
+            produces: Produces::NO_FILE,
         }
     }
 

@@ -28,7 +28,8 @@ use lathe_layout_kit::{
 };
 use lathe_text_kit::{self as text, Anchor, Face, Style};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -571,6 +572,7 @@ impl Tool for Beautify {
             min_inputs: 1,
             max_inputs: 2,
             accepts: &[],
+            produces: Produces::by_setting("outputFormat", &["png", "jpg", "webp"]),
         }
     }
 

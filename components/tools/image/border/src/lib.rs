@@ -10,7 +10,7 @@ use lathe_image_kit::image::{imageops, Rgba, RgbaImage};
 use lathe_image_kit::{decode, encode, DynamicImage, EncodeOptions, ImageFormat};
 use lathe_layout_kit as kit;
 use lathe_tool_sdk::{
-    parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    parse_settings, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -203,6 +203,7 @@ impl Tool for Border {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::types(&["*", "png"]),
         }
     }
 

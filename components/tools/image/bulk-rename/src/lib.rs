@@ -9,8 +9,8 @@
 
 use lathe_image_kit::probe;
 use lathe_tool_sdk::{
-    archive, invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError,
-    ToolInfo,
+    archive, invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -113,6 +113,7 @@ impl Tool for BulkRename {
             min_inputs: 1,
             max_inputs: 200,
             accepts: &[],
+            produces: Produces::types(&["zip"]),
         }
     }
 

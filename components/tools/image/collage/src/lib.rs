@@ -9,7 +9,8 @@
 use lathe_image_kit::{decode, encode, DynamicImage, EncodeOptions};
 use lathe_layout_kit as kit;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -191,6 +192,7 @@ impl Tool for Collage {
             min_inputs: 2,
             max_inputs: 20,
             accepts: &[],
+            produces: Produces::by_setting("outputFormat", &["png", "jpg", "webp"]),
         }
     }
 

@@ -7,7 +7,7 @@
 //! blue (S) cones. Gray stays gray (every matrix row sums to 1). Alpha is untouched.
 
 use lathe_color_kit::{load, save_picture, SrgbLut, LUMA_709};
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -129,6 +129,7 @@ impl Tool for ColorBlindness {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::types(&["*", "png"]),
         }
     }
 

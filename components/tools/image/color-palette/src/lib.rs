@@ -9,8 +9,8 @@
 use lathe_color_kit::number;
 use lathe_image_kit::{decode, image};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, Section, Tool, ToolError,
-    ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -168,6 +168,7 @@ impl Tool for ColorPalette {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::NO_FILE,
         }
     }
 

@@ -11,7 +11,7 @@ use lathe_image_kit::{
     decode, encode, image, resize_exact, DynamicImage, EncodeOptions, ImageFormat,
 };
 use lathe_tool_sdk::{
-    parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    parse_settings, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -54,6 +54,7 @@ impl Tool for Compare {
             min_inputs: 2,
             max_inputs: 2,
             accepts: &[],
+            produces: Produces::types(&["png"]),
         }
     }
 

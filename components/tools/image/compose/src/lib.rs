@@ -14,7 +14,7 @@ use lathe_image_kit::image::{Rgba, RgbaImage};
 use lathe_layout_kit as kit;
 use lathe_text_kit as text;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -187,6 +187,7 @@ impl Tool for Compose {
             min_inputs: 2,
             max_inputs: 2,
             accepts: &[],
+            produces: Produces::types(&["*", "png"]),
         }
     }
 

@@ -9,7 +9,8 @@ use lathe_image_kit::avif::{self, encode_avif};
 use lathe_image_kit::{decode, output_file, EncodeOptions, ImageFormat};
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -87,6 +88,10 @@ impl Tool for Convert {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::by_setting(
+                "format",
+                &["jpg", "png", "webp", "avif", "gif", "tiff", "bmp"],
+            ),
         }
     }
 

@@ -6,7 +6,7 @@
 //! luminance levels. Alpha is untouched.
 
 use lathe_color_kit::{hex_or, load, number, save_picture};
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -64,6 +64,7 @@ impl Tool for Duotone {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::types(&["*", "png"]),
         }
     }
 

@@ -26,8 +26,8 @@ use lathe_metadata_kit::img_parts::{Bytes, ImageEXIF};
 use lathe_metadata_kit::{self as mk, Container, XmpProperty, XmpValue};
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
+    Tool, ToolError, ToolInfo,
 };
 use little_exif::exif_tag::ExifTag;
 use little_exif::filetype::FileExtension;
@@ -684,6 +684,7 @@ impl Tool for EditMetadata {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::SAME,
         }
     }
 

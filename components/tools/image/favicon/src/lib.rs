@@ -12,8 +12,8 @@ use lathe_image_kit::image::codecs::ico::{IcoEncoder, IcoFrame};
 use lathe_image_kit::image::{DynamicImage, ExtendedColorType, ImageFormat, Rgba, RgbaImage};
 use lathe_image_kit::{decode, resize_exact};
 use lathe_tool_sdk::{
-    archive, invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError,
-    ToolInfo,
+    archive, invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -161,6 +161,7 @@ impl Tool for Favicon {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::types(&["zip"]),
         }
     }
 

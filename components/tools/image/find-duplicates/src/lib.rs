@@ -10,8 +10,8 @@
 use lathe_color_kit::number;
 use lathe_image_kit::{decode_with_target, image, resize_exact, DynamicImage};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, Section, Tool, ToolError,
-    ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -75,6 +75,7 @@ impl Tool for FindDuplicates {
             min_inputs: 2,
             max_inputs: 100,
             accepts: &[],
+            produces: Produces::NO_FILE,
         }
     }
 

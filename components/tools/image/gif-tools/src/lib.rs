@@ -16,7 +16,8 @@ use lathe_image_kit::image::{imageops, AnimationDecoder, Delay, DynamicImage, Fr
 use lathe_image_kit::{encode, EncodeOptions, ImageFormat};
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -275,6 +276,7 @@ impl Tool for GifTools {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["gif"],
+            produces: Produces::types(&["gif", "png", "webp", "zip"]),
         }
     }
 

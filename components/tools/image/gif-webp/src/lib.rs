@@ -21,7 +21,8 @@ use lathe_image_kit::image::{AnimationDecoder, DynamicImage, RgbaImage};
 use lathe_image_kit::{resize_exact, MAX_PIXELS};
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -260,6 +261,7 @@ impl Tool for GifWebp {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["gif", "webp"],
+            produces: Produces::types(&["gif", "webp"]),
         }
     }
 

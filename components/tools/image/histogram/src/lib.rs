@@ -9,8 +9,8 @@
 
 use lathe_image_kit::{decode, encode, image, DynamicImage, EncodeOptions, ImageFormat};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
+    Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -109,6 +109,7 @@ impl Tool for Histogram {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::types(&["png"]),
         }
     }
 

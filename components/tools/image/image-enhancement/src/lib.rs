@@ -29,8 +29,8 @@ use imageproc::filter::bilateral_filter;
 use lathe_color_kit::{clamp_u8, gaussian_blur, load, number, save_picture};
 use lathe_image_kit::{resize_exact, DynamicImage};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, Section, Tool, ToolError,
-    ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -539,6 +539,7 @@ impl Tool for Enhancement {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::types(&["*", "png"]),
         }
     }
 

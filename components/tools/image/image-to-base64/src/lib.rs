@@ -11,8 +11,8 @@ use base64::Engine;
 use lathe_color_kit::number;
 use lathe_image_kit::{decode, encode, probe, resize_exact, EncodeOptions, ImageFormat};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, Section, Tool, ToolError,
-    ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -144,6 +144,7 @@ impl Tool for ImageToBase64 {
             min_inputs: 1,
             max_inputs: 20,
             accepts: &[],
+            produces: Produces::NO_FILE,
         }
     }
 

@@ -16,7 +16,8 @@ use lathe_image_kit::image::ImageFormat;
 use lathe_image_kit::{decode, probe};
 use lathe_pdf_kit::lopdf::{dictionary, Document, Object, ObjectId, Stream};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -170,6 +171,7 @@ impl Tool for ImageToPdf {
             min_inputs: 1,
             max_inputs: 100,
             accepts: &[],
+            produces: Produces::types(&["pdf", "zip"]),
         }
     }
 

@@ -4,7 +4,7 @@
 use exif::{In, Tag};
 use lathe_image_kit::image::{self, ColorType};
 use lathe_image_kit::ImageProbe;
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -209,6 +209,7 @@ impl Tool for Info {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::NO_FILE,
         }
     }
 

@@ -15,7 +15,8 @@ use lathe_image_kit::{
     decode_with_target, encode, image, resize_exact, DynamicImage, EncodeOptions, ImageFormat,
 };
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -155,6 +156,7 @@ impl Tool for Lqip {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::by_setting("format", &["webp", "png", "jpg"]),
         }
     }
 

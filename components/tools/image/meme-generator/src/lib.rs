@@ -19,7 +19,8 @@ use lathe_image_kit::image::{Rgba, RgbaImage};
 use lathe_layout_kit as kit;
 use lathe_text_kit::{self as text, Align, Face, Stroke, Style};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -416,6 +417,7 @@ impl Tool for MemeGenerator {
             min_inputs: 0,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::types(&["*", "png"]),
         }
     }
 

@@ -24,7 +24,8 @@ use imageproc::filter::{bilateral_filter, median_filter};
 use lathe_color_kit::{clamp_u8, gaussian_blur, load, number};
 use lathe_image_kit::{encode, DynamicImage, EncodeOptions, ImageFormat};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -339,6 +340,10 @@ impl Tool for NoiseRemoval {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::by_setting(
+                "format",
+                &["*", "png", "jpg", "webp", "gif", "tiff", "bmp"],
+            ),
         }
     }
 

@@ -24,8 +24,8 @@ use lathe_metadata_kit::img_parts::{jpeg::Jpeg, png::Png, webp::WebP, Bytes, Ima
 use lathe_metadata_kit::reset_orientation;
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
+    Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -336,6 +336,7 @@ impl Tool for OptimizeForWeb {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::by_setting("format", &["webp", "jpg", "png", "avif"]),
         }
     }
 

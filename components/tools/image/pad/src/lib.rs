@@ -9,7 +9,8 @@ use lathe_image_kit::image::{imageops, Rgba};
 use lathe_image_kit::{decode, encode, DynamicImage, EncodeOptions, ImageFormat};
 use lathe_layout_kit as kit;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -114,6 +115,7 @@ impl Tool for ImagePad {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::types(&["*", "png"]),
         }
     }
 

@@ -9,7 +9,8 @@
 use lathe_color_kit::{hex_or, number, Rgba8};
 use lathe_image_kit::{encode, image, DynamicImage, EncodeOptions, ImageFormat};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use qrcode::{Color, EcLevel, QrCode, Version};
 use serde::Deserialize;
@@ -78,6 +79,7 @@ impl Tool for QrGenerate {
             min_inputs: 0,
             max_inputs: 0,
             accepts: &[],
+            produces: Produces::types(&["png"]),
         }
     }
 

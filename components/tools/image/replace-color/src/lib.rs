@@ -6,7 +6,7 @@
 
 use lathe_color_kit::{hex_or, load, number, save};
 use lathe_image_kit::ImageFormat;
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -43,6 +43,7 @@ impl Tool for ReplaceColor {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::types(&["*", "png"]),
         }
     }
 

@@ -4,7 +4,7 @@ use lathe_image_kit::{
     decode_with_target, image, output_file, resize_exact, DynamicImage, ImageFormat,
 };
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -194,6 +194,7 @@ impl Tool for Resize {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::types(&["*", "png"]),
         }
     }
 

@@ -7,7 +7,7 @@
 
 use lathe_image_kit::{decode, image, output_file, DynamicImage, ImageFormat, MAX_PIXELS};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -163,6 +163,7 @@ impl Tool for Rotate {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::types(&["*", "png"]),
         }
     }
 

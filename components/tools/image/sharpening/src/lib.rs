@@ -16,7 +16,7 @@ use lathe_color_kit::{
     clamp_u8, convolve_separable, gaussian_blur, load, number, save_picture, LUMA_709,
 };
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -248,6 +248,7 @@ impl Tool for Sharpening {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::types(&["*", "png"]),
         }
     }
 

@@ -24,7 +24,8 @@ use lathe_color_kit::load;
 use lathe_image_kit::{encode, resize_exact, DynamicImage, EncodeOptions};
 use lathe_layout_kit::{canvas, keep_alpha, overlay, parse_hex};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -308,6 +309,7 @@ impl Tool for SmartCrop {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::types(&["*", "png"]),
         }
     }
 

@@ -8,7 +8,8 @@
 use lathe_image_kit::{decode, encode, EncodeOptions};
 use lathe_layout_kit as kit;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -88,6 +89,7 @@ impl Tool for Split {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::types(&["*", "png", "jpg", "webp", "zip"]),
         }
     }
 

@@ -8,7 +8,7 @@
 use lathe_image_kit::{decode, encode, DynamicImage, EncodeOptions};
 use lathe_layout_kit as kit;
 use lathe_tool_sdk::{
-    parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    parse_settings, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -56,6 +56,7 @@ impl Tool for SpriteSheet {
             min_inputs: 2,
             max_inputs: 64,
             accepts: &[],
+            produces: Produces::by_setting("format", &["png", "webp", "jpg"]),
         }
     }
 

@@ -11,7 +11,7 @@ use lathe_image_kit::image::RgbaImage;
 use lathe_image_kit::{decode, encode, resize_exact, DynamicImage, EncodeOptions};
 use lathe_layout_kit as kit;
 use lathe_tool_sdk::{
-    parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    parse_settings, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -251,6 +251,7 @@ impl Tool for Stitch {
             min_inputs: 2,
             max_inputs: 20,
             accepts: &[],
+            produces: Produces::by_setting("format", &["png", "jpg", "webp"]),
         }
     }
 

@@ -15,7 +15,7 @@
 
 use lathe_image_kit::image::metadata::Orientation;
 use lathe_image_kit::{decode, output_file, probe, ImageFormat};
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// JPEG quality used when the image has to be re-encoded.
@@ -542,6 +542,7 @@ impl Tool for StripMetadata {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::SAME,
         }
     }
 

@@ -19,7 +19,8 @@ use std::sync::Arc;
 use lathe_color_kit::{hex_or, number};
 use lathe_image_kit::{encode, image, DynamicImage, EncodeOptions, ImageFormat, MAX_PIXELS};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use resvg::{tiny_skia, usvg};
 use serde::Deserialize;
@@ -286,6 +287,10 @@ impl Tool for SvgToRaster {
             min_inputs: 1,
             max_inputs: MAX_BATCH as u32,
             accepts: &["svg"],
+            produces: Produces::by_setting(
+                "outputFormat",
+                &["png", "jpg", "webp", "tiff", "gif", "bmp", "zip"],
+            ),
         }
     }
 

@@ -10,7 +10,7 @@ use lathe_image_kit::image::{imageops, Rgba, RgbaImage};
 use lathe_layout_kit as kit;
 use lathe_text_kit::{self as text, Align, Anchor, Face, Style};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -232,6 +232,7 @@ impl Tool for TextOverlay {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::types(&["*", "png"]),
         }
     }
 

@@ -8,7 +8,8 @@
 use lathe_image_kit::decode;
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 use visioncortex::{ColorImage, PathSimplifyMode};
@@ -110,6 +111,7 @@ impl Tool for Vectorize {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
+            produces: Produces::types(&["svg"]),
         }
     }
 

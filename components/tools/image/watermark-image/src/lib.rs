@@ -12,7 +12,7 @@ use lathe_image_kit::decode;
 use lathe_layout_kit as kit;
 use lathe_text_kit::{self as text, Anchor};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -61,6 +61,7 @@ impl Tool for WatermarkImage {
             min_inputs: 2,
             max_inputs: 2,
             accepts: &[],
+            produces: Produces::types(&["*", "png"]),
         }
     }
 

@@ -24,7 +24,8 @@ use lathe_image_kit::{encode, resize_exact, DynamicImage, EncodeOptions, ImageFo
 use lathe_pdf_kit::lopdf::{Document, Object, ObjectId, SaveOptions, Stream};
 use lathe_pdf_kit::{load, PageTree};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -423,6 +424,7 @@ impl Tool for Compress {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["pdf"],
+            produces: Produces::types(&["pdf"]),
         }
     }
 

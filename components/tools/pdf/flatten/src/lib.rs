@@ -20,7 +20,8 @@ use lathe_pdf_kit::impose::Rect;
 use lathe_pdf_kit::lopdf::{dictionary, Dictionary, Document, Object, ObjectId, Stream};
 use lathe_pdf_kit::{inherited, load, save, PageTree};
 use lathe_tool_sdk::{
-    parse_settings, unsupported, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    parse_settings, unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError,
+    ToolInfo,
 };
 use serde_json::{json, Value};
 
@@ -548,6 +549,7 @@ impl Tool for Flatten {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["pdf"],
+            produces: Produces::types(&["pdf"]),
         }
     }
 

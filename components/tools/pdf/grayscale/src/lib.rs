@@ -25,7 +25,7 @@ use lathe_pdf_kit::lopdf::content::{Content, Operation};
 use lathe_pdf_kit::lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 use lathe_pdf_kit::{inherited, load, save, PageTree};
 use lathe_tool_sdk::{
-    parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    parse_settings, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -664,6 +664,7 @@ impl Tool for Grayscale {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["pdf"],
+            produces: Produces::types(&["pdf"]),
         }
     }
 

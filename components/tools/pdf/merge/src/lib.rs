@@ -7,7 +7,7 @@
 
 use lathe_pdf_kit::{load, save, PdfBuilder};
 use lathe_tool_sdk::{
-    parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    parse_settings, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -28,6 +28,7 @@ impl Tool for Merge {
             min_inputs: 2,
             max_inputs: 20,
             accepts: &["pdf"],
+            produces: Produces::types(&["pdf"]),
         }
     }
 

@@ -8,7 +8,8 @@
 use lathe_pdf_kit::lopdf::{Dictionary, Document, Object, StringFormat};
 use lathe_pdf_kit::{load, save, PageTree};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -153,6 +154,7 @@ impl Tool for Metadata {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["pdf"],
+            produces: Produces::types(&["pdf"]),
         }
     }
 

@@ -14,7 +14,8 @@ use std::collections::HashSet;
 
 use lathe_pdf_kit::{load, parse_page_ranges, save, PageTree};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 use stamp::{add_font, encode_latin1, parse_color, stamp_page, Position, Style};
@@ -93,6 +94,7 @@ impl Tool for PageNumbers {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["pdf"],
+            produces: Produces::types(&["pdf"]),
         }
     }
 

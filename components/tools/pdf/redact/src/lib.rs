@@ -13,8 +13,8 @@ use lathe_pdf_kit::lopdf::content::{Content, Operation};
 use lathe_pdf_kit::lopdf::{Document, Object, ObjectId};
 use lathe_pdf_kit::{load, save};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
+    Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -450,6 +450,7 @@ impl Tool for RedactPdf {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["pdf"],
+            produces: Produces::types(&["pdf"]),
         }
     }
 

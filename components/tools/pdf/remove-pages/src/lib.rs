@@ -6,7 +6,8 @@ use std::collections::HashSet;
 
 use lathe_pdf_kit::{load, parse_page_ranges, save, PageTree, PdfBuilder};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -36,6 +37,7 @@ impl Tool for RemovePages {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["pdf"],
+            produces: Produces::types(&["pdf"]),
         }
     }
 

@@ -13,7 +13,8 @@ use std::collections::BTreeMap;
 use lathe_pdf_kit::lopdf::{dictionary, Document, Object, ObjectId};
 use lathe_pdf_kit::{save, PageTree, MAX_PAGES};
 use lathe_tool_sdk::{
-    parse_settings, unsupported, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    parse_settings, unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError,
+    ToolInfo,
 };
 
 /// The most bytes of PDF accepted.
@@ -270,6 +271,7 @@ impl Tool for Repair {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["pdf"],
+            produces: Produces::types(&["pdf"]),
         }
     }
 

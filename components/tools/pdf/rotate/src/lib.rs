@@ -7,7 +7,8 @@ use std::collections::HashSet;
 
 use lathe_pdf_kit::{effective_rotate, load, parse_page_ranges, save, PageTree};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -63,6 +64,7 @@ impl Tool for Rotate {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["pdf"],
+            produces: Produces::types(&["pdf"]),
         }
     }
 

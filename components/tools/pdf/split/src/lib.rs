@@ -7,7 +7,8 @@ use std::collections::HashSet;
 
 use lathe_pdf_kit::{load, parse_page_groups, save, PageTree, PdfBuilder};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -111,6 +112,7 @@ impl Tool for Split {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["pdf"],
+            produces: Produces::types(&["pdf", "zip"]),
         }
     }
 

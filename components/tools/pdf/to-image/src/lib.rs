@@ -16,8 +16,8 @@ use hayro::{RenderCache, RenderSettings};
 use lathe_image_kit::{encode, DynamicImage, EncodeOptions, ImageFormat};
 use lathe_pdf_kit::parse_page_ranges;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
+    Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -328,6 +328,7 @@ impl Tool for PdfToImage {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["pdf"],
+            produces: Produces::by_setting("format", &["png", "jpg", "webp", "zip"]),
         }
     }
 

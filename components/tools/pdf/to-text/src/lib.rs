@@ -9,7 +9,7 @@
 use lathe_pdf_kit::load;
 use lathe_pdf_kit::lopdf::{self, Document};
 use lathe_tool_sdk::{
-    parse_settings, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    parse_settings, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -50,6 +50,7 @@ impl Tool for PdfToText {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["pdf"],
+            produces: Produces::types(&["txt"]),
         }
     }
 

@@ -9,7 +9,8 @@ use lathe_docx_kit::{DocxBuilder, DOCX_MIME};
 use lathe_pdf_kit::load;
 use lathe_pdf_kit::lopdf::{self, Document};
 use lathe_tool_sdk::{
-    parse_settings, unsupported, Input, Output, OutputFile, Section, Tool, ToolError, ToolInfo,
+    parse_settings, unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError,
+    ToolInfo,
 };
 use serde::Deserialize;
 
@@ -50,6 +51,7 @@ impl Tool for PdfToWord {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["pdf"],
+            produces: Produces::types(&["docx"]),
         }
     }
 

@@ -13,8 +13,8 @@
 use lathe_pdf_kit::lopdf::{Document, EncryptionState, Error, LoadOptions, Object};
 use lathe_pdf_kit::{save, PageTree};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
+    Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -112,6 +112,7 @@ impl Tool for Unlock {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["pdf"],
+            produces: Produces::types(&["pdf"]),
         }
     }
 

@@ -4,7 +4,7 @@
 use lathe_media_kit::video_compose::display_size;
 use lathe_media_kit::video_edit::{edit_video, Edit};
 use lathe_media_kit::{ffmpeg_color, AspectTarget, VIDEO_EXTENSIONS};
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's settings: `target` ratio (default 9:16, as the peer's code) and the bars'
@@ -56,6 +56,7 @@ impl Tool for AspectPad {
             min_inputs: 1,
             max_inputs: 1,
             accepts: VIDEO_EXTENSIONS,
+            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
         }
     }
 

@@ -5,7 +5,7 @@ use lathe_media_kit::run::{single_output, Needs, Plan};
 use lathe_media_kit::video_compose::display_size;
 use lathe_media_kit::{fmt_num, AspectTarget, VideoFormat, VideoQuality, VIDEO_EXTENSIONS};
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's settings: `target` ratio and `blur` strength (Gaussian sigma in pixels).
@@ -62,6 +62,7 @@ impl Tool for BlurPad {
             min_inputs: 1,
             max_inputs: 1,
             accepts: VIDEO_EXTENSIONS,
+            produces: Produces::types(&["mp4"]),
         }
     }
 

@@ -9,7 +9,7 @@ use lathe_media_kit::video_compose::{
 use lathe_media_kit::{fmt_num, font_file, renamed, VideoFormat, VideoQuality};
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's setting: `fontSize` (ASS points, on libass's 288-line reference frame).
@@ -53,6 +53,7 @@ impl Tool for BurnSubtitles {
             min_inputs: 2,
             max_inputs: 2,
             accepts: VIDEO_OR_SUBTITLE_EXTENSIONS,
+            produces: Produces::types(&["mp4"]),
         }
     }
 

@@ -6,7 +6,7 @@ use lathe_media_kit::run::{single_output, Needs, Plan};
 use lathe_media_kit::video_compose::{display_size, kept_container};
 use lathe_media_kit::video_edit::shrink_short_side;
 use lathe_media_kit::{VideoFormat, VIDEO_EXTENSIONS};
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// How hard to compress: seed 001's `light`, `balanced` and `strong`.
@@ -85,6 +85,7 @@ impl Tool for CompressVideo {
             min_inputs: 1,
             max_inputs: 1,
             accepts: VIDEO_EXTENSIONS,
+            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
         }
     }
 

@@ -4,7 +4,7 @@
 use lathe_media_kit::formats::EVEN_SIZE;
 use lathe_media_kit::run::{single_output, Needs, Plan};
 use lathe_media_kit::{VideoFormat, VideoQuality, VIDEO_EXTENSIONS};
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's settings: `format` and `quality` (`high`, `balanced`, `small`).
@@ -41,6 +41,7 @@ impl Tool for ConvertVideo {
             min_inputs: 1,
             max_inputs: 1,
             accepts: VIDEO_EXTENSIONS,
+            produces: Produces::by_setting("format", &["mp4", "mov", "webm", "mkv", "avi"]),
         }
     }
 

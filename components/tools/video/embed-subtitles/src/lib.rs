@@ -9,7 +9,7 @@ use lathe_media_kit::video_compose::{
 };
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -64,6 +64,7 @@ impl Tool for EmbedSubtitles {
             min_inputs: 2,
             max_inputs: 2,
             accepts: VIDEO_OR_SUBTITLE_EXTENSIONS,
+            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
         }
     }
 

@@ -4,7 +4,7 @@
 use lathe_media_kit::run::{single_output, Needs, Plan};
 use lathe_media_kit::{AudioFormat, VIDEO_EXTENSIONS};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -30,6 +30,7 @@ impl Tool for ExtractAudio {
             min_inputs: 1,
             max_inputs: 1,
             accepts: VIDEO_EXTENSIONS,
+            produces: Produces::by_setting("format", &["mp3", "wav", "m4a", "ogg"]),
         }
     }
 

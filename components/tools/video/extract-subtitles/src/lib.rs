@@ -4,7 +4,7 @@
 use lathe_media_kit::run::{single_output, Needs, Plan};
 use lathe_media_kit::VIDEO_EXTENSIONS;
 use lathe_tool_sdk::{
-    parse_settings, unsupported, Input, Output, Section, Tool, ToolError, ToolInfo,
+    parse_settings, unsupported, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -26,6 +26,7 @@ impl Tool for ExtractSubtitles {
             min_inputs: 1,
             max_inputs: 1,
             accepts: VIDEO_EXTENSIONS,
+            produces: Produces::types(&["srt"]),
         }
     }
 

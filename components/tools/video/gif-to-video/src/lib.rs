@@ -4,7 +4,7 @@ use lathe_media_kit::formats::EVEN_SIZE;
 use lathe_media_kit::run::{single_output, Needs, Plan};
 use lathe_media_kit::{VideoFormat, VideoQuality};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -34,6 +34,7 @@ impl Tool for GifToVideo {
             min_inputs: 1,
             max_inputs: 1,
             accepts: &["gif"],
+            produces: Produces::by_setting("format", &["mp4", "webm", "mov"]),
         }
     }
 

@@ -6,7 +6,7 @@ use lathe_media_kit::renamed;
 use lathe_media_kit::video_compose::{fit_filter, named, probe_input, IMAGE_EXTENSIONS};
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// The frame size of the slideshow.
@@ -92,6 +92,7 @@ impl Tool for ImagesToVideo {
             min_inputs: 1,
             max_inputs: 60,
             accepts: IMAGE_EXTENSIONS,
+            produces: Produces::types(&["mp4"]),
         }
     }
 

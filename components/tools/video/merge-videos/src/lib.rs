@@ -5,7 +5,7 @@ use lathe_media_kit::settings::even_down;
 use lathe_media_kit::video_compose::{display_size, fit_filter, named, probe_input};
 use lathe_media_kit::{fmt_num, renamed, VideoFormat, VideoQuality, VIDEO_EXTENSIONS};
 use lathe_native_sdk::FfmpegRun;
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// The tool has no settings (unknown fields are ignored).
@@ -72,6 +72,7 @@ impl Tool for MergeVideos {
             min_inputs: 2,
             max_inputs: 10,
             accepts: VIDEO_EXTENSIONS,
+            produces: Produces::types(&["mp4"]),
         }
     }
 

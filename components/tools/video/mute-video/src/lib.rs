@@ -3,7 +3,7 @@
 
 use lathe_media_kit::video_edit::{edit_video, AudioEdit, Edit};
 use lathe_media_kit::VIDEO_EXTENSIONS;
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// The tool has no settings (unknown fields are ignored).
@@ -24,6 +24,7 @@ impl Tool for MuteVideo {
             min_inputs: 1,
             max_inputs: 1,
             accepts: VIDEO_EXTENSIONS,
+            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
         }
     }
 

@@ -8,7 +8,7 @@ use lathe_media_kit::video_compose::{
 use lathe_media_kit::{renamed, MediaInfo};
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::{
-    parse_settings, unsupported, Input, Output, Section, Tool, ToolError, ToolInfo,
+    parse_settings, unsupported, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -54,6 +54,7 @@ impl Tool for ReplaceAudio {
             min_inputs: 2,
             max_inputs: 2,
             accepts: AUDIO_OR_VIDEO_EXTENSIONS,
+            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
         }
     }
 

@@ -7,7 +7,7 @@ use lathe_media_kit::video_edit::{edit_video, scale_short_side, Edit};
 use lathe_media_kit::VIDEO_EXTENSIONS;
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -109,6 +109,7 @@ impl Tool for ResizeVideo {
             min_inputs: 1,
             max_inputs: 1,
             accepts: VIDEO_EXTENSIONS,
+            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
         }
     }
 

@@ -12,7 +12,7 @@ use lathe_media_kit::video_compose::{
 use lathe_media_kit::{fmt_num, renamed, VIDEO_EXTENSIONS};
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::{
-    parse_settings, unsupported, Input, Output, Section, Tool, ToolError, ToolInfo,
+    parse_settings, unsupported, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -68,6 +68,7 @@ impl Tool for ReverseVideo {
             min_inputs: 1,
             max_inputs: 1,
             accepts: VIDEO_EXTENSIONS,
+            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
         }
     }
 

@@ -5,7 +5,7 @@ use lathe_media_kit::formats::EVEN_SIZE;
 use lathe_media_kit::{renamed, scratch, MediaInfo, VideoFormat, VideoQuality, VIDEO_EXTENSIONS};
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's setting: `smoothing`, how many frames the camera path is averaged over.
@@ -50,6 +50,7 @@ impl Tool for StabilizeVideo {
             min_inputs: 1,
             max_inputs: 1,
             accepts: VIDEO_EXTENSIONS,
+            produces: Produces::types(&["mp4"]),
         }
     }
 

@@ -5,7 +5,7 @@
 use lathe_media_kit::video_edit::{edit_video, time_range, Edit};
 use lathe_media_kit::{fmt_num, VIDEO_EXTENSIONS};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -42,6 +42,7 @@ impl Tool for TrimVideo {
             min_inputs: 1,
             max_inputs: 1,
             accepts: VIDEO_EXTENSIONS,
+            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
         }
     }
 

@@ -6,7 +6,7 @@ use lathe_media_kit::loudness::measure;
 use lathe_media_kit::video_compose::kept_container;
 use lathe_media_kit::video_edit::{edit_video, AudioEdit, Edit};
 use lathe_media_kit::{scratch, AudioFormat, VIDEO_EXTENSIONS};
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// The tool has no settings (unknown fields are ignored).
@@ -27,6 +27,7 @@ impl Tool for VideoLoudnorm {
             min_inputs: 1,
             max_inputs: 1,
             accepts: VIDEO_EXTENSIONS,
+            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
         }
     }
 

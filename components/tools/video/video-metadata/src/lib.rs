@@ -4,7 +4,7 @@
 
 use lathe_media_kit::{renamed, scratch, MediaInfo, VIDEO_EXTENSIONS};
 use lathe_native_sdk::{probe, FfmpegRun};
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -50,6 +50,7 @@ impl Tool for VideoMetadata {
             min_inputs: 1,
             max_inputs: 1,
             accepts: VIDEO_EXTENSIONS,
+            produces: Produces::SAME,
         }
     }
 

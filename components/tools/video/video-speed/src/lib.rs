@@ -5,7 +5,7 @@ use lathe_media_kit::audio::atempo_chain;
 use lathe_media_kit::video_edit::{edit_video, AudioEdit, Edit};
 use lathe_media_kit::{fmt_num, VIDEO_EXTENSIONS};
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's settings: `factor` 0.25 to 4 (default 2: twice as fast) and `keepPitch`
@@ -62,6 +62,7 @@ impl Tool for VideoSpeed {
             min_inputs: 1,
             max_inputs: 1,
             accepts: VIDEO_EXTENSIONS,
+            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
         }
     }
 

@@ -5,7 +5,7 @@ use lathe_media_kit::{fmt_num, renamed, scratch, MediaInfo, VIDEO_EXTENSIONS};
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -147,6 +147,7 @@ impl Tool for VideoToFrames {
             min_inputs: 1,
             max_inputs: 1,
             accepts: VIDEO_EXTENSIONS,
+            produces: Produces::by_setting("format", &["png", "jpg", "zip"]),
         }
     }
 

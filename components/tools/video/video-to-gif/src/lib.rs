@@ -5,7 +5,7 @@ use lathe_media_kit::run::{single_output, Needs, Plan};
 use lathe_media_kit::{fmt_num, VIDEO_EXTENSIONS};
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -67,6 +67,7 @@ impl Tool for VideoToGif {
             min_inputs: 1,
             max_inputs: 1,
             accepts: VIDEO_EXTENSIONS,
+            produces: Produces::types(&["gif"]),
         }
     }
 
