@@ -308,10 +308,12 @@ impl Worker {
     }
 
     fn next_job(&self, claimed: &Mutex<std::collections::HashSet<String>>) -> Option<String> {
+        // List under the lock: a list taken before it could still hold the marker of a job
+        // another thread claimed, ran and released meanwhile, and that job would run twice.
+        let mut claimed = claimed.lock().unwrap();
         let markers = self
             .block_on(self.kv.keys_with_prefix(keys::QUEUE_PREFIX))
             .ok()?;
-        let mut claimed = claimed.lock().unwrap();
         for marker in markers {
             let Some(id) = keys::queued_job_id(&marker) else {
                 continue;

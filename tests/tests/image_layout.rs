@@ -583,6 +583,54 @@ fn split_tile_size_and_format() {
     assert_eq!(widths, 100);
 }
 
+/// Seed 001's settings: `mode` grid/rows/cols with `rows` and `cols`.
+#[test]
+fn split_takes_seed_001_mode_rows_and_cols() {
+    let (_, bytes) = run(
+        "split",
+        "pic.png",
+        pattern_png(90, 60),
+        r#"{"mode":"grid","rows":2,"cols":4}"#,
+    );
+    let entries = unzip(&bytes);
+    assert_eq!(entries.len(), 8, "2 x 4 tiles");
+    for (name, data) in &entries {
+        let tile = fixtures::decode(data);
+        assert_eq!(tile.height(), 30, "{name}");
+        assert!(
+            (22..=23).contains(&tile.width()),
+            "{name}: {}",
+            tile.width()
+        );
+    }
+    assert!(entries.iter().any(|(n, _)| n == "pic_r2_c4.png"));
+    // Horizontal strips: `rows` of the full width.
+    let (_, bytes) = run(
+        "split",
+        "pic.png",
+        pattern_png(90, 60),
+        r#"{"mode":"rows","rows":3}"#,
+    );
+    let entries = unzip(&bytes);
+    assert_eq!(entries.len(), 3);
+    for (_, data) in &entries {
+        assert_eq!(fixtures::decode(data).dimensions(), (90, 20));
+    }
+    // Vertical strips: `cols` of the full height.
+    let (_, bytes) = run(
+        "split",
+        "pic.png",
+        pattern_png(90, 60),
+        r#"{"mode":"cols","cols":2}"#,
+    );
+    let entries = unzip(&bytes);
+    assert_eq!(entries.len(), 2);
+    for (_, data) in &entries {
+        assert_eq!(fixtures::decode(data).dimensions(), (45, 60));
+    }
+    invalid("split", pattern_png(40, 30), r#"{"mode":"diagonal"}"#);
+}
+
 #[test]
 fn split_rejects_bad_input_and_settings() {
     assert_rejects_bad_input(

@@ -440,6 +440,58 @@ fn gif_extract_all_frames_is_a_zip() {
     }
 }
 
+/// Seed 001's `action` values: `extract-frames` gives every frame; `add-text` captions
+/// every frame and leaves the rest of the picture alone.
+#[test]
+fn gif_seed_001_actions_extract_frames_and_add_text() {
+    let (body, bytes) = run(
+        "gif-tools",
+        "a.gif",
+        three_frame_gif(),
+        r#"{"action":"extract-frames"}"#,
+    );
+    assert_eq!(body["frames"], 3, "{body}");
+    let zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a ZIP archive");
+    assert_eq!(zip.len(), 3);
+    let (body, bytes) = run(
+        "gif-tools",
+        "a.gif",
+        three_frame_gif(),
+        r##"{"action":"add-text","text":"HI","position":"bottom","fontSize":14,"color":"#ffffff"}"##,
+    );
+    assert_eq!(body["frames"], 3, "{body}");
+    let frames = frames_of(&bytes);
+    assert_eq!(frames.len(), 3);
+    for (f, c) in frames.iter().zip(COLOURS) {
+        let buf = f.buffer();
+        assert_eq!(buf.dimensions(), (40, 30));
+        // The top rows keep the frame's colour.
+        assert!(close(*buf.get_pixel(3, 2), c), "{:?}", buf.get_pixel(3, 2));
+        // The caption's white fill and dark outline are drawn in the lower half.
+        let lower: Vec<Rgba<u8>> = (15..30)
+            .flat_map(|y| (0..40).map(move |x| (x, y)))
+            .map(|(x, y)| *buf.get_pixel(x, y))
+            .collect();
+        let white = lower
+            .iter()
+            .filter(|p| p[0] > 200 && p[1] > 200 && p[2] > 200)
+            .count();
+        // Outline pixels are darker than the pure colour of the frame (max channel 255).
+        let dark = lower
+            .iter()
+            .filter(|p| p[0].max(p[1]).max(p[2]) < 160)
+            .count();
+        assert!(white > 5 && dark > 5, "white {white}, dark {dark}");
+    }
+    for settings in [
+        r#"{"action":"add-text"}"#,
+        r#"{"action":"add-text","text":"x","position":"sideways"}"#,
+        r#"{"action":"add-text","text":"x","color":"white-ish"}"#,
+    ] {
+        invalid("gif-tools", "a.gif", three_frame_gif(), settings);
+    }
+}
+
 #[test]
 fn gif_tools_rejects_bad_input() {
     let gif = three_frame_gif();

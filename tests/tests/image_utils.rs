@@ -415,6 +415,47 @@ fn base64_converts_and_scales_down() {
     assert_eq!((img.width(), img.height()), (200, 100));
 }
 
+/// Seed 001's settings: `format` data-uri or plain, `mimeType` the type to encode to.
+#[test]
+fn base64_takes_seed_001_format_and_mime_type() {
+    let b = fixtures::jpeg(64, 48);
+    let body = run_json(
+        "image-to-base64",
+        &[("file", "b.jpg", b.clone())],
+        r#"{"format":"data-uri"}"#,
+    );
+    let r = &body["results"][0];
+    assert_eq!(r["format"], "data-uri");
+    let (mime, data) = data_uri(r["dataUri"].as_str().unwrap());
+    assert_eq!(mime, "image/jpeg");
+    assert_eq!(data, b, "unchanged bytes");
+    assert!(r.get("base64").is_none(), "{r}");
+    let body = run_json(
+        "image-to-base64",
+        &[("file", "b.jpg", b)],
+        r#"{"format":"plain","mimeType":"image/png"}"#,
+    );
+    let r = &body["results"][0];
+    assert_eq!(r["format"], "plain");
+    assert_eq!(r["mimeType"], "image/png");
+    assert!(r.get("dataUri").is_none(), "{r}");
+    let text = r["base64"].as_str().unwrap();
+    assert!(!text.starts_with("data:"));
+    let data = base64_decode(text);
+    assert_eq!(fixtures::format_of(&data), ImageFormat::Png);
+    assert_eq!(fixtures::decode(&data).width(), 64);
+    for bad in [r#"{"mimeType":"image/gif"}"#, r#"{"format":"hex"}"#] {
+        let r = shared().run_tool(
+            "image",
+            "image-to-base64",
+            "a.jpg",
+            fixtures::jpeg(8, 8),
+            bad,
+        );
+        assert_eq!(r.assert_client_error(400), "INVALID_SETTINGS", "{bad}");
+    }
+}
+
 #[test]
 fn base64_reports_unreadable_files_and_rejects_bad_input() {
     let good = solid(8, 8, [1, 2, 3]);

@@ -349,6 +349,63 @@ fn protect_then_unlock_round_trips() {
     lathe.assert_healthy();
 }
 
+/// A PDF locked by protect-pdf (AES-256, standard security handler R6) opens with its
+/// passwords in the mainstream readers' libraries: pypdf (user and owner password, page
+/// text read back) and qpdf; a wrong password opens nothing.
+#[test]
+fn protected_pdfs_open_in_pypdf_and_qpdf() {
+    let lathe = shared();
+    let (_, locked) = lathe.run_and_download(
+        "pdf",
+        "protect-pdf",
+        &[("file", "p.pdf", pdf(2, "Q"))],
+        r#"{"userPassword":"pässwort 1","ownerPassword":"chef"}"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("locked.pdf");
+    std::fs::write(&path, &locked).unwrap();
+    let script = r#"
+import sys
+from pypdf import PdfReader
+path = sys.argv[1]
+r = PdfReader(path)
+enc = r.trailer["/Encrypt"].get_object()
+print("R", enc["/R"], "V", enc["/V"])
+for pw in ["pässwort 1", "chef", "wrong"]:
+    r = PdfReader(path)
+    got = int(r.decrypt(pw))
+    texts = [p.extract_text().strip() for p in r.pages] if got else []
+    print(pw, got, "|".join(texts))
+"#;
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(&path)
+        .output()
+        .expect("python3 is installed");
+    assert!(
+        out.status.success(),
+        "pypdf (.ci/run installs it): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report = String::from_utf8_lossy(&out.stdout).to_string();
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(lines[0], "R 6 V 5", "{report}");
+    assert_eq!(lines[1], "pässwort 1 1 Q page 1|Q page 2", "user: {report}");
+    assert_eq!(lines[2], "chef 2 Q page 1|Q page 2", "owner: {report}");
+    assert_eq!(lines[3], "wrong 0 ", "{report}");
+    for (password, ok) in [("pässwort 1", true), ("chef", true), ("wrong", false)] {
+        let status = std::process::Command::new("qpdf")
+            .arg(format!("--password={password}"))
+            .arg("--check")
+            .arg(&path)
+            .output()
+            .expect("qpdf is installed (.ci/run installs it)")
+            .status;
+        assert_eq!(status.success(), ok, "qpdf with '{password}'");
+    }
+}
+
 #[test]
 fn protect_and_unlock_reject_bad_input() {
     let lathe = shared();

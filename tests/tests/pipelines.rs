@@ -166,7 +166,7 @@ fn every_step_is_checked_before_anything_runs() {
             2,
         ),
         (
-            r#"{"steps":[{"toolId":"resize"},{"toolId":"image-to-pdf"},{"toolId":"resize"}]}"#,
+            r#"{"steps":[{"toolId":"resize","settings":{"width":10}},{"toolId":"image-to-pdf"},{"toolId":"resize","settings":{"width":10}}]}"#,
             3,
         ),
         (
@@ -193,7 +193,10 @@ fn every_step_is_checked_before_anything_runs() {
     let r = lathe.post_json(
         "/api/v1/pipeline/save",
         Some(&token),
-        &json!({"name": "bad", "steps": [{"toolId": "image-to-pdf"}, {"toolId": "resize"}]}),
+        &json!({"name": "bad", "steps": [
+            {"toolId": "image-to-pdf"},
+            {"toolId": "resize", "settings": {"width": 10}}
+        ]}),
     );
     assert_eq!(r.assert_client_error(400), "INCOMPATIBLE_STEPS");
     // Still nothing ran.
@@ -212,7 +215,7 @@ fn every_step_is_checked_before_anything_runs() {
             .cloned()
             .unwrap()
     };
-    assert_eq!(find("image-to-pdf")["produces"], json!(["pdf"]));
+    assert_eq!(find("image-to-pdf")["produces"], json!(["pdf", "zip"]));
     assert_eq!(find("info")["produces"], json!([]));
     assert_eq!(find("convert")["producesSetting"], "format");
     lathe.assert_healthy();

@@ -166,7 +166,7 @@ pub fn validate(
             .at_step(n)
         })?;
         if let Some((before, _)) = out.last() {
-            if let Some(why) = flow.refused_by(&entry.accepts) {
+            if let Some(why) = flow.refused_by(&crate::pipeline_types::takes(&entry)) {
                 return Err(ApiError::new(
                     400,
                     "INCOMPATIBLE_STEPS",

@@ -37,6 +37,23 @@ pub fn normalize(ext: &str) -> String {
 /// its aliases).
 const FORMAT_KEYS: &[&str] = &["format", "outputFormat", "output", "output_format"];
 
+/// What image tools that declare no `accepts` (they recognise images by their content)
+/// can read.
+const IMAGE_TYPES: &[&str] = &[
+    "jpg", "png", "webp", "gif", "tiff", "bmp", "ico", "avif", "heic", "heif", "svg", "jfif",
+];
+
+/// The types a step of `entry` takes in the hand-off check: its `accepts`; for an image
+/// tool that declares none, the image types, unless it only packs whatever it is given
+/// into a ZIP (bulk-rename); empty: any.
+pub fn takes(entry: &CatalogEntry) -> Vec<String> {
+    let packs_only = entry.produces.as_deref() == Some(&["zip".to_string()][..]);
+    if entry.accepts.is_empty() && entry.section == "image" && !packs_only {
+        return IMAGE_TYPES.iter().map(|t| t.to_string()).collect();
+    }
+    entry.accepts.clone()
+}
+
 /// Setting values that mean "keep the input's type".
 fn keeps_input(value: &str) -> bool {
     matches!(
@@ -222,6 +239,12 @@ mod tests {
         assert!(known(&[]).refused_by(&[]).is_some());
         assert!(known(&["tiff"]).refused_by(&["tif".to_string()]).is_none());
         // Entries written before tools declared their outputs check nothing.
+        // An image tool without `accepts` takes images only, unless it just packs files.
+        let resize = entry(&[], Some(&["*"]), None);
+        assert!(known(&["pdf"]).refused_by(&takes(&resize)).is_some());
+        assert!(known(&["png"]).refused_by(&takes(&resize)).is_none());
+        let rename = entry(&[], Some(&["zip"]), None);
+        assert!(known(&["pdf"]).refused_by(&takes(&rename)).is_none());
         let old = entry(&["jpg"], None, None);
         assert_eq!(known(&["jpg"]).through(&old, &json!({})), Flow::Unknown);
     }

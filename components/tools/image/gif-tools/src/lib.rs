@@ -1,5 +1,7 @@
 //! `image/gif-tools`: edit animated GIFs frame by frame: resize, optimize (re-encode),
-//! change speed, reverse, extract frames as PNG/WebP, rotate/flip, set the loop count.
+//! change speed, reverse, extract frames as PNG/WebP, rotate/flip, caption every frame
+//! (`add-text`), set the loop count. Seed 001 names the operation `action` (with
+//! `extract-frames`); the peer's `mode` is the same setting.
 //!
 //! Every frame is decoded to a full-canvas RGBA image (the decoder composites frame
 //! disposal), so the whole animation is bounded by [`MAX_TOTAL_PIXELS`]. "optimize" is a
@@ -12,8 +14,11 @@
 use std::io::Cursor;
 
 use lathe_image_kit::image::codecs::gif::{GifDecoder, GifEncoder, Repeat};
+use lathe_image_kit::image::Rgba;
 use lathe_image_kit::image::{imageops, AnimationDecoder, Delay, DynamicImage, Frame, RgbaImage};
 use lathe_image_kit::{encode, EncodeOptions, ImageFormat};
+use lathe_layout_kit::parse_hex;
+use lathe_text_kit::{draw, render, wrap, Anchor, Face, Stroke, Style};
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
@@ -47,6 +52,52 @@ struct Settings {
     flip_v: Option<bool>,
     #[serde(rename = "loop")]
     loop_count: Option<i64>,
+    /// `add-text`: the caption, where it goes, its size and colour.
+    text: Option<String>,
+    position: Option<String>,
+    font_size: Option<f64>,
+    color: Option<String>,
+}
+
+/// Seed 001's `action` names for the peer's `mode`s (`extract-frames` → `extract`).
+fn canonical_mode(name: &str) -> String {
+    match name.trim().to_ascii_lowercase().replace('_', "-").as_str() {
+        "extract-frames" | "extract-frame" | "frames" => "extract".into(),
+        "addtext" | "text" => "add-text".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The caption of `add-text`, rendered once with a dark outline (legible on any frame)
+/// and its top-left corner on a `w` × `h` canvas.
+fn caption(s: &Settings, w: u32, h: u32) -> Result<(RgbaImage, i64, i64), ToolError> {
+    let text = s.text.as_deref().map(str::trim).unwrap_or("");
+    if text.is_empty() || text.chars().count() > 200 {
+        return Err(invalid_settings(
+            "add-text needs a text of 1 to 200 characters",
+        ));
+    }
+    let anchor = match s.position.as_deref() {
+        None => Anchor::Bottom,
+        Some(p) => Anchor::from_name(p).ok_or_else(|| {
+            invalid_settings(format!(
+                "position must be top, center, bottom (or a corner such as top-left), got '{p}'"
+            ))
+        })?,
+    };
+    let default_size = (h as f64 / 8.0).clamp(12.0, 72.0);
+    let size = check_range("fontSize", s.font_size.unwrap_or(default_size), 6.0, 400.0)? as f32;
+    let color = parse_hex("color", s.color.as_deref().unwrap_or("#ffffff"))?;
+    let mut style = Style::new(Face::SansBold, size, color);
+    style.stroke = Some(Stroke {
+        width: (size / 12.0).max(1.0),
+        color: Rgba([0, 0, 0, color[3]]),
+    });
+    let lines = wrap(style.face, size, text, w as f32 * 0.92);
+    let tile = render(&lines, &style)?;
+    let margin = (w.min(h) / 20).max(2);
+    let (x, y) = anchor.place((w, h), tile.dimensions(), margin);
+    Ok((tile, x, y))
 }
 
 fn bad_gif(e: impl std::fmt::Display) -> ToolError {
@@ -252,11 +303,16 @@ impl Tool for GifTools {
             id: "gif-tools",
             section: Section::Image,
             name: "GIF Tools",
-            description: "Resize, re-encode, speed up, reverse, rotate animated GIFs or extract their frames.",
+            description: "Resize, re-encode, speed up, reverse, rotate or caption animated GIFs, or extract their frames.",
             settings_schema: serde_json::json!({
                 "type": "object",
                 "properties": {
-                    "mode": {"enum": ["resize", "optimize", "speed", "reverse", "extract", "rotate"], "default": "resize"},
+                    "action": {"enum": ["resize", "optimize", "speed", "reverse", "extract-frames", "rotate", "add-text"], "default": "resize", "description": "Seed 001's name of mode."},
+                    "mode": {"enum": ["resize", "optimize", "speed", "reverse", "extract", "rotate", "add-text"], "default": "resize"},
+                    "text": {"type": "string", "minLength": 1, "maxLength": 200, "description": "add-text: the caption."},
+                    "position": {"type": "string", "default": "bottom", "description": "add-text: top, center, bottom or a corner (top-left ...)."},
+                    "fontSize": {"type": "number", "minimum": 6, "maximum": 400, "description": "add-text: pixels; default an eighth of the height."},
+                    "color": {"type": "string", "default": "#ffffff", "description": "add-text: hex colour (outlined in black)."},
                     "width": {"type": "integer", "minimum": 1, "maximum": 16384},
                     "height": {"type": "integer", "minimum": 1, "maximum": 16384},
                     "percentage": {"type": "number", "minimum": 1, "maximum": 500},
@@ -282,7 +338,7 @@ impl Tool for GifTools {
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let s: Settings = parse_settings(settings)?;
-        let mode = s.mode.clone().unwrap_or_else(|| "resize".into());
+        let mode = canonical_mode(s.mode.as_deref().unwrap_or("resize"));
         let loop_count = check_range("loop", s.loop_count.unwrap_or(0), 0, 100)?;
         let repeat = if loop_count == 0 {
             Repeat::Infinite
@@ -293,7 +349,7 @@ impl Tool for GifTools {
         // GifEncoder speed: 1 (best quantisation) .. 30 (fastest).
         let speed = (31 - effort * 3).clamp(1, 30) as i32;
         let known = [
-            "resize", "optimize", "speed", "reverse", "extract", "rotate",
+            "resize", "optimize", "speed", "reverse", "extract", "rotate", "add-text",
         ];
         if !known.contains(&mode.as_str()) {
             return Err(invalid_settings(format!(
@@ -309,6 +365,12 @@ impl Tool for GifTools {
         let input = &inputs[0];
         let mut frames = decode_frames(&input.data)?;
         if mode == "extract" {
+            // `extract-frames` (seed 001) means every frame unless a mode is given.
+            let mut s = s;
+            let plural = s.mode.as_deref().is_some_and(|m| m.contains("frames"));
+            if plural && s.extract_mode.is_none() {
+                s.extract_mode = Some("all".into());
+            }
             return extract(input, &s, frames);
         }
         let (w, h) = frames[0].buffer().dimensions();
@@ -336,6 +398,14 @@ impl Tool for GifTools {
                     .collect();
             }
             "reverse" => frames.reverse(),
+            "add-text" => {
+                let (tile, x, y) = caption(&s, w, h)?;
+                frames = map_frames(frames, |b| {
+                    let mut img = b.clone();
+                    draw(&mut img, &tile, x, y, 1.0);
+                    img
+                });
+            }
             "rotate" => {
                 let (fh, fv) = (s.flip_h.unwrap_or(false), s.flip_v.unwrap_or(false));
                 if angle == 0 && !fh && !fv {

@@ -20,15 +20,29 @@ use serde_json::{json, Value};
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Settings {
-    #[serde(alias = "format")]
     output_format: Option<String>,
+    /// Seed 001: `data-uri` (default) or `plain` (the bare base64 text); an image format
+    /// here is read as `outputFormat`, as the peer's code does.
+    format: Option<String>,
+    /// Seed 001: the MIME type to encode to (`image/png`, `image/jpeg`, `image/webp`).
+    mime_type: Option<String>,
     quality: Option<f64>,
     max_width: Option<f64>,
     max_height: Option<f64>,
 }
 
+/// How the encoded image is written: seed 001's `format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Style {
+    /// `data:<type>;base64,<text>`.
+    DataUri,
+    /// The base64 text alone.
+    Plain,
+}
+
 /// The validated settings.
 struct Options {
+    style: Style,
     /// `None` keeps the source format.
     format: Option<ImageFormat>,
     quality: u8,
@@ -118,8 +132,19 @@ fn convert(input: &Input, opts: &Options) -> Result<Value, ToolError> {
         "height": th,
         "originalSize": input.data.len(),
         "size": bytes.len(),
+        "format": match opts.style { Style::DataUri => "data-uri", Style::Plain => "plain" },
         "dataUri": data_uri(media_type, &bytes),
+        "base64": base64::engine::general_purpose::STANDARD.encode(&bytes),
     }))
+    .map(|mut v| {
+        // The form not asked for is left out, so each style answers what it says.
+        let drop = match opts.style {
+            Style::DataUri => "base64",
+            Style::Plain => "dataUri",
+        };
+        v.as_object_mut().map(|o| o.remove(drop));
+        v
+    })
 }
 
 struct ImageToBase64;
@@ -135,6 +160,8 @@ impl Tool for ImageToBase64 {
             settings_schema: json!({
                 "type": "object",
                 "properties": {
+                    "format": {"type": "string", "enum": ["data-uri", "plain"], "default": "data-uri", "description": "data-uri: data:<type>;base64,...; plain: the base64 text alone."},
+                    "mimeType": {"type": "string", "enum": ["image/jpeg", "image/png", "image/webp"], "description": "Encode to this type (as outputFormat)."},
                     "outputFormat": {"type": "string", "enum": ["original", "jpeg", "png", "webp"], "default": "original"},
                     "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 80},
                     "maxWidth": {"type": "integer", "minimum": 0, "default": 0},
@@ -150,12 +177,30 @@ impl Tool for ImageToBase64 {
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let s: Settings = parse_settings(settings)?;
-        let format = match s
-            .output_format
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
+        // Seed 001's `format` names the encoding; the peer's code read an image format there.
+        let (style, format_alias) = match s.format.as_deref().map(str::to_ascii_lowercase) {
+            None => (Style::DataUri, None),
+            Some(f) if f == "data-uri" || f == "datauri" || f == "data_uri" => {
+                (Style::DataUri, None)
+            }
+            Some(f) if f == "plain" || f == "base64" => (Style::Plain, None),
+            Some(other) => (Style::DataUri, Some(other)),
+        };
+        let from_mime = match s.mime_type.as_deref().map(str::to_ascii_lowercase) {
+            None => None,
+            Some(m) => Some(match m.trim_start_matches("image/") {
+                "jpeg" | "jpg" => "jpeg".to_string(),
+                "png" => "png".into(),
+                "webp" => "webp".into(),
+                _ => {
+                    return Err(invalid_settings(format!(
+                        "mimeType must be image/jpeg, image/png or image/webp, got '{m}'"
+                    )))
+                }
+            }),
+        };
+        let requested = s.output_format.or(from_mime).or(format_alias);
+        let format = match requested.as_deref().map(str::to_ascii_lowercase).as_deref() {
             None | Some("original") => None,
             Some("jpeg") | Some("jpg") => Some(ImageFormat::Jpeg),
             Some("png") => Some(ImageFormat::Png),
@@ -167,6 +212,7 @@ impl Tool for ImageToBase64 {
             }
         };
         let opts = Options {
+            style,
             format,
             quality: whole("quality", s.quality, 80.0, 1.0, 100.0)? as u8,
             max_width: whole("maxWidth", s.max_width, 0.0, 0.0, 100_000.0)?,

@@ -1,5 +1,8 @@
 //! `image/split`: cut an image into a grid of tiles, returned as a ZIP.
 //!
+//! Seed 001's settings: `mode` `grid` (`rows` × `cols` tiles, the default), `rows`
+//! (horizontal strips) or `cols` (vertical strips); `cols` is the peer's `columns`.
+//!
 //! With `columns` × `rows` the tile edges are at `floor(i · size / n)`, so the tiles cover
 //! the image exactly. `tileWidth`/`tileHeight` (≥ 10 px) override the counts: tiles of that
 //! size from the top-left, the last row/column taking the remainder. Tiles are named
@@ -19,6 +22,9 @@ const MAX_GRID: u32 = 100;
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 struct Settings {
+    /// Seed 001: `grid` (rows × columns), `rows` (horizontal strips), `cols` (vertical).
+    mode: Option<String>,
+    #[serde(alias = "cols")]
     columns: f64,
     rows: f64,
     tile_width: Option<f64>,
@@ -30,6 +36,7 @@ struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
+            mode: None,
             columns: 3.0,
             rows: 3.0,
             tile_width: None,
@@ -78,6 +85,8 @@ impl Tool for Split {
             settings_schema: serde_json::json!({
                 "type": "object",
                 "properties": {
+                    "mode": {"enum": ["grid", "rows", "cols"], "default": "grid", "description": "grid: rows × cols tiles; rows: horizontal strips; cols: vertical strips."},
+                    "cols": {"type": "integer", "minimum": 1, "maximum": MAX_GRID, "default": 3, "description": "Seed 001's name of columns."},
                     "columns": {"type": "integer", "minimum": 1, "maximum": MAX_GRID, "default": 3},
                     "rows": {"type": "integer", "minimum": 1, "maximum": MAX_GRID, "default": 3},
                     "tileWidth": {"type": "integer", "minimum": 10},
@@ -95,8 +104,19 @@ impl Tool for Split {
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let s: Settings = parse_settings(settings)?;
-        let columns = kit::int("columns", s.columns, 1, MAX_GRID as i64)? as u32;
-        let rows = kit::int("rows", s.rows, 1, MAX_GRID as i64)? as u32;
+        let mut columns = kit::int("columns", s.columns, 1, MAX_GRID as i64)? as u32;
+        let mut rows = kit::int("rows", s.rows, 1, MAX_GRID as i64)? as u32;
+        match s.mode.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("grid") => {}
+            // Strips: only the one axis is cut.
+            Some("rows") => columns = 1,
+            Some("cols") | Some("columns") => rows = 1,
+            Some(other) => {
+                return Err(invalid_settings(format!(
+                    "mode must be grid, rows or cols, got '{other}'"
+                )))
+            }
+        }
         let tile_w = s
             .tile_width
             .map(|v| kit::int("tileWidth", v, 10, u32::MAX as i64))
