@@ -375,6 +375,63 @@ fn convert_to_every_format() {
     }
 }
 
+/// WebP honours `quality`: lossy (a VP8 stream) below 100, smaller at lower quality and
+/// close to the source; 100 is lossless (VP8L) and exact.
+#[test]
+fn convert_to_webp_honours_quality() {
+    let src = noise_free_photo(320, 240);
+    let mut sizes = Vec::new();
+    for quality in [30, 90] {
+        let (_, bytes) = run(
+            "convert",
+            "pic.png",
+            src.clone(),
+            &format!(r#"{{"format":"webp","quality":{quality}}}"#),
+        );
+        assert_eq!(&bytes[12..16], b"VP8 ", "lossy WebP at {quality}");
+        let out = fixtures::decode(&bytes).to_rgb8();
+        let orig = fixtures::decode(&src).to_rgb8();
+        assert_eq!(out.dimensions(), (320, 240));
+        let diff: f64 = out
+            .pixels()
+            .zip(orig.pixels())
+            .map(|(a, b)| {
+                (0..3)
+                    .map(|c| (a[c] as f64 - b[c] as f64).abs())
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / (320.0 * 240.0 * 3.0);
+        assert!(diff < 12.0, "mean error {diff} at {quality}");
+        sizes.push(bytes.len());
+    }
+    assert!(sizes[0] < sizes[1], "quality 30 is smaller: {sizes:?}");
+    let (_, bytes) = run(
+        "convert",
+        "pic.png",
+        src.clone(),
+        r#"{"format":"webp","quality":100}"#,
+    );
+    assert_eq!(&bytes[12..16], b"VP8L", "quality 100 is lossless");
+    assert_eq!(
+        fixtures::decode(&bytes).to_rgb8(),
+        fixtures::decode(&src).to_rgb8()
+    );
+}
+
+/// A smooth RGB gradient with soft detail as PNG (a photo-like source for lossy codecs).
+fn noise_free_photo(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        let wave = ((x as f64 / 9.0).sin() * 40.0 + (y as f64 / 13.0).cos() * 40.0) as i32;
+        image::Rgb([
+            (x * 255 / w) as u8,
+            (128 + wave).clamp(0, 255) as u8,
+            (y * 255 / h) as u8,
+        ])
+    });
+    fixtures::encode(&image::DynamicImage::ImageRgb8(img), ImageFormat::Png)
+}
+
 #[test]
 fn convert_keeps_alpha_or_flattens_on_white() {
     let (_, bytes) = run(

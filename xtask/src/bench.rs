@@ -263,6 +263,14 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         let host = start_host(root, &data)?;
         return crate::bench_media::run(&host, &work);
     }
+    if args.first().map(String::as_str) == Some("--webp") {
+        let work = root.join("target/bench");
+        std::fs::create_dir_all(&work)?;
+        let data = work.join("data");
+        std::fs::remove_dir_all(&data).ok();
+        let host = start_host(root, &data)?;
+        return crate::bench_more::run_webp(&host, &work);
+    }
     if args.first().map(String::as_str) == Some("--only-more") {
         let work = root.join("target/bench");
         std::fs::create_dir_all(&work)?;

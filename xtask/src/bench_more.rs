@@ -51,56 +51,79 @@ pub fn run(host: &Host, work: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `cargo xtask bench --webp`: only the WebP rows.
+pub fn run_webp(host: &Host, work: &Path) -> Result<()> {
+    println!(
+        "| operation | Lathe (full API, peak RSS above idle) | peers (ratio = Lathe / peer) |"
+    );
+    println!("|---|---|---|");
+    let jpeg = make_jpeg(work, 4000, 3000)?;
+    let bytes = std::fs::read(&jpeg)?;
+    webp_rows(host, work, &jpeg, &bytes)
+}
+
+/// JPEG → WebP: lossy at quality 80 (libwebp in Lathe, vips and ImageMagick alike, each at
+/// its default method), then lossless (quality 100; the peers at their lowest effort).
+/// Output sizes are printed too, since the encoders trade size for time differently.
+fn webp_rows(host: &Host, work: &Path, jpeg: &Path, bytes: &[u8]) -> Result<()> {
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len() / 1024).unwrap_or(0);
+    for (operation, settings, vips_opts, im_defines) in [
+        (
+            "12 MP JPEG → lossy WebP, quality 80",
+            r#"{"format":"webp","quality":80}"#,
+            "[Q=80]",
+            vec!["-quality", "80"],
+        ),
+        (
+            "12 MP JPEG → lossless WebP (peers at lowest effort)",
+            r#"{"format":"webp","quality":100}"#,
+            "[lossless,effort=0]",
+            vec!["-define", "webp:lossless=true", "-define", "webp:method=0"],
+        ),
+    ] {
+        let (lt, lm, out) = lathe_series(
+            host,
+            "/api/v1/tools/image/convert",
+            &[("photo.jpg", bytes)],
+            settings,
+            3,
+        )?;
+        if !out.starts_with(b"RIFF") {
+            bail!("convert did not produce WebP");
+        }
+        let vips = peer_series(
+            &[
+                args(&["vips", "copy", &s(jpeg)]),
+                vec![format!("{}{vips_opts}", s(&work.join("o.webp")))],
+            ]
+            .concat(),
+            3,
+        )?;
+        let mut im_cmd = args(&["/usr/bin/convert", &s(jpeg)]);
+        im_cmd.extend(args(&im_defines));
+        im_cmd.push(s(&work.join("o-im.webp")));
+        let im = peer_series(&im_cmd, 3)?;
+        Row {
+            operation,
+            lathe: (lt, lm),
+            peers: vec![("vips", vips.0, vips.1), ("ImageMagick", im.0, im.1)],
+        }
+        .print();
+        println!(
+            "| (output sizes) | {} KiB | vips: {} KiB | ImageMagick: {} KiB |",
+            out.len() / 1024,
+            size(&work.join("o.webp")),
+            size(&work.join("o-im.webp"))
+        );
+    }
+    Ok(())
+}
+
 fn image_rows(host: &Host, work: &Path) -> Result<()> {
     let jpeg = make_jpeg(work, 4000, 3000)?;
     let bytes = std::fs::read(&jpeg)?;
 
-    // JPEG → WebP. Lathe's WebP encoder is lossless (image-webp, which does no costly
-    // search), so the peers write lossless WebP at their lowest effort: the closest work.
-    // Output sizes are printed too, since the encoders trade size for time differently.
-    let (lt, lm, out) = lathe_series(
-        host,
-        "/api/v1/tools/image/convert",
-        &[("photo.jpg", &bytes)],
-        r#"{"format":"webp"}"#,
-        3,
-    )?;
-    if !out.starts_with(b"RIFF") {
-        bail!("convert did not produce WebP");
-    }
-    let vips = peer_series(
-        &[
-            args(&["vips", "copy", &s(&jpeg)]),
-            vec![format!("{}[lossless,effort=0]", s(&work.join("o.webp")))],
-        ]
-        .concat(),
-        3,
-    )?;
-    let im = peer_series(
-        &args(&[
-            "/usr/bin/convert",
-            &s(&jpeg),
-            "-define",
-            "webp:lossless=true",
-            "-define",
-            "webp:method=0",
-            &s(&work.join("o-im.webp")),
-        ]),
-        3,
-    )?;
-    Row {
-        operation: "12 MP JPEG → lossless WebP (lowest effort)",
-        lathe: (lt, lm),
-        peers: vec![("vips", vips.0, vips.1), ("ImageMagick", im.0, im.1)],
-    }
-    .print();
-    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len() / 1024).unwrap_or(0);
-    println!(
-        "| (output sizes) | {} KiB | vips: {} KiB | ImageMagick: {} KiB |",
-        out.len() / 1024,
-        size(&work.join("o.webp")),
-        size(&work.join("o-im.webp"))
-    );
+    webp_rows(host, work, &jpeg, &bytes)?;
 
     // PNG → AVIF.
     let png = work.join("photo.png");

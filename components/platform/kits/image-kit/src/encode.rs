@@ -10,7 +10,8 @@ use crate::ImageFormat;
 /// Options for [`encode`].
 #[derive(Debug, Clone, Copy)]
 pub struct EncodeOptions {
-    /// Quality 1..=100 for lossy formats (JPEG); ignored by lossless ones.
+    /// Quality 1..=100 for lossy formats (JPEG; WebP, where 100 means lossless); ignored
+    /// by lossless ones.
     pub quality: u8,
 }
 
@@ -32,6 +33,10 @@ pub fn encode(
     match format {
         ImageFormat::Jpeg => {
             encode_jpeg(image, options.quality.clamp(1, 100)).map_err(|e| fail(&e))
+        }
+        // Lossy below 100; 100 is lossless (below).
+        ImageFormat::WebP if options.quality < 100 => {
+            crate::webp::encode_lossy(image, options.quality)
         }
         other => {
             let image = if other.supports_alpha() || !image.color().has_alpha() {

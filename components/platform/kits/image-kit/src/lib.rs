@@ -12,6 +12,7 @@ mod decode;
 mod encode;
 mod format;
 mod resize;
+mod webp;
 
 pub use decode::{decode, decode_with_target, probe, Decoded, ImageProbe, MAX_PIXELS};
 pub use encode::{encode, output_file, EncodeOptions};

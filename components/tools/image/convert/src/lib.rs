@@ -79,7 +79,7 @@ impl Tool for Convert {
                 "properties": {
                     "format": {"enum": ["jpg", "jpeg", "png", "webp", "avif", "gif", "tiff", "bmp"]},
                     "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": DEFAULT_QUALITY,
-                                "description": "JPEG and AVIF quality (AVIF default: 80); other formats are lossless."},
+                                "description": "JPEG, WebP and AVIF quality (AVIF default: 80; WebP 100 = lossless); other formats are lossless."},
                     "speed": {"type": "integer", "minimum": avif::MIN_SPEED, "maximum": avif::MAX_SPEED,
                               "default": avif::DEFAULT_SPEED,
                               "description": "AVIF encoder speed: higher is faster, lower compresses better."}

@@ -121,7 +121,7 @@ fn dpi(value: Option<&Value>, default: f64, max: f64) -> Result<f64, ToolError> 
     Ok(dpi)
 }
 
-/// JPEG quality 1..=100 (default 85).
+/// JPEG and WebP quality 1..=100 (default 85).
 fn quality(value: Option<&Value>) -> Result<u8, ToolError> {
     let q = number(value, "quality")?.unwrap_or(85.0);
     if !(1.0..=100.0).contains(&q) {
@@ -319,7 +319,7 @@ impl Tool for PdfToImage {
                 "properties": {
                     "format": {"enum": ["png", "jpg", "jpeg", "webp"], "default": "png"},
                     "dpi": {"type": "number", "minimum": MIN_DPI, "maximum": MAX_DPI, "default": DEFAULT_DPI},
-                    "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 85, "description": "JPEG quality (PNG and WebP are lossless)."},
+                    "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 85, "description": "JPEG and WebP quality (PNG, WebP at 100 and black-and-white WebP pages are lossless)."},
                     "colorMode": {"enum": ["color", "grayscale", "bw"], "default": "color"},
                     "pages": {"type": "string", "default": "all", "description": "\"all\" or a qpdf page range, e.g. 1-3,5,z"},
                     "page": {"type": "integer", "minimum": 1, "default": 1, "description": "Page shown by the preview sub-route."}
@@ -359,6 +359,12 @@ impl Tool for PdfToImage {
                 MAX_TOTAL_PIXELS / 1_000_000
             )));
         }
+        // Black-and-white pages stay exact: WebP at 100 is lossless.
+        let quality = if mode == ColorMode::BlackWhite && format == ImageFormat::WebP {
+            100
+        } else {
+            quality
+        };
         let cache = RenderCache::new();
         let mut files = Vec::with_capacity(numbers.len());
         let mut listed = Vec::with_capacity(numbers.len());
