@@ -439,6 +439,47 @@ fn compress_pdf_target_size_fits_or_says_so() {
     assert_eq!(pdf_page_texts(&bytes).len(), 2);
 }
 
+/// A target that no JPEG quality reaches is met by shrinking the picture (the peer's users
+/// got files 4× over the target).
+#[test]
+fn compress_pdf_meets_a_tight_target_by_shrinking_images() {
+    let lathe = shared();
+    let original = pdf_with_big_jpeg();
+    // Far below what any quality reaches at the size the quality ladder allows.
+    let target_kb = 20u64;
+    let (body, bytes) = lathe.run_and_download(
+        "pdf",
+        "compress-pdf",
+        &[("file", "photo.pdf", original.clone())],
+        &format!(r#"{{"mode": "targetSize", "targetSizeKb": {target_kb}}}"#),
+    );
+    assert_eq!(body["targetMet"], true, "{body}");
+    assert!(
+        bytes.len() as u64 <= target_kb * 1024,
+        "{} > {target_kb} KiB ({} originally)",
+        bytes.len(),
+        original.len()
+    );
+    let imgs = images(&bytes);
+    assert_eq!(imgs.len(), 1);
+    assert!(imgs[0].0 < 1100, "the picture was shrunk: {imgs:?}");
+    assert_eq!(pdf_page_texts(&bytes), ["Photo page", "Text page"]);
+    // qpdf reads it as a sound file.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("small.pdf");
+    std::fs::write(&path, &bytes).unwrap();
+    let check = std::process::Command::new("qpdf")
+        .arg("--check")
+        .arg(&path)
+        .output()
+        .expect("qpdf is installed (.ci/run installs it)");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}
+
 #[test]
 fn compress_pdf_never_returns_a_bigger_file() {
     let lathe = shared();
