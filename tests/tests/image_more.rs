@@ -53,6 +53,26 @@ fn u32_at(b: &[u8], i: usize) -> u32 {
 // ---------------------------------------------------------------------------------------
 // favicon
 
+/// Seed 001's settings: `padding`, `backgroundColor`, `borderRadius`.
+#[test]
+fn favicon_takes_seed_001_names() {
+    let (_, zip) = shared().run_and_download(
+        "image",
+        "favicon",
+        &[("file", "logo.png", fixtures::png_rgba(200, 200))],
+        r##"{"padding":20,"backgroundColor":"#ff0000","borderRadius":25}"##,
+    );
+    let entries = unzip(&zip);
+    let (_, data) = entries
+        .iter()
+        .find(|(n, _)| n == "favicon-128x128.png")
+        .expect("favicon-128x128.png");
+    let img = fixtures::decode(data).to_rgba8();
+    assert_eq!(img.get_pixel(0, 0).0[3], 0, "rounded corner");
+    // The padding band at the middle of the top edge shows the background colour.
+    assert_eq!(img.get_pixel(64, 3).0, [255, 0, 0, 255]);
+}
+
 #[test]
 fn favicon_builds_the_full_set() {
     let lathe = shared();

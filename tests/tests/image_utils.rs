@@ -558,6 +558,55 @@ fn run_pair(a: &[u8], b: &[u8]) -> f64 {
     r.json()["similarity"].as_f64().unwrap()
 }
 
+/// Seed 001's settings: `mode` side-by-side, overlay or diff, and `diffThreshold`.
+#[test]
+fn compare_takes_seed_001_mode_and_threshold() {
+    let black = png(RgbImage::from_pixel(40, 20, Rgb([0, 0, 0])));
+    let grey = png(RgbImage::from_pixel(40, 20, Rgb([40, 40, 40])));
+    let parts = || {
+        [
+            ("file", "a.png", black.clone()),
+            ("file", "b.png", grey.clone()),
+        ]
+    };
+    let (body, bytes) =
+        shared().run_and_download("image", "compare", &parts(), r#"{"mode":"side-by-side"}"#);
+    assert_eq!(body["mode"], "side-by-side", "{body}");
+    let img = fixtures::decode(&bytes).to_rgb8();
+    assert_eq!(
+        img.dimensions(),
+        (88, 20),
+        "two 40 px images and an 8 px gap"
+    );
+    assert_eq!(img.get_pixel(10, 10), &Rgb([0, 0, 0]));
+    assert_eq!(img.get_pixel(42, 10), &Rgb([255, 255, 255]));
+    assert_eq!(img.get_pixel(60, 10), &Rgb([40, 40, 40]));
+    let (_, bytes) =
+        shared().run_and_download("image", "compare", &parts(), r#"{"mode":"overlay"}"#);
+    let img = fixtures::decode(&bytes).to_rgb8();
+    assert_eq!(img.dimensions(), (40, 20));
+    assert_eq!(img.get_pixel(10, 10), &Rgb([20, 20, 20]), "half of each");
+    // A difference of 40 counts as a change below the threshold 30, not above 50.
+    let (body, bytes) = shared().run_and_download(
+        "image",
+        "compare",
+        &parts(),
+        r#"{"mode":"diff","diffThreshold":30}"#,
+    );
+    assert_eq!(body["changedPixels"], 800, "{body}");
+    assert_eq!(
+        fixtures::decode(&bytes).to_rgb8().get_pixel(5, 5),
+        &Rgb([255, 0, 0])
+    );
+    let (body, _) =
+        shared().run_and_download("image", "compare", &parts(), r#"{"diffThreshold":50}"#);
+    assert_eq!(body["changedPixels"], 0, "{body}");
+    for bad in [r#"{"mode":"blink"}"#, r#"{"diffThreshold":300}"#] {
+        let r = shared().run_tool_files("image", "compare", &parts(), bad);
+        assert_eq!(r.assert_client_error(400), "INVALID_SETTINGS", "{bad}");
+    }
+}
+
 #[test]
 fn compare_rejects_bad_input() {
     let lathe = shared();

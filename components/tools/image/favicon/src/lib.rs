@@ -25,8 +25,12 @@ const ICO_SIZES: [u32; 3] = [16, 32, 48];
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 struct Settings {
+    /// Seed 001 calls it `backgroundColor`.
+    #[serde(alias = "backgroundColor")]
     background: Option<String>,
     padding: f64,
+    /// Seed 001 calls it `borderRadius`.
+    #[serde(alias = "borderRadius")]
     radius: f64,
     sizes: Option<Vec<f64>>,
     theme_color: String,
