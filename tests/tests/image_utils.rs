@@ -784,6 +784,72 @@ fn qr_decodes_back_to_the_text() {
     assert!(rgb.pixels().any(|p| *p == Rgb([0x10, 0x20, 0x30])));
 }
 
+/// Seed 001's styling: `dotStyle`, `cornerStyle` and a `logo` (data URL); every variant
+/// still decodes with rqrr, an independent QR reader.
+#[test]
+fn qr_styles_and_logo_still_decode() {
+    let text = "https://example.com/styled";
+    let (_, square) = qr_image(json!({"text": text, "size": 600}));
+    let (_, dots) = qr_image(json!({
+        "data": text, "size": 600, "dotStyle": "dots", "cornerStyle": "rounded"
+    }));
+    assert_eq!(decode_qr(&dots), text);
+    // Discs ink less than full squares.
+    let dark = |img: &DynamicImage| img.to_luma8().pixels().filter(|p| p[0] < 128).count();
+    assert!(
+        dark(&dots) * 10 < dark(&square) * 9,
+        "{} vs {}",
+        dark(&dots),
+        dark(&square)
+    );
+    let (_, rounded) = qr_image(json!({"text": text, "size": 600, "dotStyle": "rounded"}));
+    assert_eq!(decode_qr(&rounded), text);
+
+    // A red logo in the middle; the level goes to H so the code still reads.
+    let logo = png(RgbImage::from_pixel(30, 30, Rgb([255, 0, 0])));
+    let uri = format!("data:image/png;base64,{}", base64_encode(&logo));
+    let (body, img) = qr_image(json!({"text": text, "size": 600, "logo": uri}));
+    assert_eq!(body["errorCorrection"], "H", "{body}");
+    assert_eq!(body["logo"], true);
+    assert_eq!(img.to_rgb8().get_pixel(300, 300), &Rgb([255, 0, 0]));
+    assert_eq!(decode_qr(&img), text);
+
+    for bad in [
+        json!({"text": "x", "dotStyle": "stars"}),
+        json!({"text": "x", "cornerStyle": "hearts"}),
+        json!({"text": "x", "logo": "https://example.com/logo.png"}),
+        json!({"text": "x", "logo": "data:image/png;base64,AAAA"}),
+    ] {
+        assert_eq!(
+            qr(bad.clone()).assert_client_error(400),
+            "INVALID_SETTINGS",
+            "{bad}"
+        );
+    }
+}
+
+/// Standard base64 with padding (the tests' own encoder).
+fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn qr_rejects_bad_input() {
     let lathe = shared();

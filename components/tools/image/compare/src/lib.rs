@@ -57,7 +57,7 @@ fn overlay(a: &image::RgbImage, b: &image::RgbImage) -> image::RgbImage {
     let mut out = a.clone();
     for (o, pb) in out.pixels_mut().zip(b.pixels()) {
         for c in 0..3 {
-            o[c] = ((o[c] as u16 + pb[c] as u16 + 1) / 2) as u8;
+            o[c] = (o[c] as u16 + pb[c] as u16).div_ceil(2) as u8;
         }
     }
     out
