@@ -165,6 +165,48 @@ fn border_adds_border_and_padding() {
     }
 }
 
+/// Seed 001's `style`: a gradient runs from `color` to `gradientColor` across the
+/// diagonal; a pattern alternates `color` and `patternColor` in stripes.
+#[test]
+fn border_styles_gradient_and_pattern() {
+    let (_, bytes) = run(
+        "border",
+        "red.png",
+        solid_png(60, 40, RED),
+        r##"{"width":10,"color":"#000000","style":"gradient","gradientColor":"#ffffff"}"##,
+    );
+    let out = fixtures::decode(&bytes).to_rgba8();
+    assert_eq!(out.dimensions(), (80, 60));
+    let (start, end) = (out.get_pixel(0, 0)[0], out.get_pixel(79, 59)[0]);
+    assert!(start < 10 && end > 245, "black to white: {start} .. {end}");
+    let middle = out.get_pixel(79, 0)[0];
+    assert!((100..=160).contains(&middle), "half way: {middle}");
+    // The picture itself is untouched.
+    assert_close(&fixtures::decode(&bytes), 40, 30, RED, 0);
+
+    let (_, bytes) = run(
+        "border",
+        "red.png",
+        solid_png(60, 40, RED),
+        r##"{"width":12,"color":"#0000ff","style":"pattern","patternColor":"#00ff00"}"##,
+    );
+    let out = fixtures::decode(&bytes);
+    // Stripes 4 px wide along the diagonal: (0,0) blue, (4,0) green, (8,0) blue.
+    assert_close(&out, 0, 0, BLUE, 0);
+    assert_close(&out, 4, 0, GREEN, 0);
+    assert_close(&out, 8, 0, BLUE, 0);
+    let status = shared()
+        .run_tool(
+            "image",
+            "border",
+            "a.png",
+            solid_png(10, 10, RED),
+            r#"{"style":"dotted"}"#,
+        )
+        .assert_client_error(400);
+    assert_eq!(status, "INVALID_SETTINGS");
+}
+
 #[test]
 fn border_doc_aliases_and_jpeg_stays_jpeg() {
     let (_, bytes) = run(

@@ -5,6 +5,11 @@
 //! `shadowBlur + max(|shadowOffsetX|, |shadowOffsetY|)` on every side when `shadow` is on.
 //! Rounded corners and shadows need transparency: a source format without alpha (JPEG,
 //! BMP) is then written as PNG.
+//!
+//! Seed 001's `style`: `solid` (the default), `gradient` (a diagonal blend from `color` at
+//! the top left to `gradientColor`, default white, at the bottom right) or `pattern`
+//! (diagonal stripes of `color` and `patternColor`, default white, each a third of the
+//! border wide, at least 2 px).
 
 use lathe_image_kit::image::{imageops, Rgba, RgbaImage};
 use lathe_image_kit::{decode, encode, DynamicImage, EncodeOptions, ImageFormat};
@@ -32,6 +37,10 @@ struct Settings {
     shadow_color: String,
     shadow_opacity: f64,
     quality: f64,
+    /// Seed 001: `solid`, `gradient` or `pattern`.
+    style: Option<String>,
+    gradient_color: Option<String>,
+    pattern_color: Option<String>,
 }
 
 impl Default for Settings {
@@ -47,6 +56,9 @@ impl Default for Settings {
             shadow_offset_x: 0.0,
             shadow_offset_y: 5.0,
             shadow_color: "#000000".into(),
+            style: None,
+            gradient_color: None,
+            pattern_color: None,
             shadow_opacity: 40.0,
             quality: 90.0,
         }
@@ -57,11 +69,64 @@ impl Default for Settings {
 struct Plan {
     border: u32,
     border_color: Rgba<u8>,
+    style: Style,
     padding: u32,
     padding_color: Rgba<u8>,
     radius: u32,
     shadow: Option<Shadow>,
     quality: u8,
+}
+
+/// How the border is filled.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Style {
+    /// One colour.
+    Solid,
+    /// A diagonal blend to this colour.
+    Gradient(Rgba<u8>),
+    /// Diagonal stripes of the border colour and this one.
+    Pattern(Rgba<u8>),
+}
+
+impl Style {
+    fn parse(s: &Settings) -> Result<Style, ToolError> {
+        let second = |field: &str, value: &Option<String>| {
+            kit::parse_hex(field, value.as_deref().unwrap_or("#FFFFFF"))
+        };
+        match s.style.as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("solid") => Ok(Style::Solid),
+            Some("gradient") => Ok(Style::Gradient(second("gradientColor", &s.gradient_color)?)),
+            Some("pattern") | Some("striped") | Some("stripes") => {
+                Ok(Style::Pattern(second("patternColor", &s.pattern_color)?))
+            }
+            Some(other) => Err(lathe_tool_sdk::invalid_settings(format!(
+                "style must be solid, gradient or pattern, got '{other}'"
+            ))),
+        }
+    }
+
+    /// The colour of pixel (`x`, `y`) of a `w` × `h` border layer `border` px wide.
+    fn color_at(self, base: Rgba<u8>, x: u32, y: u32, w: u32, h: u32, border: u32) -> Rgba<u8> {
+        match self {
+            Style::Solid => base,
+            Style::Gradient(end) => {
+                let t = (x + y) as f32 / (w + h).saturating_sub(2).max(1) as f32;
+                Rgba(
+                    [0, 1, 2, 3].map(|c| {
+                        (base[c] as f32 + (end[c] as f32 - base[c] as f32) * t).round() as u8
+                    }),
+                )
+            }
+            Style::Pattern(other) => {
+                let stripe = (border / 3).max(2);
+                if ((x + y) / stripe) % 2 == 0 {
+                    base
+                } else {
+                    other
+                }
+            }
+        }
+    }
 }
 
 struct Shadow {
@@ -94,6 +159,7 @@ fn plan(s: &Settings) -> Result<Plan, ToolError> {
     Ok(Plan {
         border: kit::int("borderWidth", s.border_width, 0, 2000)? as u32,
         border_color: kit::parse_hex("borderColor", &s.border_color)?,
+        style: Style::parse(s)?,
         padding: kit::int("padding", s.padding, 0, 200)? as u32,
         padding_color: kit::parse_hex("paddingColor", &s.padding_color)?,
         radius: kit::int("cornerRadius", s.corner_radius, 0, 2000)? as u32,
@@ -117,7 +183,10 @@ fn frame(img: &DynamicImage, p: &Plan) -> Result<RgbaImage, ToolError> {
     let (ow, oh) = out.dimensions();
     let r = p.radius as f32;
     // Each nested layer keeps the outer curve: its radius shrinks by the inset.
-    let border = rounded_layer(ow, oh, p.border_color, r);
+    let mut border = RgbaImage::from_fn(ow, oh, |x, y| {
+        p.style.color_at(p.border_color, x, y, ow, oh, p.border)
+    });
+    kit::round_corners(&mut border, r);
     kit::overlay(&mut out, &border, 0, 0);
     let b = p.border;
     let pad = rounded_layer(
@@ -197,7 +266,10 @@ impl Tool for Border {
                     "shadowOffsetY": {"type": "integer", "minimum": -50, "maximum": 50, "default": 5},
                     "shadowColor": {"type": "string", "default": "#000000"},
                     "shadowOpacity": {"type": "integer", "minimum": 0, "maximum": 100, "default": 40},
-                    "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 90}
+                    "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 90},
+                    "style": {"enum": ["solid", "gradient", "pattern"], "default": "solid"},
+                    "gradientColor": {"type": "string", "default": "#FFFFFF", "description": "gradient: the colour at the bottom right."},
+                    "patternColor": {"type": "string", "default": "#FFFFFF", "description": "pattern: the second stripe colour."}
                 }
             }),
             min_inputs: 1,
