@@ -119,7 +119,7 @@ impl Style {
             }
             Style::Pattern(other) => {
                 let stripe = (border / 3).max(2);
-                if ((x + y) / stripe) % 2 == 0 {
+                if ((x + y) / stripe).is_multiple_of(2) {
                     base
                 } else {
                     other
