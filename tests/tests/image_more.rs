@@ -384,6 +384,89 @@ fn image_to_pdf_makes_one_page_per_image() {
     );
 }
 
+/// Seed 001's `targetSize` ({value, unit}): a PDF that would be larger is brought under
+/// the cap by re-encoding the picture; pypdf and qpdf read the result.
+#[test]
+fn image_to_pdf_meets_a_target_size() {
+    // A 1600 × 1200 noisy picture: several MB as lossless Flate.
+    let mut seed = 0x9e37_79b9u32;
+    let noisy = RgbImage::from_fn(1600, 1200, |x, y| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let n = (seed % 40) as u8;
+        Rgb([(x / 7) as u8 ^ n, (y / 5) as u8 ^ n, 128u8.wrapping_add(n)])
+    });
+    let png = fixtures::encode(&DynamicImage::ImageRgb8(noisy), ImageFormat::Png);
+    let (_, plain) = shared().run_and_download(
+        "image",
+        "image-to-pdf",
+        &[("file", "n.png", png.clone())],
+        "{}",
+    );
+    assert!(
+        plain.len() > 1_000_000,
+        "{} bytes without a target",
+        plain.len()
+    );
+    let (body, pdf) = shared().run_and_download(
+        "image",
+        "image-to-pdf",
+        &[("file", "n.png", png.clone())],
+        r#"{"targetSize":{"value":300,"unit":"KB"}}"#,
+    );
+    assert_eq!(body["targetMet"], true, "{body}");
+    assert!(pdf.len() <= 300 * 1024, "{} bytes", pdf.len());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sys\nfrom pypdf import PdfReader\nr = PdfReader(sys.argv[1])\n\
+             xo = r.pages[0][\"/Resources\"][\"/XObject\"]\n\
+             im = [v.get_object() for v in xo.values()]\n\
+             print(len(r.pages), len(im), im[0][\"/Filter\"], im[0][\"/Width\"] > 0)",
+        )
+        .arg(&path)
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "1 1 /DCTDecode True",
+        "one page with one re-encoded JPEG"
+    );
+    let check = std::process::Command::new("qpdf")
+        .arg("--check")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    for bad in [
+        r#"{"targetSize":{"value":10,"unit":"KB"}}"#,
+        r#"{"targetSize":{"value":1,"unit":"GB"}}"#,
+        r#"{"targetSize":"small"}"#,
+    ] {
+        let r = shared().run_tool(
+            "image",
+            "image-to-pdf",
+            "n.png",
+            fixtures::png_rgba(8, 8),
+            bad,
+        );
+        assert_eq!(r.assert_client_error(400), "INVALID_SETTINGS", "{bad}");
+    }
+}
+
 #[test]
 fn image_to_pdf_rejects_bad_input_and_settings() {
     let lathe = shared();
