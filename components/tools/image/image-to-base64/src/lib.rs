@@ -85,14 +85,6 @@ fn fit(w: u32, h: u32, max_w: u32, max_h: u32) -> (u32, u32) {
     )
 }
 
-/// The data URI of `bytes`.
-fn data_uri(media_type: &str, bytes: &[u8]) -> String {
-    format!(
-        "data:{media_type};base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    )
-}
-
 /// One result entry for `input`.
 fn convert(input: &Input, opts: &Options) -> Result<Value, ToolError> {
     let head = probe(input)?;
@@ -125,26 +117,27 @@ fn convert(input: &Input, opts: &Options) -> Result<Value, ToolError> {
         )?;
         (format.media_type(), bytes)
     };
-    Ok(json!({
+    let text = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    // Only the form asked for is answered.
+    let (style, key, value) = match opts.style {
+        Style::DataUri => (
+            "data-uri",
+            "dataUri",
+            format!("data:{media_type};base64,{text}"),
+        ),
+        Style::Plain => ("plain", "base64", text),
+    };
+    let mut entry = json!({
         "filename": input.name,
         "mimeType": media_type,
         "width": tw,
         "height": th,
         "originalSize": input.data.len(),
         "size": bytes.len(),
-        "format": match opts.style { Style::DataUri => "data-uri", Style::Plain => "plain" },
-        "dataUri": data_uri(media_type, &bytes),
-        "base64": base64::engine::general_purpose::STANDARD.encode(&bytes),
-    }))
-    .map(|mut v| {
-        // The form not asked for is left out, so each style answers what it says.
-        let drop = match opts.style {
-            Style::DataUri => "base64",
-            Style::Plain => "dataUri",
-        };
-        v.as_object_mut().map(|o| o.remove(drop));
-        v
-    })
+        "format": style,
+    });
+    entry[key] = json!(value);
+    Ok(entry)
 }
 
 struct ImageToBase64;
