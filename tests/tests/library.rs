@@ -488,20 +488,6 @@ fn a_multi_chunk_upload_streams_and_downloads_identically() {
     assert!(d.body == data, "identical bytes");
 }
 
-/// Polls a job until it finished; returns its record.
-fn finished_job(lathe: &Lathe, token: &str, job: &str) -> Value {
-    for _ in 0..600 {
-        let record = lathe
-            .get(&format!("/api/v1/jobs/{job}"), Some(token))
-            .json();
-        if !matches!(record["status"].as_str(), Some("queued" | "processing")) {
-            return record;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    panic!("job {job} did not finish");
-}
-
 #[test]
 fn jobs_the_worker_runs_save_to_the_library_too() {
     let lathe = shared();
@@ -519,7 +505,7 @@ fn jobs_the_worker_runs_save_to_the_library_too() {
         Some(&json!({"width": 20, "fileId": id}).to_string()),
     );
     assert_eq!(r.status, 202, "{}", String::from_utf8_lossy(&r.body));
-    let record = finished_job(lathe, &token, r.json()["jobId"].as_str().unwrap());
+    let record = lathe.wait_job(&token, r.json()["jobId"].as_str().unwrap());
     assert_eq!(record["status"], "completed", "{record}");
     assert_eq!(record["savedFile"]["version"], 2, "{record}");
     let v2 = lathe.get(
