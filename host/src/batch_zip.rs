@@ -127,6 +127,7 @@ pub fn finish_if_done(
         started_at,
     };
     rt.block_on(kv.set(&keys::progress(parent_id), &encode(&done)))?;
+    crate::webhooks::queue_deliveries(kv, rt, &parent, &result);
     Ok(())
 }
 

@@ -10,6 +10,7 @@ mod batch_zip;
 mod compose;
 mod dependencies;
 mod headers;
+mod heartbeat;
 mod loader;
 mod manifest;
 mod routing;
@@ -17,6 +18,7 @@ mod runtime;
 mod runtime_config;
 mod server;
 mod sweeper;
+mod webhooks;
 mod worker;
 
 use std::collections::HashMap;
@@ -330,6 +332,14 @@ async fn run(opts: Options) -> anyhow::Result<()> {
             .unwrap_or("24"),
     );
     worker.spawn(opts.workers, ttl);
+    heartbeat::spawn(kv.clone(), tokio::runtime::Handle::current(), opts.workers);
+    // Webhook deliveries (`webhook-due/<job>` markers), beside the worker and its sweeper.
+    webhooks::Deliverer::new(
+        kv.clone(),
+        tokio::runtime::Handle::current(),
+        webhooks::Settings::from_variables(&app_vars),
+    )
+    .spawn();
     release_compiler_memory();
 
     let mut lazy: HashMap<String, Arc<LazyComponent>> = HashMap::new();

@@ -356,7 +356,8 @@ impl Worker {
     }
 
     /// Writes a job's outcome and final progress, unless the job was canceled meanwhile
-    /// (its outcome is then already `canceled`); a batch file's outcome may finish its batch.
+    /// (its outcome is then already `canceled`), then queues the webhook deliveries of a
+    /// top-level job; a batch file's outcome may finish its batch.
     fn conclude(&self, job: &Job, result: JobResult, started_at: Option<u64>) {
         let job_id = job.id.as_str();
         if self.is_canceled(job_id) {
@@ -379,6 +380,7 @@ impl Worker {
             started_at,
         };
         Self::write_progress(&self.kv, &self.runtime, job_id, progress);
+        crate::webhooks::queue_deliveries(self.kv.as_ref(), &self.runtime, job, &result);
         if let Some(parent) = &job.parent {
             if let Err(e) =
                 crate::batch_zip::finish_if_done(self.kv.as_ref(), &self.runtime, parent)
@@ -731,41 +733,15 @@ fn zip_outputs(files: &[OutputFile], base: &str) -> anyhow::Result<OutputFile> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
 
     use super::*;
-
-    /// An in-memory backend standing in for the shared store.
-    #[derive(Default)]
-    struct Memory(Mutex<HashMap<String, Vec<u8>>>);
-
-    #[async_trait::async_trait]
-    impl Backend for Memory {
-        async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
-            Ok(self.0.lock().unwrap().get(key).cloned())
-        }
-        async fn set(&self, key: &str, value: &[u8]) -> anyhow::Result<()> {
-            self.0.lock().unwrap().insert(key.into(), value.into());
-            Ok(())
-        }
-        async fn delete(&self, key: &str) -> anyhow::Result<()> {
-            self.0.lock().unwrap().remove(key);
-            Ok(())
-        }
-        async fn exists(&self, key: &str) -> anyhow::Result<bool> {
-            Ok(self.0.lock().unwrap().contains_key(key))
-        }
-        async fn get_keys(&self) -> anyhow::Result<Vec<String>> {
-            Ok(self.0.lock().unwrap().keys().cloned().collect())
-        }
-    }
 
     /// The worker writes the catalog entry from a description; the router reads it back
     /// as the same typed record, under the key it looks in, with the JSON field names of
     /// the catalog API.
     #[tokio::test]
     async fn catalog_entry_written_by_worker_reads_on_router_side() {
-        let kv = Memory::default();
+        let kv = lathe_factor_key_value::MemoryBackend::default();
         let info = ToolInfo {
             id: "trim".into(),
             section: "video".into(),

@@ -180,6 +180,9 @@ impl Lathe {
             // the shared host that lives in a static and is never dropped.
             .arg("--exit-with-stdin")
             .env("SPIN_VARIABLE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            // Test hosts serve many tests at once as one admin: the per-minute limit is off
+            // unless a test sets it (tests/tests/governance.rs does).
+            .env("SPIN_VARIABLE_RATE_LIMIT_PER_MIN", "0")
             .envs(env.iter().copied())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -303,6 +306,39 @@ impl Lathe {
         self.call(
             Self::with_auth(ureq::delete(&format!("{}{path}", self.base)), token),
             None,
+        )
+    }
+
+    /// POST a multipart form of file parts and text fields (`pipeline`, `settings`, ...).
+    pub fn post_form(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        parts: &[Part],
+        fields: &[(&str, &str)],
+    ) -> Reply {
+        let (ct, body) = form_body(parts, fields);
+        self.post_raw(path, token, &ct, body)
+    }
+
+    /// PUT raw bytes with a content type.
+    pub fn put_raw(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let req = Self::with_auth(ureq::put(&format!("{}{path}", self.base)), token);
+        self.call(req, Some((content_type, body)))
+    }
+
+    /// PUT a JSON body.
+    pub fn put_json(&self, path: &str, token: Option<&str>, body: &Value) -> Reply {
+        let req = Self::with_auth(ureq::put(&format!("{}{path}", self.base)), token);
+        self.call(
+            req,
+            Some(("application/json", body.to_string().into_bytes())),
         )
     }
 
@@ -521,6 +557,12 @@ impl Drop for Lathe {
 
 /// Builds a multipart/form-data body.
 pub fn multipart_body(parts: &[Part], settings: Option<&str>) -> (String, Vec<u8>) {
+    let fields: Vec<(&str, &str)> = settings.iter().map(|s| ("settings", *s)).collect();
+    form_body(parts, &fields)
+}
+
+/// A multipart body of file parts and text fields `(name, value)`.
+pub fn form_body(parts: &[Part], fields: &[(&str, &str)]) -> (String, Vec<u8>) {
     let boundary = "----lathe-test-boundary-7d93a1";
     let mut body = Vec::new();
     for (field, name, data) in parts {
@@ -528,10 +570,10 @@ pub fn multipart_body(parts: &[Part], settings: Option<&str>) -> (String, Vec<u8
         body.extend_from_slice(data);
         body.extend_from_slice(b"\r\n");
     }
-    if let Some(s) = settings {
+    for (name, value) in fields {
         body.extend_from_slice(
             format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"settings\"\r\n\r\n{s}\r\n"
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
             )
             .as_bytes(),
         );

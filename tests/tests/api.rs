@@ -309,11 +309,12 @@ fn catalog_lists_tools_from_their_own_descriptions() {
         .find(|t| t["id"] == "extract-audio")
         .expect("the native tool is listed");
     assert_eq!(audio["kind"], "native");
-    // The describe route of a tool answers with the same entry.
-    assert_eq!(
-        &lathe.get("/api/v1/tools/image/resize", None).json(),
-        resize
-    );
+    // The describe route of a tool answers with the same entry; the catalog adds whether an
+    // admin disabled it.
+    assert_eq!(resize["disabled"], false);
+    let mut listed = resize.clone();
+    listed.as_object_mut().unwrap().remove("disabled");
+    assert_eq!(lathe.get("/api/v1/tools/image/resize", None).json(), listed);
     // Unknown tools are 404 with a code.
     let r = lathe.run_tool("image", "no-such-tool", "a.jpg", fixtures::jpeg(8, 8), "{}");
     assert_eq!(r.assert_client_error(404), "NOT_FOUND");

@@ -1,5 +1,5 @@
-//! The host side of `fermyon:spin/key-value`: store handles over labelled backends, as
-//! `crates/factor-key-value/src/host.rs` at Spin v4.0.2 serves them.
+//! The host side of `fermyon:spin/key-value` and `wasi:keyvalue`: store handles over
+//! labelled backends, as `crates/factor-key-value/src/host.rs` at Spin v4.0.2 serves them.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,9 +9,24 @@ use wasmtime::component::{Resource, ResourceTable};
 use crate::bindings::fermyon::spin::key_value::{self as kv, Error};
 use crate::{Backend, MAX_HOST_BUFFERED_BYTES, STORE_TABLE_CAPACITY};
 
-/// What a `store` resource refers to.
+mod wasi;
+
+/// What a `fermyon:spin/key-value` `store` resource refers to.
 pub struct StoreHandle {
     backend: Arc<dyn Backend>,
+}
+
+/// What a `wasi:keyvalue/store` `bucket` resource refers to.
+pub struct BucketHandle {
+    backend: Arc<dyn Backend>,
+}
+
+/// What a `wasi:keyvalue/atomics` `cas` resource refers to: a key and the value its last
+/// `current` saw (`None`: absent, or not read), which `swap` expects to find.
+pub struct CasHandle {
+    backend: Arc<dyn Backend>,
+    key: String,
+    seen: Option<Vec<u8>>,
 }
 
 /// Per-instance key-value state: the stores this component may open and its open handles.
@@ -19,8 +34,11 @@ pub struct KeyValueState {
     stores: Arc<HashMap<String, Arc<dyn Backend>>>,
     allowed: Arc<Vec<String>>,
     table: ResourceTable,
-    /// Stores open now (Spin's store table holds at most [`STORE_TABLE_CAPACITY`]).
+    /// Stores and buckets open now (Spin's one store table holds at most
+    /// [`STORE_TABLE_CAPACITY`] of both together).
     open_stores: usize,
+    /// CAS handles open now (Spin's CAS table has the same capacity).
+    open_cas: usize,
 }
 
 impl KeyValueState {
@@ -32,11 +50,31 @@ impl KeyValueState {
             allowed,
             table: ResourceTable::new(),
             open_stores: 0,
+            open_cas: 0,
         }
     }
 
     fn backend(&self, store: &Resource<StoreHandle>) -> wasmtime::Result<Arc<dyn Backend>> {
         Ok(self.table.get(store)?.backend.clone())
+    }
+
+    fn bucket(&self, bucket: &Resource<BucketHandle>) -> wasmtime::Result<Arc<dyn Backend>> {
+        Ok(self.table.get(bucket)?.backend.clone())
+    }
+
+    /// The backend `label` names, if this component may open it: Spin's rule for both
+    /// interfaces (`access-denied` for a label outside `key_value_stores`, known or not;
+    /// `no-such-store` for a listed label no store has) and the shared table's capacity.
+    fn open_backend(&self, label: &str) -> Result<Arc<dyn Backend>, Error> {
+        if !self.allowed.iter().any(|l| l == label) {
+            return Err(Error::AccessDenied);
+        }
+        // `None` is unreachable once start-up has run `check_component_stores`.
+        let backend = self.stores.get(label).cloned().ok_or(Error::NoSuchStore)?;
+        if self.open_stores >= STORE_TABLE_CAPACITY {
+            return Err(Error::StoreTableFull);
+        }
+        Ok(backend)
     }
 }
 
@@ -51,6 +89,30 @@ fn too_large() -> Error {
     ))
 }
 
+/// `value` if it fits Spin's host buffer limit, as Spin's SQLite `get` measures it.
+fn limit_value(value: Option<Vec<u8>>) -> Result<Option<Vec<u8>>, Error> {
+    let size = std::mem::size_of::<Option<Vec<u8>>>() + value.as_ref().map_or(0, Vec::len);
+    if size > MAX_HOST_BUFFERED_BYTES {
+        Err(too_large())
+    } else {
+        Ok(value)
+    }
+}
+
+/// `keys` if they fit Spin's host buffer limit, as Spin's SQLite `get_keys` measures them.
+fn limit_keys(keys: Vec<String>) -> Result<Vec<String>, Error> {
+    let size = std::mem::size_of::<Vec<String>>()
+        + keys
+            .iter()
+            .map(|k| std::mem::size_of::<String>() + k.len())
+            .sum::<usize>();
+    if size > MAX_HOST_BUFFERED_BYTES {
+        Err(too_large())
+    } else {
+        Ok(keys)
+    }
+}
+
 impl kv::Host for KeyValueState {}
 
 impl kv::HostStore for KeyValueState {
@@ -61,16 +123,10 @@ impl kv::HostStore for KeyValueState {
         &mut self,
         label: String,
     ) -> wasmtime::Result<Result<Resource<StoreHandle>, Error>> {
-        if !self.allowed.iter().any(|l| l == &label) {
-            return Ok(Err(Error::AccessDenied));
-        }
-        let Some(backend) = self.stores.get(&label).cloned() else {
-            // Unreachable once start-up has run `check_component_stores`.
-            return Ok(Err(Error::NoSuchStore));
+        let backend = match self.open_backend(&label) {
+            Ok(backend) => backend,
+            Err(e) => return Ok(Err(e)),
         };
-        if self.open_stores >= STORE_TABLE_CAPACITY {
-            return Ok(Err(Error::StoreTableFull));
-        }
         let handle = self.table.push(StoreHandle { backend })?;
         self.open_stores += 1;
         Ok(Ok(handle))
@@ -83,14 +139,7 @@ impl kv::HostStore for KeyValueState {
     ) -> wasmtime::Result<Result<Option<Vec<u8>>, Error>> {
         let value = self.backend(&store)?.get(&key).await.map_err(other);
         // Spin's SQLite store refuses results over MAX_HOST_BUFFERED_BYTES.
-        Ok(value.and_then(|v| {
-            let size = std::mem::size_of::<Option<Vec<u8>>>() + v.as_ref().map_or(0, Vec::len);
-            if size > MAX_HOST_BUFFERED_BYTES {
-                Err(too_large())
-            } else {
-                Ok(v)
-            }
-        }))
+        Ok(value.and_then(limit_value))
     }
 
     async fn set(
@@ -123,18 +172,7 @@ impl kv::HostStore for KeyValueState {
         store: Resource<StoreHandle>,
     ) -> wasmtime::Result<Result<Vec<String>, Error>> {
         let keys = self.backend(&store)?.get_keys().await.map_err(other);
-        Ok(keys.and_then(|keys| {
-            let size = std::mem::size_of::<Vec<String>>()
-                + keys
-                    .iter()
-                    .map(|k| std::mem::size_of::<String>() + k.len())
-                    .sum::<usize>();
-            if size > MAX_HOST_BUFFERED_BYTES {
-                Err(too_large())
-            } else {
-                Ok(keys)
-            }
-        }))
+        Ok(keys.and_then(limit_keys))
     }
 
     async fn drop(&mut self, store: Resource<StoreHandle>) -> wasmtime::Result<()> {

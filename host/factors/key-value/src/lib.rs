@@ -1,11 +1,15 @@
-//! Spin's key-value interface (`fermyon:spin/key-value@2.0.0`) for the Lathe host.
+//! Spin's key-value interfaces for the Lathe host: `fermyon:spin/key-value@2.0.0` and
+//! `wasi:keyvalue@0.2.0-draft2` (`store`, `atomics`, `batch`).
 //!
 //! `lib.rs` links the WIT bindings; [`host`] implements them over any [`Backend`];
 //! [`runtime_config`] reads the `[key_value_store.<label>]` tables of a Spin runtime config
 //! file; each backend (the embedded SQLite one lives in `lathe-key-value-sqlite`) is a crate
 //! of its own.
-//! As in Spin, a component may open only the stores its manifest entry lists in
-//! `key_value_stores`, and the interface offers no atomic read-modify-write.
+//! As in Spin, both interfaces reach the same stores: a component may open only the stores
+//! its manifest entry lists in `key_value_stores`, and a key set through one interface is
+//! read by the other. `fermyon:spin/key-value` has no atomic read-modify-write;
+//! `wasi:keyvalue/atomics` has one: `increment` (a counter stored as Spin's SQLite store
+//! stores it, see [`next_counter`]) and compare-and-swap, both atomic in the backend.
 //!
 //! Label rules follow Spin v4.0.2: a label in `key_value_stores` is kebab-case or
 //! snake_case (`crates/manifest/src/schema/v2.rs`, [`validate_label`]); without a runtime
@@ -15,17 +19,24 @@
 //! `access-denied`.
 
 mod host;
+mod memory;
 pub mod runtime_config;
+
+pub use memory::MemoryBackend;
 
 pub use host::KeyValueState;
 
-/// Generated bindings for `fermyon:spin/key-value@2.0.0`.
+/// Generated bindings for `fermyon:spin/key-value@2.0.0` and `wasi:keyvalue@0.2.0-draft2`.
 pub mod bindings {
     wasmtime::component::bindgen!({
         path: "wit",
         world: "key-value-host",
         imports: { default: async | trappable },
-        with: { "fermyon:spin/key-value.store": crate::host::StoreHandle },
+        with: {
+            "fermyon:spin/key-value.store": crate::host::StoreHandle,
+            "wasi:keyvalue/store.bucket": crate::host::BucketHandle,
+            "wasi:keyvalue/atomics.cas": crate::host::CasHandle,
+        },
     });
 }
 
@@ -96,6 +107,17 @@ pub trait Backend: Send + Sync {
     async fn exists(&self, key: &str) -> anyhow::Result<bool>;
     /// Every key in the store.
     async fn get_keys(&self) -> anyhow::Result<Vec<String>>;
+    /// Atomically adds `delta` to the counter under `key` (missing: 0), stores the sum as
+    /// [`next_counter`] encodes it and returns it.
+    async fn increment(&self, key: &str, delta: i64) -> anyhow::Result<i64>;
+    /// Atomically sets `key` to `new` if its value is still `expected` (`None`: only if the
+    /// key is absent). Returns whether it did.
+    async fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        new: &[u8],
+    ) -> anyhow::Result<bool>;
     /// Every key that starts with `prefix`, sorted (a host-side helper; the guest
     /// interface only has `get-keys`).
     async fn keys_with_prefix(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
@@ -110,53 +132,49 @@ pub trait Backend: Send + Sync {
     }
 }
 
-/// Adds the key-value interface to a linker; `get` picks the state out of the store data.
+/// The counter `increment` stores after adding `delta` to the stored `value` (none: 0).
+/// As in Spin's SQLite store (`crates/key-value-spin/src/store.rs`, `increment`), a counter
+/// is 8 bytes, an `i64` little-endian: `i64::from_le_bytes`, `to_le_bytes`. A value of
+/// another length is an error (Spin panics); so is an overflow (Redis `INCRBY`'s error).
+pub fn next_counter(value: Option<&[u8]>, delta: i64) -> anyhow::Result<i64> {
+    let current = match value {
+        None => 0,
+        Some(bytes) => i64::from_le_bytes(bytes.try_into().map_err(|_| {
+            anyhow::anyhow!(
+                "value is not a counter: {} bytes, expected 8 (i64, little-endian)",
+                bytes.len()
+            )
+        })?),
+    };
+    current
+        .checked_add(delta)
+        .ok_or_else(|| anyhow::anyhow!("increment or decrement would overflow"))
+}
+
+/// Adds the key-value interfaces (`fermyon:spin/key-value@2.0.0` and `wasi:keyvalue`'s
+/// `store`, `atomics`, `batch`) to a linker; `get` picks the state out of the store data.
 pub fn add_to_linker<T: Send + 'static>(
     linker: &mut wasmtime::component::Linker<T>,
     get: fn(&mut T) -> &mut KeyValueState,
 ) -> wasmtime::Result<()> {
-    bindings::fermyon::spin::key_value::add_to_linker::<
-        T,
-        wasmtime::component::HasSelf<KeyValueState>,
-    >(linker, get)
+    bindings::KeyValueHost::add_to_linker::<T, wasmtime::component::HasSelf<KeyValueState>>(
+        linker, get,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
-    use std::sync::{Arc, Mutex};
+    use std::sync::Arc;
 
     use super::*;
     use crate::bindings::fermyon::spin::key_value::{Error, HostStore};
 
-    #[derive(Default)]
-    struct Memory(Mutex<HashMap<String, Vec<u8>>>);
-
-    #[async_trait::async_trait]
-    impl Backend for Memory {
-        async fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
-            Ok(self.0.lock().unwrap().get(key).cloned())
-        }
-        async fn set(&self, key: &str, value: &[u8]) -> anyhow::Result<()> {
-            self.0.lock().unwrap().insert(key.into(), value.into());
-            Ok(())
-        }
-        async fn delete(&self, key: &str) -> anyhow::Result<()> {
-            self.0.lock().unwrap().remove(key);
-            Ok(())
-        }
-        async fn exists(&self, key: &str) -> anyhow::Result<bool> {
-            Ok(self.0.lock().unwrap().contains_key(key))
-        }
-        async fn get_keys(&self) -> anyhow::Result<Vec<String>> {
-            Ok(self.0.lock().unwrap().keys().cloned().collect())
-        }
-    }
-
-    fn state(allowed: &[&str]) -> KeyValueState {
+    /// State whose stores are `default` and `other`; `allowed` are the component's labels.
+    pub(crate) fn state(allowed: &[&str]) -> KeyValueState {
         let mut stores: HashMap<String, Arc<dyn Backend>> = HashMap::new();
-        stores.insert("default".into(), Arc::new(Memory::default()));
-        stores.insert("other".into(), Arc::new(Memory::default()));
+        stores.insert("default".into(), Arc::new(MemoryBackend::default()));
+        stores.insert("other".into(), Arc::new(MemoryBackend::default()));
         KeyValueState::new(
             Arc::new(stores),
             Arc::new(allowed.iter().map(|s| s.to_string()).collect()),
@@ -181,6 +199,16 @@ mod tests {
             kv.open("nowhere".into()).await.unwrap(),
             Err(Error::AccessDenied)
         ));
+    }
+
+    /// `increment` stores Spin's SQLite counter bytes; anything but 8 bytes, or an
+    /// overflow, is an error.
+    #[test]
+    fn counter_encoding() {
+        assert_eq!(next_counter(None, 5).unwrap(), 5);
+        assert_eq!(next_counter(Some(&7i64.to_le_bytes()), -10).unwrap(), -3);
+        assert!(next_counter(Some(b"7"), 1).is_err());
+        assert!(next_counter(Some(&i64::MAX.to_le_bytes()), 1).is_err());
     }
 
     /// Spin's store table has `DEFAULT_STORE_TABLE_CAPACITY` (256) slots; dropping a

@@ -134,6 +134,17 @@ mod tests {
         async fn get_keys(&self) -> anyhow::Result<Vec<String>> {
             Ok(Vec::new())
         }
+        async fn increment(&self, _: &str, delta: i64) -> anyhow::Result<i64> {
+            Ok(delta)
+        }
+        async fn compare_and_swap(
+            &self,
+            _: &str,
+            _: Option<&[u8]>,
+            _: &[u8],
+        ) -> anyhow::Result<bool> {
+            Ok(false)
+        }
     }
 
     fn resolver() -> RuntimeConfigResolver {

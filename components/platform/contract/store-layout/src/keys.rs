@@ -22,6 +22,15 @@
 //! | `session/<hash>`, `session-of/<userId>/<hash>` | session record, empty index |
 //! | `apikey/<hash>`, `apikey-of/<userId>/<keyId>` | API key record (both) |
 //! | `config/secret`, `config/bootstrapped` | installation secret, first-admin marker |
+//! | `config/settings` | the runtime settings (`/api/v1/settings`), one JSON object |
+//! | `role/<roleId>`, `team/<teamId>` | a custom role, a team |
+//! | `audit/<time, 20 digits>-<id>` | an audit-log entry, never rewritten |
+//! | `login-guard/<lowercase name>` | failed logins of a name and its lockout |
+//! | `rate/<who>/<minute>` | requests of a user or key in that minute (atomic counter) |
+//! | `runs/<userId>/<day>` | runs of a user that UTC day (atomic counter) |
+//! | `worker/<workerId>` | a native worker's heartbeat ([`crate::WorkerBeat`]) |
+//! | `webhooks/<userId>` | the user's webhooks ([`crate::webhook::Webhooks`], secrets included) |
+//! | `webhook-due/<jobId>` | a finished job's webhook deliveries and their attempts ([`crate::webhook::WebhookDue`]) |
 
 /// The record of job `id`.
 pub fn job(id: &str) -> String {
@@ -214,6 +223,81 @@ pub const SECRET: &str = "config/secret";
 /// Set once the first admin has been created.
 pub const BOOTSTRAPPED: &str = "config/bootstrapped";
 
+/// The runtime settings (`/api/v1/settings`): one JSON object.
+pub const SETTINGS: &str = "config/settings";
+
+/// Prefix of every custom role.
+pub const ROLE_PREFIX: &str = "role/";
+
+/// Custom role `id`.
+pub fn role(id: &str) -> String {
+    format!("{ROLE_PREFIX}{id}")
+}
+
+/// Prefix of every team.
+pub const TEAM_PREFIX: &str = "team/";
+
+/// Team `id`.
+pub fn team(id: &str) -> String {
+    format!("{TEAM_PREFIX}{id}")
+}
+
+/// Prefix of every audit-log entry.
+pub const AUDIT_PREFIX: &str = "audit/";
+
+/// Audit entry `id` written at `at_ms` (entries sort oldest first).
+pub fn audit(at_ms: u64, id: &str) -> String {
+    format!("{AUDIT_PREFIX}{at_ms:020}-{id}")
+}
+
+/// The failed-login record of login name `name` (any case).
+pub fn login_guard(name: &str) -> String {
+    format!("login-guard/{}", name.to_ascii_lowercase())
+}
+
+/// Prefix of every rate-limit counter.
+pub const RATE_PREFIX: &str = "rate/";
+
+/// The request counter of `who` (a user or key id) in minute `minute` since the epoch.
+pub fn rate(who: &str, minute: u64) -> String {
+    format!("{RATE_PREFIX}{who}/{minute}")
+}
+
+/// Prefix of every daily run counter.
+pub const RUNS_PREFIX: &str = "runs/";
+
+/// The run counter of user `user_id` on day `day` (days since the epoch, UTC).
+pub fn runs(user_id: &str, day: u64) -> String {
+    format!("{RUNS_PREFIX}{user_id}/{day}")
+}
+
+/// The webhooks of user `user_id`: one record, so finishing a job reads one key.
+pub fn webhooks(user_id: &str) -> String {
+    format!("webhooks/{user_id}")
+}
+
+/// Prefix of every webhook delivery marker.
+pub const WEBHOOK_DUE_PREFIX: &str = "webhook-due/";
+
+/// The webhook deliveries due for finished job `job_id`.
+pub fn webhook_due(job_id: &str) -> String {
+    format!("{WEBHOOK_DUE_PREFIX}{job_id}")
+}
+
+/// The job id of a webhook delivery marker key.
+pub fn webhook_due_job_id(key: &str) -> Option<&str> {
+    key.strip_prefix(WEBHOOK_DUE_PREFIX)
+        .filter(|id| !id.is_empty())
+}
+
+/// Prefix of every worker heartbeat.
+pub const WORKER_PREFIX: &str = "worker/";
+
+/// The heartbeat of native worker `id`.
+pub fn worker(id: &str) -> String {
+    format!("{WORKER_PREFIX}{id}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +310,8 @@ mod tests {
         assert_eq!(queued_job_id(&queue("abc")), Some("abc"));
         assert_eq!(queued_job_id("queue/"), None);
         assert_eq!(queued_job_id("job/abc"), None);
+        assert_eq!(webhook_due_job_id(&webhook_due("abc")), Some("abc"));
+        assert_eq!(webhook_due_job_id(WEBHOOK_DUE_PREFIX), None);
         assert_eq!(username("Admin"), "username/admin");
         assert!(session_of("u", "h").starts_with(&sessions_of("u")));
         assert!(api_key_of("u", "k").starts_with(&api_keys_of("u")));

@@ -5,23 +5,28 @@
 //!
 //! * [`keys`]: every key and key prefix;
 //! * [`records`]: every JSON record (job, file reference, result, progress, catalog entry);
+//! * [`view`]: the public JSON of a job, as the API and webhook payloads show it;
+//! * [`webhook`]: webhook records, delivery markers, the payload and the target-URL rules;
 //! * [`CHUNK_SIZE`]: how files are cut into values;
 //! * [`error`]: the error kinds a tool call can end in, with their HTTP status, code and
 //!   message, used by the gateways, the SDKs and the host (traps included).
 //!
-//! It depends on serde only, so it builds for both targets and carries no runtime.
+//! It depends on serde (and percent-encoding for download URLs) only, so it builds for both
+//! targets and carries no runtime.
 
 pub mod error;
 pub mod keys;
 pub mod records;
 mod time;
+pub mod view;
+pub mod webhook;
 
-pub use time::{iso8601, uuid_v4};
+pub use time::{iso8601, parse_iso8601, uuid_v4};
 
 pub use error::{ErrorKind, Failure};
 pub use records::{
     decode, encode, BatchEntry, CatalogEntry, FileRef, Job, JobResult, LibraryFile, PipelineStep,
-    Progress, ProgressStatus, ResultStatus, ToolKind,
+    Progress, ProgressStatus, ResultStatus, ToolKind, WorkerBeat,
 };
 
 /// Size of one stored chunk of a file: a file of `n` bytes is `ceil(n / CHUNK_SIZE)` values

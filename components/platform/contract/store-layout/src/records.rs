@@ -401,3 +401,22 @@ mod tests {
         );
     }
 }
+
+/// A native worker's heartbeat (`worker/<id>`), rewritten every few seconds while it runs;
+/// `GET /api/v1/admin/health` lists the workers seen lately.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerBeat {
+    /// Worker id (random per process).
+    pub id: String,
+    /// When the process started (ms).
+    pub started_at: u64,
+    /// The last heartbeat (ms).
+    pub last_seen_at: u64,
+    /// Worker threads.
+    pub threads: u32,
+    /// Whether the machine has a GPU the worker can use.
+    pub gpu: bool,
+    /// The host's version.
+    pub version: String,
+}

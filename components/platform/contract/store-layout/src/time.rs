@@ -39,3 +39,71 @@ pub fn uuid_v4(mut b: [u8; 16]) -> String {
         &h[20..32]
     )
 }
+
+/// Milliseconds since the epoch of an ISO 8601 date (`2026-12-07`) or UTC time
+/// (`2026-12-07T10:00:00Z`, `+00:00`, fractions allowed); the inverse of [`iso8601`].
+pub fn parse_iso8601(t: &str) -> Option<u64> {
+    let num = |s: &str| -> Option<i64> {
+        (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse().ok())
+            .flatten()
+    };
+    let (date, time) = match t.split_once(['T', ' ']) {
+        Some((d, tm)) => (d, Some(tm)),
+        None => (t, None),
+    };
+    let mut parts = date.split('-');
+    let (y, m, d) = (
+        num(parts.next()?)?,
+        num(parts.next()?)?,
+        num(parts.next()?)?,
+    );
+    if parts.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    let mut ms_of_day = 0i64;
+    if let Some(time) = time {
+        let time = time
+            .strip_suffix('Z')
+            .or_else(|| time.strip_suffix("+00:00"))?;
+        let (hms, frac) = time.split_once('.').unwrap_or((time, ""));
+        let mut hms = hms.split(':');
+        let (h, mi) = (num(hms.next()?)?, num(hms.next()?)?);
+        let s = hms.next().map(num).unwrap_or(Some(0))?;
+        if h > 23 || mi > 59 || s > 60 {
+            return None;
+        }
+        let ms = if frac.is_empty() {
+            0
+        } else {
+            num(&format!("{frac:0<3}")[..3])?
+        };
+        ms_of_day = ((h * 60 + mi) * 60 + s) * 1000 + ms;
+    }
+    // Days from civil (Howard Hinnant's algorithm), the inverse of `iso8601`.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400_000 + ms_of_day).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_times_parse_back() {
+        for ms in [0u64, 1_795_305_600_123, 951_782_400_000, 4_102_444_799_999] {
+            assert_eq!(parse_iso8601(&iso8601(ms)), Some(ms), "{}", iso8601(ms));
+        }
+        assert_eq!(parse_iso8601("1970-01-02"), Some(86_400_000));
+        assert_eq!(parse_iso8601("1970-01-01T00:01:00Z"), Some(60_000));
+        assert_eq!(parse_iso8601("yesterday"), None);
+        assert_eq!(parse_iso8601("2026-13-01"), None);
+        assert_eq!(parse_iso8601("2026-01-01T10:00:00+02:00"), None);
+    }
+}

@@ -12,6 +12,7 @@ use spin_sdk::http_component;
 #[http_component]
 async fn handle(req: IncomingRequest, out: ResponseOutparam) {
     let head = head_of(&req);
+    lathe_router::request_id::begin(&head);
     if matches!(head.method(), Method::Get) {
         if let ["api", "v1", "download", job, file] = lathe_router::segments(&head).as_slice() {
             let opened = lathe_router::store::open().and_then(|store| {

@@ -17,5 +17,6 @@ lathe_router::tool_gateway_glue!();
 
 #[http_component]
 fn handle(req: Request) -> Response {
+    lathe_router::request_id::begin(&req);
     lathe_router::respond(run_tool(&req))
 }

@@ -29,7 +29,10 @@ fn run(req: &Request) -> ApiResult<Response> {
         )
     })?;
     match tool_route::action(req, &entry)? {
-        Action::Describe => Ok(tool_route::entry_response(&entry)),
+        Action::Describe => {
+            lathe_router::app_settings::check_enabled(&store, &entry)?;
+            Ok(tool_route::entry_response(&entry))
+        }
         // Native tools declare no sub-routes yet: the worker runs whole jobs only.
         Action::Operation { .. } => Err(ApiError::not_found("Not found")),
         Action::Batch => lathe_router::batch::submit(req, &entry, &tool),
@@ -56,5 +59,6 @@ fn wait_for(call: &tool_route::ToolCall, tool: &str) -> ApiResult<Response> {
 
 #[http_component]
 fn handle(req: Request) -> Response {
+    lathe_router::request_id::begin(&req);
     lathe_router::respond(run(&req))
 }

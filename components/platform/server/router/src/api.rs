@@ -1,12 +1,16 @@
-//! The routes of the `api` component: health, auth, users, API keys, catalog, job status.
-//! Downloads never reach this module: the component streams them first.
+//! The routes of the `api` component: health, auth, users, roles, teams, settings, audit
+//! log, API keys, usage, webhooks, catalog, job status. Downloads never reach this module:
+//! the component streams them first.
+//!
+//! Every route names the permission it needs (`crate::permissions`), never a role.
 
 use serde::Deserialize;
 use serde_json::{json, Value};
 use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::key_value::Store;
 
-use crate::auth::{self, authenticate, require_admin, Role};
+use crate::auth::{self, authenticate, require};
+use crate::permissions::Permission as P;
 use crate::{
     catalog, config, job_control, jobs, json_response, segments, store, ApiError, ApiResult,
 };
@@ -48,21 +52,148 @@ fn route(req: &Request) -> ApiResult<Response> {
         (Method::Post, ["api", "auth", "change-password"]) => change_password(&store, req),
         (Method::Post, ["api", "auth", "register"]) => register(&store, req),
         (Method::Get, ["api", "auth", "users"]) => users(&store, req),
+        (Method::Put, ["api", "auth", "users", id]) => {
+            let principal = require(&store, req, P::UsersManage)?;
+            let body: Value = body_json(req)?;
+            ok(crate::users::update(&store, &principal, id, &body)?)
+        }
+        (Method::Post, ["api", "auth", "users", id, "reset-password"]) => {
+            let principal = require(&store, req, P::UsersManage)?;
+            let body: Value = body_or_empty(req)?;
+            ok(crate::users::reset_password(&store, &principal, id, &body)?)
+        }
+        (Method::Post, ["api", "auth", "users", id, "unlock"]) => {
+            let principal = require(&store, req, P::SecurityManage)?;
+            ok(crate::users::unlock(&store, &principal, id)?)
+        }
+        (Method::Delete, ["api", "auth", "users", id]) => {
+            let principal = require(&store, req, P::UsersManage)?;
+            let blobs = crate::blobs::open()?;
+            ok(crate::users::delete(
+                &store,
+                blobs.as_ref(),
+                &principal,
+                id,
+            )?)
+        }
+        (Method::Get, ["api", "v1", "admin", "users", id, "export"]) => {
+            let principal = require(&store, req, P::ComplianceManage)?;
+            ok(crate::users::export(&store, &principal, id)?)
+        }
         (Method::Post, ["api", "v1", "api-keys"]) => create_key(&store, req),
         (Method::Get, ["api", "v1", "api-keys"]) => list_keys(&store, req),
         (Method::Delete, ["api", "v1", "api-keys", id]) => delete_key(&store, req, id),
+        (Method::Post, ["api", "v1", "api-keys", id, "rotate"]) => rotate_key(&store, req, id),
+        (Method::Get, ["api", "v1", "roles"]) => {
+            require(&store, req, P::AuditRead)?;
+            ok(crate::roles::list(&store)?)
+        }
+        (Method::Post, ["api", "v1", "roles"]) => {
+            let principal = require(&store, req, P::UsersManage)?;
+            let body: Value = body_json(req)?;
+            created(crate::roles::create(&store, &principal, &body)?)
+        }
+        (Method::Put, ["api", "v1", "roles", id]) => {
+            let principal = require(&store, req, P::UsersManage)?;
+            let body: Value = body_json(req)?;
+            ok(crate::roles::update(&store, &principal, id, &body)?)
+        }
+        (Method::Delete, ["api", "v1", "roles", id]) => {
+            let principal = require(&store, req, P::UsersManage)?;
+            ok(crate::roles::delete(&store, &principal, id)?)
+        }
+        (Method::Get, ["api", "v1", "teams"]) => {
+            require(&store, req, P::TeamsManage)?;
+            ok(crate::teams::list(&store)?)
+        }
+        (Method::Post, ["api", "v1", "teams"]) => {
+            let principal = require(&store, req, P::TeamsManage)?;
+            let body: Value = body_json(req)?;
+            created(crate::teams::create(&store, &principal, &body)?)
+        }
+        (Method::Put, ["api", "v1", "teams", id]) => {
+            let principal = require(&store, req, P::TeamsManage)?;
+            let body: Value = body_json(req)?;
+            ok(crate::teams::rename(&store, &principal, id, &body)?)
+        }
+        (Method::Delete, ["api", "v1", "teams", id]) => {
+            let principal = require(&store, req, P::TeamsManage)?;
+            ok(crate::teams::delete(&store, &principal, id)?)
+        }
+        (Method::Get, ["api", "v1", "settings"]) => {
+            require(&store, req, P::SettingsRead)?;
+            ok(crate::app_settings::list(&store)?)
+        }
+        (Method::Put, ["api", "v1", "settings"]) => {
+            let principal = require(&store, req, P::SettingsWrite)?;
+            let body: Value = body_json(req)?;
+            ok(crate::app_settings::update(&store, &principal, &body)?)
+        }
+        (Method::Get, ["api", "v1", "settings", key]) => {
+            require(&store, req, P::SettingsRead)?;
+            ok(crate::app_settings::get(&store, key)?)
+        }
+        (Method::Get, ["api", "v1", "audit-log"]) => {
+            require(&store, req, P::AuditRead)?;
+            ok(crate::audit::list(&store, req.query())?)
+        }
+        (Method::Get, ["api", "v1", "usage"]) => {
+            let principal = authenticate(&store, req)?;
+            ok(crate::limits::usage(&principal)?)
+        }
+        (Method::Post, ["api", "v1", "webhooks"]) => {
+            let principal = require(&store, req, P::ToolsUse)?;
+            let body: Value = body_json(req)?;
+            created(crate::webhooks::create(&store, &principal, &body)?)
+        }
+        (Method::Get, ["api", "v1", "webhooks"]) => {
+            let principal = authenticate(&store, req)?;
+            principal.require_any(&[P::ToolsUse, P::WebhooksManage])?;
+            ok(crate::webhooks::list(&store, &principal, req.query())?)
+        }
+        (Method::Delete, ["api", "v1", "webhooks", id]) => {
+            let principal = authenticate(&store, req)?;
+            principal.require_any(&[P::ToolsUse, P::WebhooksManage])?;
+            ok(crate::webhooks::delete(&store, &principal, id)?)
+        }
+        (Method::Get, ["api", "v1", "admin", "health"]) => {
+            require(&store, req, P::SystemHealth)?;
+            ok(crate::admin::health(&store)?)
+        }
+        (Method::Get, ["api", "v1", "config", "analytics"]) => ok(crate::admin::analytics_config()),
+        (Method::Put, ["api", "v1", "user", "analytics"]) => {
+            let principal = authenticate(&store, req)?;
+            let body: Value = body_json(req)?;
+            ok(crate::admin::analytics_consent(&store, &principal, &body)?)
+        }
+        (Method::Get, ["api", "v1", "features"]) => {
+            authenticate(&store, req)?;
+            ok(crate::admin::features(&store)?)
+        }
+        (Method::Get, ["api", "v1", "admin", "features", "disk-usage"]) => {
+            require(&store, req, P::FeaturesManage)?;
+            ok(crate::admin::features_disk_usage(&store)?)
+        }
+        (Method::Post, ["api", "v1", "admin", "features", bundle, action]) => {
+            let principal = require(&store, req, P::FeaturesManage)?;
+            ok(crate::admin::feature_action(
+                &store, &principal, bundle, action,
+            )?)
+        }
         (Method::Get, ["api", "v1", "tools"]) => tools(&store, req),
         (Method::Get, ["api", "v1", "jobs"]) => {
-            let principal = authenticate(&store, req)?;
+            let principal = require(&store, req, P::ToolsUse)?;
             let list = job_control::list(&store, &principal, req.query())?;
             Ok(json_response(200, &list))
         }
         (Method::Get, ["api", "v1", "jobs", job]) => {
             let principal = authenticate(&store, req)?;
+            principal.require_any(&[P::ToolsUse, P::FilesAll])?;
             Ok(json_response(200, &jobs::status(&store, &principal, job)?))
         }
         (Method::Delete, ["api", "v1", "jobs", job]) => {
             let principal = authenticate(&store, req)?;
+            principal.require_any(&[P::ToolsUse, P::FilesAll])?;
             Ok(json_response(
                 200,
                 &job_control::cancel(&store, &principal, job)?,
@@ -70,6 +201,7 @@ fn route(req: &Request) -> ApiResult<Response> {
         }
         (Method::Post, ["api", "v1", "jobs", job, "retry"]) => {
             let principal = authenticate(&store, req)?;
+            principal.require_any(&[P::ToolsUse, P::FilesAll])?;
             let blobs = crate::blobs::open()?;
             let key = crate::idempotency::key_of(req)?;
             let fingerprint = crate::idempotency::fingerprint(&format!("POST {}", req.path()), &[]);
@@ -85,6 +217,7 @@ fn route(req: &Request) -> ApiResult<Response> {
         }
         (Method::Delete, ["api", "v1", "jobs", job, "files"]) => {
             let principal = authenticate(&store, req)?;
+            principal.require_any(&[P::ToolsUse, P::FilesAll])?;
             let blobs = crate::blobs::open()?;
             let answer = job_control::delete_files(&store, blobs.as_ref(), &principal, job)?;
             Ok(json_response(200, &answer))
@@ -159,6 +292,22 @@ fn route(req: &Request) -> ApiResult<Response> {
     }
 }
 
+fn ok(body: Value) -> ApiResult<Response> {
+    Ok(json_response(200, &body))
+}
+
+fn created(body: Value) -> ApiResult<Response> {
+    Ok(json_response(201, &body))
+}
+
+fn body_or_empty(req: &Request) -> ApiResult<Value> {
+    if req.body().is_empty() {
+        Ok(json!({}))
+    } else {
+        body_json(req)
+    }
+}
+
 fn health(store: &Store) -> ApiResult<Response> {
     match store.exists(lathe_store_layout::keys::BOOTSTRAPPED) {
         Ok(_) => Ok(json_response(
@@ -177,7 +326,9 @@ struct LoginBody {
 
 fn login(store: &Store, req: &Request) -> ApiResult<Response> {
     let body: LoginBody = body_json(req)?;
-    let user = auth::user_by_name(store, body.username.trim())?;
+    let name = body.username.trim();
+    crate::login_guard::check(store, name)?;
+    let user = auth::user_by_name(store, name)?;
     let ok = match &user {
         Some(u) => auth::verify_password(&body.password, &u.password_hash),
         None => {
@@ -188,18 +339,37 @@ fn login(store: &Store, req: &Request) -> ApiResult<Response> {
     };
     let user = match (ok, user) {
         (true, Some(user)) => user,
-        _ => {
+        (_, user) => {
+            crate::audit::record_as(
+                store,
+                Some((user.as_ref().map_or("", |u| u.id.as_str()), name)),
+                "LOGIN_FAILED",
+                None,
+                json!({}),
+            )?;
+            crate::login_guard::failed(store, name)?;
             return Err(ApiError::new(
                 401,
                 "INVALID_CREDENTIALS",
                 "Invalid credentials",
-            ))
+            ));
         }
     };
+    crate::login_guard::clear(store, name)?;
     let (token, expires_at) = auth::create_session(store, &user)?;
+    crate::audit::record_as(
+        store,
+        Some((&user.id, &user.username)),
+        "LOGIN_SUCCESS",
+        Some(("user", &user.id)),
+        json!({}),
+    )?;
+    let permissions = crate::roles::permissions_of(store, &user.role)?;
+    let mut public = user.public();
+    public["permissions"] = permissions.to_json();
     Ok(json_response(
         200,
-        &json!({"token": token, "user": user.public(), "expiresAt": crate::ids::iso8601(expires_at)}),
+        &json!({"token": token, "user": public, "expiresAt": crate::ids::iso8601(expires_at)}),
     ))
 }
 
@@ -213,10 +383,9 @@ fn logout(store: &Store, req: &Request) -> ApiResult<Response> {
 
 fn session(store: &Store, req: &Request) -> ApiResult<Response> {
     let principal = authenticate(store, req)?;
-    Ok(json_response(
-        200,
-        &json!({"user": principal.user.public()}),
-    ))
+    let mut user = principal.user.public();
+    user["permissions"] = principal.permissions.to_json();
+    Ok(json_response(200, &json!({"user": user})))
 }
 
 #[derive(Deserialize)]
@@ -230,6 +399,13 @@ fn change_password(store: &Store, req: &Request) -> ApiResult<Response> {
     let principal = authenticate(store, req)?;
     let body: ChangePasswordBody = body_json(req)?;
     if !auth::verify_password(&body.current_password, &principal.user.password_hash) {
+        crate::audit::record(
+            store,
+            Some(&principal),
+            "PASSWORD_CHANGE_FAILED",
+            Some(("user", &principal.user.id)),
+            json!({}),
+        )?;
         return Err(ApiError::new(
             401,
             "INVALID_CREDENTIALS",
@@ -241,6 +417,13 @@ fn change_password(store: &Store, req: &Request) -> ApiResult<Response> {
     user.password_hash = auth::hash_password(&body.new_password);
     auth::save_user(store, &user)?;
     auth::revoke_credentials(store, &user.id, principal.session_hash.as_deref())?;
+    crate::audit::record(
+        store,
+        Some(&principal),
+        "PASSWORD_CHANGED",
+        Some(("user", &user.id)),
+        json!({}),
+    )?;
     Ok(json_response(200, &json!({"success": true})))
 }
 
@@ -250,26 +433,46 @@ struct RegisterBody {
     password: String,
     #[serde(default)]
     role: Option<String>,
+    #[serde(default)]
+    team: Option<String>,
 }
 
 fn register(store: &Store, req: &Request) -> ApiResult<Response> {
-    require_admin(store, req)?;
+    let principal = require(store, req, P::UsersManage)?;
     let body: RegisterBody = body_json(req)?;
-    let role = match body.role.as_deref().unwrap_or("user") {
-        "admin" => Role::Admin,
-        "user" => Role::User,
-        other => {
-            return Err(ApiError::bad_request(format!(
-                "Unknown role '{other}' (use 'admin' or 'user')"
-            )))
-        }
+    let wanted = body
+        .role
+        .as_deref()
+        .unwrap_or(crate::permissions::USER_ROLE);
+    let role = crate::roles::all(store)?
+        .into_iter()
+        .find(|r| r.id == wanted || r.name.eq_ignore_ascii_case(wanted))
+        .ok_or_else(|| ApiError::bad_request(format!("Unknown role '{wanted}'")))?;
+    crate::roles::check_escalation(&principal, role.permissions)?;
+    let team = match body.team.as_deref() {
+        None => None,
+        Some(t) => Some(
+            crate::teams::get(store, t)?
+                .ok_or_else(|| ApiError::bad_request(format!("Unknown team '{t}'")))?,
+        ),
     };
-    let user = auth::create_user(store, body.username.trim(), &body.password, role)?;
+    let mut user = auth::create_user(store, body.username.trim(), &body.password, &role.id)?;
+    if let Some(team) = team.filter(|t| t.id != crate::teams::DEFAULT_TEAM) {
+        user.team_id = Some(team.id);
+        auth::save_user(store, &user)?;
+    }
+    crate::audit::record(
+        store,
+        Some(&principal),
+        "USER_CREATED",
+        Some(("user", &user.id)),
+        json!({"username": user.username, "role": user.role, "team": user.team()}),
+    )?;
     Ok(json_response(201, &json!({"user": user.public()})))
 }
 
 fn users(store: &Store, req: &Request) -> ApiResult<Response> {
-    require_admin(store, req)?;
+    require(store, req, P::UsersManage)?;
     let users: Vec<Value> = auth::list_users(store)?
         .iter()
         .map(|u| u.public())
@@ -278,13 +481,18 @@ fn users(store: &Store, req: &Request) -> ApiResult<Response> {
 }
 
 #[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
 struct CreateKeyBody {
     #[serde(default)]
     name: Option<String>,
+    #[serde(default)]
+    permissions: Option<Value>,
+    #[serde(default)]
+    expires_at: Option<String>,
 }
 
 fn create_key(store: &Store, req: &Request) -> ApiResult<Response> {
-    let principal = authenticate(store, req)?;
+    let principal = require(store, req, P::ApikeysOwn)?;
     let body: CreateKeyBody = if req.body().is_empty() {
         CreateKeyBody::default()
     } else {
@@ -296,32 +504,124 @@ fn create_key(store: &Store, req: &Request) -> ApiResult<Response> {
             "Key name must be at most 100 characters",
         ));
     }
-    let (key, raw) = auth::create_api_key(store, &principal.user, &name)?;
+    // A key may narrow its owner's permissions, never widen them.
+    let scope = match &body.permissions {
+        None | Some(Value::Null) => None,
+        Some(list) => {
+            let wanted =
+                crate::permissions::Permissions::parse_list(list).map_err(ApiError::bad_request)?;
+            crate::roles::check_escalation(&principal, wanted)?;
+            Some(wanted.names().iter().map(|s| s.to_string()).collect())
+        }
+    };
+    let expires_at = match body.expires_at.as_deref() {
+        None => None,
+        Some(t) => {
+            let at = crate::audit::parse_time(t)?;
+            if at <= crate::ids::now_ms() {
+                return Err(ApiError::bad_request("expiresAt must be in the future"));
+            }
+            Some(at)
+        }
+    };
+    let (key, raw) = auth::create_api_key(store, &principal.user, &name, scope, expires_at)?;
+    crate::audit::record(
+        store,
+        Some(&principal),
+        "API_KEY_CREATED",
+        Some(("apiKey", &key.id)),
+        json!({"name": key.name, "permissions": key.permissions, "expiresAt": key.expires_at.map(crate::ids::iso8601)}),
+    )?;
     let mut out = key.public();
     out["key"] = json!(raw);
     Ok(json_response(201, &out))
 }
 
+/// With `?all=true` and `apikeys:all`: every user's keys (each with its `userId`).
 fn list_keys(store: &Store, req: &Request) -> ApiResult<Response> {
     let principal = authenticate(store, req)?;
-    let keys: Vec<Value> = auth::list_api_keys(store, &principal.user.id)?
+    principal.require_any(&[P::ApikeysOwn, P::ApikeysAll])?;
+    let all = crate::query_pairs(req.query())
         .iter()
-        .map(|k| k.public())
-        .collect();
+        .any(|(k, v)| k == "all" && (v == "true" || v == "1"));
+    let owners = if all {
+        principal.require(P::ApikeysAll)?;
+        auth::list_users(store)?
+    } else {
+        vec![principal.user.clone()]
+    };
+    let mut keys = Vec::new();
+    for owner in owners {
+        for k in auth::list_api_keys(store, &owner.id)? {
+            let mut public = k.public();
+            if all {
+                public["userId"] = json!(owner.id);
+            }
+            keys.push(public);
+        }
+    }
     Ok(json_response(200, &json!({"apiKeys": keys})))
+}
+
+/// A key the principal may manage: its own, or (with `apikeys:all`) anyone's; else 404.
+fn manageable_key(store: &Store, principal: &auth::Principal, id: &str) -> ApiResult<auth::ApiKey> {
+    principal.require_any(&[P::ApikeysOwn, P::ApikeysAll])?;
+    if let Some(key) = auth::api_key_of(store, &principal.user.id, id)? {
+        return Ok(key);
+    }
+    if principal.can(P::ApikeysAll) && crate::ids::is_uuid(id) {
+        for user in auth::list_users(store)? {
+            if let Some(key) = auth::api_key_of(store, &user.id, id)? {
+                return Ok(key);
+            }
+        }
+    }
+    Err(ApiError::not_found("API key not found"))
 }
 
 fn delete_key(store: &Store, req: &Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(store, req)?;
-    let key = auth::api_key_of(store, &principal.user.id, id)?
-        .ok_or_else(|| ApiError::not_found("API key not found"))?;
+    let key = manageable_key(store, &principal, id)?;
     auth::delete_api_key(store, &key)?;
+    crate::audit::record(
+        store,
+        Some(&principal),
+        "API_KEY_DELETED",
+        Some(("apiKey", &key.id)),
+        json!({"name": key.name, "owner": key.user_id}),
+    )?;
     Ok(json_response(200, &json!({"success": true})))
+}
+
+/// `POST /api/v1/api-keys/<id>/rotate`: a new secret for the key (same id, name, scope and
+/// expiry); the old secret stops working at once. 200 with the new `key`, shown once.
+fn rotate_key(store: &Store, req: &Request, id: &str) -> ApiResult<Response> {
+    let principal = authenticate(store, req)?;
+    let old = manageable_key(store, &principal, id)?;
+    let (key, raw) = auth::rotate_api_key(store, &old)?;
+    crate::audit::record(
+        store,
+        Some(&principal),
+        "API_KEY_ROTATED",
+        Some(("apiKey", &key.id)),
+        json!({"name": key.name, "owner": key.user_id}),
+    )?;
+    let mut out = key.public();
+    out["key"] = json!(raw);
+    Ok(json_response(200, &out))
 }
 
 fn tools(store: &Store, req: &Request) -> ApiResult<Response> {
     authenticate(store, req)?;
-    let tools = catalog::list(store)?;
+    let disabled = crate::app_settings::disabled_tools(store)?;
+    let tools: Vec<Value> = catalog::list(store)?
+        .iter()
+        .map(|entry| {
+            let mut v = serde_json::to_value(entry).unwrap_or(Value::Null);
+            v["disabled"] = json!(crate::app_settings::is_disabled(&disabled, entry));
+            v
+        })
+        .collect();
     Ok(json_response(
         200,
         &json!({"tools": tools, "count": tools.len()}),

@@ -18,18 +18,9 @@ use spin_sdk::key_value::Store;
 use subtle::ConstantTimeEq;
 
 use crate::ids::{now_ms, random_bytes, uuid};
+use crate::permissions::{Permission, Permissions};
 use crate::store::{get_json, keys_with_prefix, set_json};
 use crate::{config, ApiError, ApiResult};
-
-/// A role.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Everything, including other users' files and user management.
-    Admin,
-    /// Own files, keys and tools.
-    User,
-}
 
 /// A stored user.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -39,12 +30,18 @@ pub struct User {
     pub id: String,
     /// Login name.
     pub username: String,
-    /// Role.
-    pub role: Role,
+    /// Role id: `admin`, `user` (built in) or a custom role's id.
+    pub role: String,
     /// `scrypt$<log_n>$<r>$<p>$<salt hex>$<hash hex>`.
     pub password_hash: String,
     /// Creation time (ms).
     pub created_at: u64,
+    /// Team id; `None` is the default team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_id: Option<String>,
+    /// Analytics consent (`PUT /api/v1/user/analytics`); Lathe sends no analytics either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analytics: Option<serde_json::Value>,
 }
 
 impl User {
@@ -52,13 +49,16 @@ impl User {
     pub fn public(&self) -> serde_json::Value {
         serde_json::json!({
             "id": self.id, "username": self.username, "role": self.role,
-            "mustChangePassword": false, "createdAt": crate::ids::iso8601(self.created_at),
+            "team": self.team(), "mustChangePassword": false,
+            "createdAt": crate::ids::iso8601(self.created_at),
         })
     }
 
-    /// Whether the user is an admin.
-    pub fn is_admin(&self) -> bool {
-        self.role == Role::Admin
+    /// The user's team id (the default team when none is set).
+    pub fn team(&self) -> &str {
+        self.team_id
+            .as_deref()
+            .unwrap_or(crate::teams::DEFAULT_TEAM)
     }
 }
 
@@ -88,6 +88,12 @@ pub struct ApiKey {
     pub created_at: u64,
     /// Last use (ms), updated at most once a minute.
     pub last_used_at: Option<u64>,
+    /// Scope: the permissions the key may use (of its owner's); `None` = all the owner's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Vec<String>>,
+    /// Expiry (ms); `None` = never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
 }
 
 impl ApiKey {
@@ -97,6 +103,8 @@ impl ApiKey {
             "id": self.id, "name": self.name, "prefix": self.prefix,
             "createdAt": crate::ids::iso8601(self.created_at),
             "lastUsedAt": self.last_used_at.map(crate::ids::iso8601),
+            "permissions": self.permissions,
+            "expiresAt": self.expires_at.map(crate::ids::iso8601),
         })
     }
 }
@@ -108,6 +116,43 @@ pub struct Principal {
     pub user: User,
     /// Hash of the session token, when authenticated by session.
     pub session_hash: Option<String>,
+    /// The API key's id, when authenticated by key.
+    pub api_key_id: Option<String>,
+    /// What this request may do: the user's role, narrowed by the key's scope.
+    pub permissions: Permissions,
+}
+
+impl Principal {
+    /// Whether the request holds `p`.
+    pub fn can(&self, p: Permission) -> bool {
+        self.permissions.has(p)
+    }
+
+    /// 403 FORBIDDEN unless the request holds `p`.
+    pub fn require(&self, p: Permission) -> ApiResult<()> {
+        if self.can(p) {
+            Ok(())
+        } else {
+            Err(ApiError::new(
+                403,
+                "FORBIDDEN",
+                format!("Insufficient permissions (needs {})", p.as_str()),
+            ))
+        }
+    }
+
+    /// 403 FORBIDDEN unless the request holds one of `any`.
+    pub fn require_any(&self, any: &[Permission]) -> ApiResult<()> {
+        match any.iter().find(|p| self.can(**p)) {
+            Some(_) => Ok(()),
+            None => self.require(any[0]),
+        }
+    }
+
+    /// Whether the request may see a resource of `owner`: its own, or anyone's with `all`.
+    pub fn sees(&self, owner: &str, all: Permission) -> bool {
+        owner == self.user.id || self.can(all)
+    }
 }
 
 const SCRYPT_LOG_N: u8 = 14;
@@ -213,7 +258,7 @@ pub fn user_by_id(store: &Store, id: &str) -> ApiResult<Option<User>> {
 }
 
 /// Creates a user; 409 CONFLICT if the name is taken.
-pub fn create_user(store: &Store, username: &str, password: &str, role: Role) -> ApiResult<User> {
+pub fn create_user(store: &Store, username: &str, password: &str, role: &str) -> ApiResult<User> {
     if !valid_username(username) {
         return Err(ApiError::bad_request(
             "Username must be 3-50 characters of letters, digits, '_', '.' or '-'",
@@ -226,9 +271,11 @@ pub fn create_user(store: &Store, username: &str, password: &str, role: Role) ->
     let user = User {
         id: uuid(),
         username: username.to_string(),
-        role,
+        role: role.to_string(),
         password_hash: hash_password(password),
         created_at: now_ms(),
+        team_id: None,
+        analytics: None,
     };
     set_json(store, &keys::user(&user.id), &user)?;
     store.set(&keys::username(username), user.id.as_bytes())?;
@@ -266,7 +313,7 @@ pub fn ensure_admin(store: &Store) -> ApiResult<()> {
         } else {
             (configured, false)
         };
-        create_user(store, &username, &password, Role::Admin)?;
+        create_user(store, &username, &password, crate::permissions::ADMIN_ROLE)?;
         if generated {
             println!(
                 "Lathe: created admin user '{username}' with the generated password: {password}\n\
@@ -320,7 +367,13 @@ pub fn revoke_credentials(store: &Store, user_id: &str, keep: Option<&str>) -> A
 }
 
 /// Creates an API key; returns the record and the raw key (shown once).
-pub fn create_api_key(store: &Store, user: &User, name: &str) -> ApiResult<(ApiKey, String)> {
+pub fn create_api_key(
+    store: &Store,
+    user: &User,
+    name: &str,
+    permissions: Option<Vec<String>>,
+    expires_at: Option<u64>,
+) -> ApiResult<(ApiKey, String)> {
     let raw = format!("si_{}", hex::encode(random_bytes(48)));
     let key = ApiKey {
         id: uuid(),
@@ -330,10 +383,31 @@ pub fn create_api_key(store: &Store, user: &User, name: &str) -> ApiResult<(ApiK
         hash: token_hash(store, &raw)?,
         created_at: now_ms(),
         last_used_at: None,
+        permissions,
+        expires_at,
     };
     set_json(store, &keys::api_key(&key.hash), &key)?;
     set_json(store, &keys::api_key_of(&user.id, &key.id), &key)?;
     Ok((key, raw))
+}
+
+/// Gives `key` a new secret (same id, name, scope, expiry); the old one stops working.
+pub fn rotate_api_key(store: &Store, key: &ApiKey) -> ApiResult<(ApiKey, String)> {
+    let raw = format!("si_{}", hex::encode(random_bytes(48)));
+    let rotated = ApiKey {
+        prefix: raw[..11].to_string(),
+        hash: token_hash(store, &raw)?,
+        last_used_at: None,
+        ..key.clone()
+    };
+    set_json(store, &keys::api_key(&rotated.hash), &rotated)?;
+    set_json(
+        store,
+        &keys::api_key_of(&rotated.user_id, &rotated.id),
+        &rotated,
+    )?;
+    store.delete(&keys::api_key(&key.hash))?;
+    Ok((rotated, raw))
 }
 
 /// A user's API keys.
@@ -373,9 +447,17 @@ fn credential(req: &Request) -> Option<String> {
         .map(|s| s.trim().to_string())
 }
 
-/// Authenticates a request by session token or API key; 401 if neither is valid. With
-/// authentication disabled (`auth_enabled = false`) every request acts as the first admin.
+/// Authenticates a request by session token or API key; 401 if neither is valid, 429 when
+/// its key or user is over the rate limit ([`crate::limits`]). With authentication disabled
+/// (`auth_enabled = false`) every request acts as the first admin.
 pub fn authenticate(store: &Store, req: &Request) -> ApiResult<Principal> {
+    let principal = identify(store, req)?;
+    crate::limits::check_rate(&principal)?;
+    Ok(principal)
+}
+
+/// Who sent the request (session or key), without counting it against rate limits.
+fn identify(store: &Store, req: &Request) -> ApiResult<Principal> {
     if !config::auth_enabled() {
         ensure_admin(store)?;
         let admin = user_by_name(store, &config::get("admin_username", "admin"))?
@@ -383,6 +465,8 @@ pub fn authenticate(store: &Store, req: &Request) -> ApiResult<Principal> {
         return Ok(Principal {
             user: admin,
             session_hash: None,
+            api_key_id: None,
+            permissions: Permissions::all(),
         });
     }
     let token = credential(req).ok_or_else(|| ApiError::unauthorized("Authentication required"))?;
@@ -399,6 +483,16 @@ pub fn authenticate(store: &Store, req: &Request) -> ApiResult<Principal> {
         let user = user_by_id(store, &key.user_id)?
             .ok_or_else(|| ApiError::unauthorized("Invalid API key"))?;
         let now = now_ms();
+        if key.expires_at.is_some_and(|t| t <= now) {
+            return Err(ApiError::unauthorized("API key expired"));
+        }
+        let mut permissions = crate::roles::permissions_of(store, &user.role)?;
+        if let Some(scope) = &key.permissions {
+            let scope: Vec<Permission> =
+                scope.iter().filter_map(|n| Permission::parse(n)).collect();
+            permissions = permissions.intersect(Permissions::of(&scope));
+        }
+        let key_id = key.id.clone();
         if key
             .last_used_at
             .is_none_or(|t| now.saturating_sub(t) > 60_000)
@@ -417,6 +511,8 @@ pub fn authenticate(store: &Store, req: &Request) -> ApiResult<Principal> {
         return Ok(Principal {
             user,
             session_hash: None,
+            api_key_id: Some(key_id),
+            permissions,
         });
     }
     let session: Session = get_json(store, &keys::session(&hash))?
@@ -427,18 +523,19 @@ pub fn authenticate(store: &Store, req: &Request) -> ApiResult<Principal> {
     }
     let user = user_by_id(store, &session.user_id)?
         .ok_or_else(|| ApiError::unauthorized("Session expired or invalid"))?;
+    let permissions = crate::roles::permissions_of(store, &user.role)?;
     Ok(Principal {
         user,
         session_hash: Some(hash),
+        api_key_id: None,
+        permissions,
     })
 }
 
-/// Authenticates and requires the admin role (403 otherwise).
-pub fn require_admin(store: &Store, req: &Request) -> ApiResult<Principal> {
+/// Authenticates and requires permission `p` (403 FORBIDDEN otherwise).
+pub fn require(store: &Store, req: &Request, p: Permission) -> ApiResult<Principal> {
     let principal = authenticate(store, req)?;
-    if !principal.user.is_admin() {
-        return Err(ApiError::forbidden());
-    }
+    principal.require(p)?;
     Ok(principal)
 }
 

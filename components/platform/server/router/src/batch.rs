@@ -40,6 +40,8 @@ pub fn submit(req: &Request, entry: &CatalogEntry, tool: &str) -> ApiResult<Resp
     }
     // Each file is checked on its own below (a refused file goes into the manifest).
     let call = tool_route::prepare_unchecked(req)?;
+    crate::app_settings::check_enabled(&call.store, entry)?;
+    crate::limits::count_run(&call.principal)?;
     submit_prepared(req, &call, entry, tool, Vec::new())
 }
 

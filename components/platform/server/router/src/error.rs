@@ -13,6 +13,8 @@ pub struct ApiError {
     pub message: String,
     /// The pipeline step (1-based) the error is about, answered as `step`.
     pub step: Option<usize>,
+    /// Seconds for the `Retry-After` header (429 answers).
+    pub retry_after: Option<u64>,
 }
 
 /// Result of a handler.
@@ -26,6 +28,7 @@ impl ApiError {
             code,
             message: message.into(),
             step: None,
+            retry_after: None,
         }
     }
 
@@ -43,6 +46,13 @@ impl ApiError {
     /// 401 AUTH_REQUIRED.
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(401, "AUTH_REQUIRED", message)
+    }
+
+    /// 429 with the seconds to wait, answered in `Retry-After`.
+    pub fn too_many(code: &'static str, message: impl Into<String>, retry_after_s: u64) -> Self {
+        let mut e = Self::new(429, code, message);
+        e.retry_after = Some(retry_after_s.max(1));
+        e
     }
 
     /// 403 FORBIDDEN.
@@ -63,11 +73,20 @@ impl ApiError {
 
     /// The response for this error.
     pub fn into_response(self) -> Response {
-        let mut body = serde_json::json!({ "error": self.message, "code": self.code });
+        let mut body = serde_json::json!({
+            "error": self.message, "code": self.code, "requestId": crate::request_id::current(),
+        });
         if let Some(step) = self.step {
             body["step"] = serde_json::json!(step);
         }
-        crate::json_response(self.status, &body)
+        if let Some(s) = self.retry_after {
+            body["retryAfter"] = serde_json::json!(s);
+        }
+        let mut response = crate::json_response(self.status, &body);
+        if let Some(s) = self.retry_after {
+            response.set_header("retry-after", s.to_string());
+        }
+        response
     }
 }
 

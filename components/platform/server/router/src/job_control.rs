@@ -50,8 +50,8 @@ pub fn list(store: &Store, principal: &Principal, query: &str) -> ApiResult<Valu
             _ => {}
         }
     }
-    if all && !principal.user.is_admin() {
-        return Err(ApiError::forbidden());
+    if all {
+        principal.require(crate::permissions::Permission::FilesAll)?;
     }
     let scope = if all {
         "all".to_string()

@@ -14,7 +14,7 @@ pub use lathe_store_layout::{FileRef, Job, JobResult, Progress};
 
 use crate::auth::Principal;
 use crate::blobs::{put_file, Blobs};
-use crate::ids::{is_uuid, iso8601, now_ms, uuid};
+use crate::ids::{is_uuid, now_ms, uuid};
 use crate::multipart::{sanitize_file_name, UploadedFile};
 use crate::store::{get_json, set_json};
 use crate::{ApiError, ApiResult};
@@ -173,6 +173,7 @@ pub fn complete_stored(
     }
     let result = JobResult::completed(files, extra, now_ms());
     set_json(store, &keys::result(&job.id), &result)?;
+    crate::webhooks::queue_deliveries(store, job, &result);
     Ok(result)
 }
 
@@ -211,11 +212,10 @@ pub fn fail(store: &Store, job: &Job, error: Failure) -> ApiResult<()> {
     if is_canceled(store, &job.id)? {
         return Ok(());
     }
-    set_json(
-        store,
-        &keys::result(&job.id),
-        &JobResult::failed(error, now_ms()),
-    )
+    let result = JobResult::failed(error, now_ms());
+    set_json(store, &keys::result(&job.id), &result)?;
+    crate::webhooks::queue_deliveries(store, job, &result);
+    Ok(())
 }
 
 /// A job's outcome, if it has one.
@@ -223,17 +223,9 @@ pub fn result(store: &Store, job_id: &str) -> ApiResult<Option<JobResult>> {
     get_json(store, &keys::result(job_id))
 }
 
-/// Characters left as they are in file names inside URLs (RFC 3986 unreserved).
-const URL_NAME: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'.')
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'~');
-
 /// The download URL of a job's file.
 pub fn download_url(job_id: &str, name: &str) -> String {
-    let encoded = percent_encoding::utf8_percent_encode(name, URL_NAME).to_string();
-    format!("/api/v1/download/{job_id}/{encoded}")
+    lathe_store_layout::view::download_url(job_id, name)
 }
 
 /// The seed-001 body of a finished job: `{jobId, downloadUrl, originalSize, processedSize}`
@@ -246,19 +238,9 @@ pub fn response_body(job: &Job, result: &JobResult) -> ApiResult<Value> {
         return Err(ApiError::new(409, "JOB_CANCELED", "The job was canceled"));
     }
     let mut body = Map::new();
-    if let Value::Object(extra) = &result.extra {
-        body.extend(extra.clone());
-    }
+    lathe_store_layout::view::result_fields(job, result, &mut body);
     body.insert("jobId".into(), json!(job.id));
-    if let Some(first) = result.files.first() {
-        body.insert(
-            "downloadUrl".into(),
-            json!(download_url(&job.id, &first.name)),
-        );
-        body.insert("filename".into(), json!(first.name));
-    }
     body.insert("originalSize".into(), json!(job.original_size));
-    body.insert("processedSize".into(), json!(result.processed_size));
     Ok(Value::Object(body))
 }
 
@@ -270,7 +252,7 @@ pub fn visible_job(store: &Store, principal: &Principal, job_id: &str) -> ApiRes
     }
     let job: Job =
         get_json(store, &keys::job(job_id))?.ok_or_else(|| ApiError::not_found("Job not found"))?;
-    if job.user_id != principal.user.id && !principal.user.is_admin() {
+    if !principal.sees(&job.user_id, crate::permissions::Permission::FilesAll) {
         return Err(ApiError::not_found("Job not found"));
     }
     Ok(job)
@@ -333,85 +315,16 @@ pub fn status(store: &Store, principal: &Principal, job_id: &str) -> ApiResult<V
     view(store, &job)
 }
 
-/// The public job record: id, tool, status (`queued`, `processing`, `completed`, `failed`,
+/// The public job record (`lathe_store_layout::view::job_json`, which the webhook
+/// deliverer uses too): id, tool, status (`queued`, `processing`, `completed`, `failed`,
 /// `canceled`), progress, message, outputs, error `{code, message}`, the three times, and
 /// for a completed job seed 001's result fields (`downloadUrl`, `originalSize`, ...).
 pub fn view(store: &Store, job: &Job) -> ApiResult<Value> {
     let progress: Option<Progress> = get_json(store, &keys::progress(&job.id))?;
     let result = result(store, &job.id)?;
-    let started = progress.as_ref().and_then(|p| p.started_at);
-    let mut body = Map::new();
-    let (status, pct, message) = match (&result, &progress) {
-        (Some(r), _) => match r.status {
-            ResultStatus::Completed => ("completed", 100, "Done".to_string()),
-            ResultStatus::Failed => ("failed", 100, "Failed".to_string()),
-            ResultStatus::Canceled => (
-                "canceled",
-                progress.as_ref().map_or(0, |p| p.progress),
-                "Canceled".to_string(),
-            ),
-        },
-        (None, Some(p)) => ("processing", p.progress, p.message.clone()),
-        (None, None) => ("queued", 0, "Queued".to_string()),
-    };
-    if let Some(r) = result
-        .as_ref()
-        .filter(|r| r.status == ResultStatus::Completed)
-    {
-        if let Value::Object(extra) = &r.extra {
-            body.extend(extra.clone());
-        }
-        if let Some(first) = r.files.first() {
-            body.insert(
-                "downloadUrl".into(),
-                json!(download_url(&job.id, &first.name)),
-            );
-            body.insert("filename".into(), json!(first.name));
-        }
-        body.insert("processedSize".into(), json!(r.processed_size));
-        if let Some(at) = r.files_deleted_at {
-            body.insert("filesDeletedAt".into(), json!(iso8601(at)));
-        }
-    }
-    let outputs: Vec<Value> = result
-        .iter()
-        .flat_map(|r| r.files.iter())
-        .map(|f| {
-            json!({
-                "filename": f.name, "downloadUrl": download_url(&job.id, &f.name),
-                "size": f.size, "mediaType": f.media_type,
-            })
-        })
-        .collect();
-    let error = result
-        .as_ref()
-        .and_then(|r| r.error.as_ref())
-        .map(|e| json!({"code": e.kind.code(), "message": e.message}));
-    body.insert("id".into(), json!(job.id));
-    body.insert("jobId".into(), json!(job.id));
-    body.insert("tool".into(), json!(job.tool));
-    body.insert("status".into(), json!(status));
-    body.insert("progress".into(), json!(pct));
-    body.insert("message".into(), json!(message));
-    body.insert("outputs".into(), Value::Array(outputs));
-    body.insert("error".into(), error.unwrap_or(Value::Null));
-    body.insert("originalSize".into(), json!(job.original_size));
-    body.insert(
-        "inputs".into(),
-        json!(job
-            .inputs
-            .iter()
-            .map(|f| json!({"filename": f.name, "size": f.size}))
-            .collect::<Vec<_>>()),
-    );
-    body.insert("createdAt".into(), json!(iso8601(job.created_at)));
-    body.insert("startedAt".into(), json!(started.map(iso8601)));
-    body.insert(
-        "finishedAt".into(),
-        json!(result.as_ref().map(|r| iso8601(r.completed_at))),
-    );
-    if let Some(of) = &job.retry_of {
-        body.insert("retryOf".into(), json!(of));
-    }
-    Ok(Value::Object(body))
+    Ok(lathe_store_layout::view::job_json(
+        job,
+        progress.as_ref(),
+        result.as_ref(),
+    ))
 }

@@ -26,14 +26,21 @@ pub fn public(f: &LibraryFile) -> Value {
     f.public()
 }
 
-/// A version the principal may see (owner or admin); 404 otherwise.
+/// Library routes need `files:own` (or `files:all`).
+fn require_files(principal: &Principal) -> ApiResult<()> {
+    use crate::permissions::Permission::{FilesAll, FilesOwn};
+    principal.require_any(&[FilesOwn, FilesAll])
+}
+
+/// A version the principal may see (its own, or anyone's with `files:all`); 404 otherwise.
 pub fn visible(store: &Store, principal: &Principal, id: &str) -> ApiResult<LibraryFile> {
+    require_files(principal)?;
     let missing = || ApiError::new(404, "FILE_NOT_FOUND", "File not found");
     if !is_uuid(id) {
         return Err(missing());
     }
     let file: LibraryFile = get_json(store, &keys::library_file(id))?.ok_or_else(missing)?;
-    if file.user_id != principal.user.id && !principal.user.is_admin() {
+    if !principal.sees(&file.user_id, crate::permissions::Permission::FilesAll) {
         return Err(missing());
     }
     Ok(file)
@@ -138,6 +145,7 @@ pub async fn upload_streamed(req: spin_sdk::http::IncomingRequest) -> ApiResult<
     let head = crate::upload::head_of(&req);
     let store = crate::store::open()?;
     let principal = crate::auth::authenticate(&store, &head)?;
+    require_files(&principal)?;
     let blobs = crate::blobs::open()?;
     let ids = std::cell::RefCell::new(Vec::<String>::new());
     let prefix_of = |n: usize| {
@@ -191,6 +199,7 @@ pub async fn upload_streamed(req: spin_sdk::http::IncomingRequest) -> ApiResult<
 /// `GET /api/v1/files?search=&limit=&cursor=`: the latest version of each of the caller's
 /// chains (admins: `all=true` for everyone's), newest first.
 pub fn list(store: &Store, principal: &Principal, query: &str) -> ApiResult<Value> {
+    require_files(principal)?;
     let (mut search, mut limit, mut cursor, mut all) = (String::new(), 50usize, None, false);
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
@@ -213,8 +222,8 @@ pub fn list(store: &Store, principal: &Principal, query: &str) -> ApiResult<Valu
             _ => {}
         }
     }
-    if all && !principal.user.is_admin() {
-        return Err(ApiError::forbidden());
+    if all {
+        principal.require(crate::permissions::Permission::FilesAll)?;
     }
     let prefix = if all {
         keys::LIBRARY_INDEX_PREFIX.to_string()
@@ -313,6 +322,7 @@ pub fn save_result(
     principal: &Principal,
     body: &Value,
 ) -> ApiResult<Value> {
+    require_files(principal)?;
     let job_id = body
         .get("jobId")
         .and_then(Value::as_str)
@@ -373,19 +383,54 @@ pub fn delete(
             not_found.push(id.to_string());
             continue;
         };
-        for key in keys_with_prefix(store, &keys::library_versions(&file.root_id))? {
-            if let Some(vid) = store.get(&key)?.and_then(|b| String::from_utf8(b).ok()) {
-                if let Some(v) = get_json::<LibraryFile>(store, &keys::library_file(&vid))? {
-                    delete_file(blobs, &keys::library_blob(&v.id), v.chunks)?;
-                    store.delete(&keys::library_file(&v.id))?;
-                    deleted += 1;
-                }
-            }
-            store.delete(&key)?;
-        }
-        store.delete(&keys::library_chain(&file.user_id, &file.root_id))?;
+        deleted += delete_chain(store, blobs, &file.user_id, &file.root_id)?;
     }
     Ok(json!({"success": true, "deletedVersions": deleted, "notFound": not_found}))
+}
+
+/// Deletes every version of chain `root_id` of `user_id`; returns how many there were.
+fn delete_chain(
+    store: &Store,
+    blobs: &dyn Blobs,
+    user_id: &str,
+    root_id: &str,
+) -> ApiResult<usize> {
+    let mut deleted = 0;
+    for key in keys_with_prefix(store, &keys::library_versions(root_id))? {
+        if let Some(vid) = store.get(&key)?.and_then(|b| String::from_utf8(b).ok()) {
+            if let Some(v) = get_json::<LibraryFile>(store, &keys::library_file(&vid))? {
+                delete_file(blobs, &keys::library_blob(&v.id), v.chunks)?;
+                store.delete(&keys::library_file(&v.id))?;
+                deleted += 1;
+            }
+        }
+        store.delete(&key)?;
+    }
+    store.delete(&keys::library_chain(user_id, root_id))?;
+    Ok(deleted)
+}
+
+/// Deletes every library file of `user_id` (a deleted account); returns the versions.
+pub fn delete_all_of(store: &Store, blobs: &dyn Blobs, user_id: &str) -> ApiResult<usize> {
+    let mut deleted = 0;
+    for key in keys_with_prefix(store, &keys::library_of(user_id))? {
+        let root = key.rsplit('/').next().unwrap_or_default().to_string();
+        deleted += delete_chain(store, blobs, user_id, &root)?;
+    }
+    Ok(deleted)
+}
+
+/// The public view of the latest version of each of `user_id`'s chains (a data export).
+pub fn all_of(store: &Store, user_id: &str) -> ApiResult<Vec<Value>> {
+    let mut files = Vec::new();
+    for key in keys_with_prefix(store, &keys::library_of(user_id))? {
+        if let Some(id) = store.get(&key)?.and_then(|b| String::from_utf8(b).ok()) {
+            if let Some(f) = get_json::<LibraryFile>(store, &keys::library_file(&id))? {
+                files.push(public(&f));
+            }
+        }
+    }
+    Ok(files)
 }
 
 /// `POST /api/v1/upload`: files for temporary processing (the workspace). They become the

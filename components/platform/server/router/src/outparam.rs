@@ -15,10 +15,19 @@ fn outgoing(status: u16, headers: &[(String, Vec<u8>)]) -> OutgoingResponse {
 
 /// Sends a buffered response.
 pub async fn send(out: ResponseOutparam, response: Response) {
-    let headers: Vec<(String, Vec<u8>)> = response
+    let mut headers: Vec<(String, Vec<u8>)> = response
         .headers()
         .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
         .collect();
+    if !headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("x-request-id"))
+    {
+        headers.push((
+            "x-request-id".into(),
+            crate::request_id::current().into_bytes(),
+        ));
+    }
     let outgoing = outgoing(*response.status(), &headers);
     let mut body = outgoing.take_body();
     out.set(outgoing);
@@ -35,10 +44,14 @@ pub async fn send_chunks(
     prefix: &str,
     chunks: u32,
 ) {
-    let headers: Vec<(String, Vec<u8>)> = headers
+    let mut headers: Vec<(String, Vec<u8>)> = headers
         .iter()
         .map(|(k, v)| (k.clone(), v.as_bytes().to_vec()))
         .collect();
+    headers.push((
+        "x-request-id".into(),
+        crate::request_id::current().into_bytes(),
+    ));
     let outgoing = outgoing(200, &headers);
     let mut body = outgoing.take_body();
     out.set(outgoing);

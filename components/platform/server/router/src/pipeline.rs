@@ -20,6 +20,7 @@ use spin_sdk::key_value::Store;
 
 use crate::auth::{authenticate, Principal};
 use crate::ids::{is_uuid, iso8601, now_ms, uuid};
+use crate::permissions::Permission;
 use crate::pipeline_types::Flow;
 use crate::store::{get_json, keys_with_prefix, set_json};
 use crate::tool_route::{self, ToolCall};
@@ -219,6 +220,10 @@ fn prepare(req: &Request) -> ApiResult<(ToolCall, Vec<(CatalogEntry, PipelineSte
     let pipeline = pipeline_of(&call.store, &call.principal, &call)?;
     let names: Vec<&str> = call.request.files.iter().map(|f| f.name.as_str()).collect();
     let steps = validate(&call.store, &pipeline, &Flow::of_names(&names))?;
+    for (i, (entry, _)) in steps.iter().enumerate() {
+        crate::app_settings::check_enabled(&call.store, entry).map_err(|e| e.at_step(i + 1))?;
+    }
+    crate::limits::count_run(&call.principal)?;
     Ok((call, steps))
 }
 
@@ -274,6 +279,7 @@ pub fn batch(req: &Request) -> ApiResult<Response> {
 /// `POST /api/v1/pipeline/save` `{name, description, steps}`: 201 with the saved pipeline.
 pub fn save(store: &Store, req: &Request, body: &Value) -> ApiResult<Response> {
     let principal = authenticate(store, req)?;
+    principal.require_any(&[Permission::PipelinesOwn, Permission::PipelinesAll])?;
     let name = body
         .get("name")
         .and_then(Value::as_str)
@@ -303,10 +309,12 @@ pub fn save(store: &Store, req: &Request, body: &Value) -> ApiResult<Response> {
     Ok(json_response(201, &saved.public()))
 }
 
-/// `GET /api/v1/pipeline/list`: the caller's saved pipelines (admins: everyone's).
+/// `GET /api/v1/pipeline/list`: the caller's saved pipelines (with `pipelines:all`:
+/// everyone's).
 pub fn list(store: &Store, req: &Request) -> ApiResult<Response> {
     let principal = authenticate(store, req)?;
-    let prefix = if principal.user.is_admin() {
+    principal.require_any(&[Permission::PipelinesOwn, Permission::PipelinesAll])?;
+    let prefix = if principal.can(Permission::PipelinesAll) {
         keys::PIPELINE_INDEX_PREFIX.to_string()
     } else {
         keys::pipelines_of(&principal.user.id)
@@ -329,15 +337,17 @@ fn visible(store: &Store, principal: &Principal, id: &str) -> ApiResult<Saved> {
         return Err(missing());
     }
     let saved: Saved = get_json(store, &keys::pipeline(id))?.ok_or_else(missing)?;
-    if saved.user_id != principal.user.id && !principal.user.is_admin() {
+    if !principal.sees(&saved.user_id, Permission::PipelinesAll) {
         return Err(missing());
     }
     Ok(saved)
 }
 
-/// `DELETE /api/v1/pipeline/<id>`: owner or admin (404 to anyone else).
+/// `DELETE /api/v1/pipeline/<id>`: the owner, or anyone with `pipelines:all` (404 to
+/// anyone else).
 pub fn delete(store: &Store, req: &Request, id: &str) -> ApiResult<Response> {
     let principal = authenticate(store, req)?;
+    principal.require_any(&[Permission::PipelinesOwn, Permission::PipelinesAll])?;
     let saved = visible(store, &principal, id)?;
     store.delete(&keys::pipeline_of(&saved.user_id, &saved.id))?;
     store.delete(&keys::pipeline(&saved.id))?;
@@ -346,7 +356,7 @@ pub fn delete(store: &Store, req: &Request, id: &str) -> ApiResult<Response> {
 
 /// `GET /api/v1/pipeline/tools`: the tool ids a step may name (every single-input tool).
 pub fn tools(store: &Store, req: &Request) -> ApiResult<Response> {
-    authenticate(store, req)?;
+    authenticate(store, req)?.require(Permission::ToolsUse)?;
     let all = catalog::list(store)?;
     let ids: Vec<Value> = all
         .iter()

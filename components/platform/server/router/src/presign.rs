@@ -71,6 +71,8 @@ fn lifetime(body: &Value) -> ApiResult<u64> {
 
 /// `POST /api/v1/files/presign`.
 pub fn create(store: &Store, principal: &Principal, body: &Value) -> ApiResult<Value> {
+    use crate::permissions::Permission::{FilesAll, FilesOwn};
+    principal.require_any(&[FilesOwn, FilesAll])?;
     let name = body
         .get("name")
         .and_then(Value::as_str)

@@ -13,6 +13,7 @@ use crate::auth::{authenticate, Principal};
 use crate::blobs::{self, Blobs};
 use crate::jobs::{self, NewFile};
 use crate::multipart::{self, ToolRequest};
+use crate::permissions::Permission;
 use crate::{catalog, config, json_response, ApiError, ApiResult};
 
 /// What the route was asked to do.
@@ -96,6 +97,7 @@ fn operation(req: &Request, name: &str, rest: &[&str]) -> ApiResult<Action> {
 /// Answers a describe request, registering the entry in the catalog on the way.
 pub fn describe(store: &Store, entry: &CatalogEntry) -> ApiResult<Response> {
     catalog::register(store, entry)?;
+    crate::app_settings::check_enabled(store, entry)?;
     Ok(entry_response(entry))
 }
 
@@ -123,6 +125,8 @@ pub struct ToolCall {
 /// against the tool's declared input count and extensions.
 pub fn prepare(req: &Request, entry: &CatalogEntry) -> ApiResult<ToolCall> {
     let mut call = prepare_unchecked(req)?;
+    crate::app_settings::check_enabled(&call.store, entry)?;
+    crate::limits::count_run(&call.principal)?;
     take_file_id(&mut call)?;
     check_files(
         &names_and_sizes(&call.request),
@@ -199,6 +203,7 @@ pub fn save_to_library(
 pub fn prepare_unchecked(req: &Request) -> ApiResult<ToolCall> {
     let store = crate::store::open()?;
     let principal = authenticate(&store, req)?;
+    principal.require(Permission::ToolsUse)?;
     check_upload_size(req)?;
     let request = multipart::parse(req)?;
     Ok(ToolCall {
@@ -301,6 +306,8 @@ pub fn prepare_operation(
 ) -> ApiResult<ToolCall> {
     let store = crate::store::open()?;
     let principal = authenticate(&store, req)?;
+    principal.require(Permission::ToolsUse)?;
+    crate::app_settings::check_enabled(&store, entry)?;
     let request = if matches!(req.method(), Method::Get) {
         let mut settings = serde_json::Map::new();
         settings.insert("path".into(), Value::String(rest.join("/")));

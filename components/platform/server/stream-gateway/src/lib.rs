@@ -102,6 +102,9 @@ async fn streamed_run(req: IncomingRequest, entry: &CatalogEntry) -> ApiResult<R
     let blobs = blobs::open()?;
     let head = upload::head_of(&req);
     let principal = auth::authenticate(&store, &head)?;
+    principal.require(lathe_router::permissions::Permission::ToolsUse)?;
+    lathe_router::app_settings::check_enabled(&store, entry)?;
+    lathe_router::limits::count_run(&principal)?;
     let limit = config::max_upload_bytes();
     if let (Some(limit), Some(length)) = (
         limit,
@@ -208,6 +211,7 @@ async fn route(req: IncomingRequest) -> ApiResult<Response> {
 
 #[http_component]
 async fn handle(req: IncomingRequest, out: ResponseOutparam) {
+    lathe_router::request_id::begin(&upload::head_of(&req));
     let response = route(req).await.unwrap_or_else(|e| e.into_response());
     lathe_router::outparam::send(out, response).await;
 }
