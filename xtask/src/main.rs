@@ -125,8 +125,45 @@ fn build() -> Result<()> {
     precompile()
 }
 
+/// The Swagger UI release the docs page embeds (npm `swagger-ui-dist`).
+const SWAGGER_UI: &str = "swagger-ui-dist@5.36.0";
+
+/// Vendors Swagger UI's files from the npm registry into `target/docs-ui` (once), for the
+/// `docs-ui` component to embed: the docs page then needs no CDN.
+fn vendor_docs_ui() -> Result<()> {
+    let dir = root().join("target/docs-ui");
+    let files = ["swagger-ui-bundle.js", "swagger-ui.css", "LICENSE"];
+    if files.iter().all(|f| dir.join(f).exists()) {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&dir)?;
+    run(Command::new("npm")
+        .args(["pack", SWAGGER_UI, "--pack-destination"])
+        .arg(&dir)
+        .current_dir(&dir))
+    .context("npm pack (install npm: apt-get install npm)")?;
+    let tarball = std::fs::read_dir(&dir)?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "tgz"))
+        .context("npm pack wrote no tarball")?;
+    let mut tar = Command::new("tar");
+    tar.arg("-xzf")
+        .arg(&tarball)
+        .arg("-C")
+        .arg(&dir)
+        .arg("--strip-components=1");
+    for f in files {
+        tar.arg(format!("package/{f}"));
+    }
+    run(&mut tar)?;
+    std::fs::remove_file(tarball)?;
+    Ok(())
+}
+
 /// Builds every WASI component for wasm32-wasip2.
 fn build_components() -> Result<()> {
+    vendor_docs_ui()?;
     let mut cmd = cargo();
     cmd.args(["build", "--release", "--target", "wasm32-wasip2"]);
     for p in component_packages()? {

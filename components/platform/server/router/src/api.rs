@@ -6,11 +6,12 @@
 
 use serde::Deserialize;
 use serde_json::{json, Value};
-use spin_sdk::http::{Method, Request, Response};
+use spin_sdk::http::{Request, Response};
 use spin_sdk::key_value::Store;
 
-use crate::auth::{self, authenticate, require};
+use crate::auth::{self, authenticate};
 use crate::permissions::Permission as P;
+use crate::route_table::{Access, Body, Ctx, RouteDoc};
 use crate::{
     catalog, config, job_control, jobs, json_response, segments, store, ApiError, ApiResult,
 };
@@ -23,273 +24,256 @@ pub fn handle(req: Request) -> Response {
     crate::respond(route(&req))
 }
 
-fn body_json<T: for<'de> Deserialize<'de>>(req: &Request) -> ApiResult<T> {
-    if req.body().len() > 64 * 1024 {
-        return Err(ApiError::new(
-            413,
-            "PAYLOAD_TOO_LARGE",
-            "Request body too large",
-        ));
-    }
-    serde_json::from_slice(req.body())
-        .map_err(|e| ApiError::bad_request(format!("Malformed JSON in request body: {e}")))
-}
-
 fn route(req: &Request) -> ApiResult<Response> {
     let store = store::open()?;
     auth::ensure_admin(&store)?;
     let segs = segments(req);
-    let method = req.method().clone();
-    match (method, segs.as_slice()) {
-        (Method::Get, ["api", "v1", "health"]) => health(&store),
-        (Method::Get, ["api", "v1", "config", "auth"]) => Ok(json_response(
-            200,
-            &json!({"authEnabled": config::auth_enabled()}),
-        )),
-        (Method::Post, ["api", "auth", "login"]) => login(&store, req),
-        (Method::Post, ["api", "auth", "logout"]) => logout(&store, req),
-        (Method::Get, ["api", "auth", "session"]) => session(&store, req),
-        (Method::Post, ["api", "auth", "change-password"]) => change_password(&store, req),
-        (Method::Post, ["api", "auth", "register"]) => register(&store, req),
-        (Method::Get, ["api", "auth", "users"]) => users(&store, req),
-        (Method::Put, ["api", "auth", "users", id]) => {
-            let principal = require(&store, req, P::UsersManage)?;
-            let body: Value = body_json(req)?;
-            ok(crate::users::update(&store, &principal, id, &body)?)
-        }
-        (Method::Post, ["api", "auth", "users", id, "reset-password"]) => {
-            let principal = require(&store, req, P::UsersManage)?;
-            let body: Value = body_or_empty(req)?;
-            ok(crate::users::reset_password(&store, &principal, id, &body)?)
-        }
-        (Method::Post, ["api", "auth", "users", id, "unlock"]) => {
-            let principal = require(&store, req, P::SecurityManage)?;
-            ok(crate::users::unlock(&store, &principal, id)?)
-        }
-        (Method::Delete, ["api", "auth", "users", id]) => {
-            let principal = require(&store, req, P::UsersManage)?;
-            let blobs = crate::blobs::open()?;
-            ok(crate::users::delete(
-                &store,
-                blobs.as_ref(),
-                &principal,
-                id,
-            )?)
-        }
-        (Method::Get, ["api", "v1", "admin", "users", id, "export"]) => {
-            let principal = require(&store, req, P::ComplianceManage)?;
-            ok(crate::users::export(&store, &principal, id)?)
-        }
-        (Method::Post, ["api", "v1", "api-keys"]) => create_key(&store, req),
-        (Method::Get, ["api", "v1", "api-keys"]) => list_keys(&store, req),
-        (Method::Delete, ["api", "v1", "api-keys", id]) => delete_key(&store, req, id),
-        (Method::Post, ["api", "v1", "api-keys", id, "rotate"]) => rotate_key(&store, req, id),
-        (Method::Get, ["api", "v1", "roles"]) => {
-            require(&store, req, P::AuditRead)?;
-            ok(crate::roles::list(&store)?)
-        }
-        (Method::Post, ["api", "v1", "roles"]) => {
-            let principal = require(&store, req, P::UsersManage)?;
-            let body: Value = body_json(req)?;
-            created(crate::roles::create(&store, &principal, &body)?)
-        }
-        (Method::Put, ["api", "v1", "roles", id]) => {
-            let principal = require(&store, req, P::UsersManage)?;
-            let body: Value = body_json(req)?;
-            ok(crate::roles::update(&store, &principal, id, &body)?)
-        }
-        (Method::Delete, ["api", "v1", "roles", id]) => {
-            let principal = require(&store, req, P::UsersManage)?;
-            ok(crate::roles::delete(&store, &principal, id)?)
-        }
-        (Method::Get, ["api", "v1", "teams"]) => {
-            require(&store, req, P::TeamsManage)?;
-            ok(crate::teams::list(&store)?)
-        }
-        (Method::Post, ["api", "v1", "teams"]) => {
-            let principal = require(&store, req, P::TeamsManage)?;
-            let body: Value = body_json(req)?;
-            created(crate::teams::create(&store, &principal, &body)?)
-        }
-        (Method::Put, ["api", "v1", "teams", id]) => {
-            let principal = require(&store, req, P::TeamsManage)?;
-            let body: Value = body_json(req)?;
-            ok(crate::teams::rename(&store, &principal, id, &body)?)
-        }
-        (Method::Delete, ["api", "v1", "teams", id]) => {
-            let principal = require(&store, req, P::TeamsManage)?;
-            ok(crate::teams::delete(&store, &principal, id)?)
-        }
-        (Method::Get, ["api", "v1", "settings"]) => {
-            require(&store, req, P::SettingsRead)?;
-            ok(crate::app_settings::list(&store)?)
-        }
-        (Method::Put, ["api", "v1", "settings"]) => {
-            let principal = require(&store, req, P::SettingsWrite)?;
-            let body: Value = body_json(req)?;
-            ok(crate::app_settings::update(&store, &principal, &body)?)
-        }
-        (Method::Get, ["api", "v1", "settings", key]) => {
-            require(&store, req, P::SettingsRead)?;
-            ok(crate::app_settings::get(&store, key)?)
-        }
-        (Method::Get, ["api", "v1", "audit-log"]) => {
-            require(&store, req, P::AuditRead)?;
-            ok(crate::audit::list(&store, req.query())?)
-        }
-        (Method::Get, ["api", "v1", "usage"]) => {
-            let principal = authenticate(&store, req)?;
-            ok(crate::limits::usage(&principal)?)
-        }
-        (Method::Post, ["api", "v1", "webhooks"]) => {
-            let principal = require(&store, req, P::ToolsUse)?;
-            let body: Value = body_json(req)?;
-            created(crate::webhooks::create(&store, &principal, &body)?)
-        }
-        (Method::Get, ["api", "v1", "webhooks"]) => {
-            let principal = authenticate(&store, req)?;
-            principal.require_any(&[P::ToolsUse, P::WebhooksManage])?;
-            ok(crate::webhooks::list(&store, &principal, req.query())?)
-        }
-        (Method::Delete, ["api", "v1", "webhooks", id]) => {
-            let principal = authenticate(&store, req)?;
-            principal.require_any(&[P::ToolsUse, P::WebhooksManage])?;
-            ok(crate::webhooks::delete(&store, &principal, id)?)
-        }
-        (Method::Get, ["api", "v1", "admin", "health"]) => {
-            require(&store, req, P::SystemHealth)?;
-            ok(crate::admin::health(&store)?)
-        }
-        (Method::Get, ["api", "v1", "config", "analytics"]) => ok(crate::admin::analytics_config()),
-        (Method::Put, ["api", "v1", "user", "analytics"]) => {
-            let principal = authenticate(&store, req)?;
-            let body: Value = body_json(req)?;
-            ok(crate::admin::analytics_consent(&store, &principal, &body)?)
-        }
-        (Method::Get, ["api", "v1", "features"]) => {
+    let mut ctx = Ctx::new(&store, req);
+    match dispatch(&mut ctx, req.method(), &segs) {
+        Some(answer) => answer,
+        None if segs.len() >= 5 && segs[..3] == ["api", "v1", "tools"] => {
             authenticate(&store, req)?;
-            ok(crate::admin::features(&store)?)
+            Err(ApiError::not_found("Tool not found"))
         }
-        (Method::Get, ["api", "v1", "admin", "features", "disk-usage"]) => {
-            require(&store, req, P::FeaturesManage)?;
-            ok(crate::admin::features_disk_usage(&store)?)
-        }
-        (Method::Post, ["api", "v1", "admin", "features", bundle, action]) => {
-            let principal = require(&store, req, P::FeaturesManage)?;
-            ok(crate::admin::feature_action(
-                &store, &principal, bundle, action,
-            )?)
-        }
-        (Method::Get, ["api", "v1", "tools"]) => tools(&store, req),
-        (Method::Get, ["api", "v1", "jobs"]) => {
-            let principal = require(&store, req, P::ToolsUse)?;
-            let list = job_control::list(&store, &principal, req.query())?;
-            Ok(json_response(200, &list))
-        }
-        (Method::Get, ["api", "v1", "jobs", job]) => {
-            let principal = authenticate(&store, req)?;
-            principal.require_any(&[P::ToolsUse, P::FilesAll])?;
-            Ok(json_response(200, &jobs::status(&store, &principal, job)?))
-        }
-        (Method::Delete, ["api", "v1", "jobs", job]) => {
-            let principal = authenticate(&store, req)?;
-            principal.require_any(&[P::ToolsUse, P::FilesAll])?;
-            Ok(json_response(
-                200,
-                &job_control::cancel(&store, &principal, job)?,
-            ))
-        }
-        (Method::Post, ["api", "v1", "jobs", job, "retry"]) => {
-            let principal = authenticate(&store, req)?;
-            principal.require_any(&[P::ToolsUse, P::FilesAll])?;
+        None => Err(ApiError::not_found("Not found")),
+    }
+}
+
+const FILES: &[P] = &[P::FilesOwn, P::FilesAll];
+const KEYS: &[P] = &[P::ApikeysOwn, P::ApikeysAll];
+const JOBS: &[P] = &[P::ToolsUse, P::FilesAll];
+const HOOKS: &[P] = &[P::ToolsUse, P::WebhooksManage];
+
+crate::routes! {
+    Get ["api", "v1", "openapi.json"] Access::Public, "system", "This API as an OpenAPI 3.1 document (JSON)",
+        Empty, 200 => |c| ok(crate::openapi::document(c.store)?);
+    Get ["api", "v1", "openapi.yaml"] Access::Public, "system", "This API as an OpenAPI 3.1 document (YAML)",
+        Empty, 200 => |c| text(crate::openapi::yaml(c.store)?, "application/yaml");
+    Get ["llms.txt"] Access::Public, "system", "A summary for language models: auth, the call pattern, the tools",
+        Empty, 200 => |c| text(crate::openapi::llms(c.store)?, "text/plain; charset=utf-8");
+    Get ["llms-full.txt"] Access::Public, "system", "Every route and every tool's settings, for language models",
+        Empty, 200 => |c| text(crate::openapi::llms_full(c.store)?, "text/plain; charset=utf-8");
+    Get ["api", "v1", "health"] Access::Public, "system", "Health check: {status, version}; 503 when the store is unreachable",
+        Empty, 200 => |c| health(c.store);
+    Get ["api", "v1", "config", "auth"] Access::Public, "auth", "Whether authentication is enabled",
+        Empty, 200 => |c| ok(json!({"authEnabled": config::auth_enabled()}));
+    Post ["api", "auth", "login"] Access::Public, "auth", "Log in: {username, password} → {token, user, expiresAt}",
+        Json, 200 => |c| login(c.store, c.req);
+    Post ["api", "auth", "logout"] Access::Auth, "auth", "End the current session",
+        Empty, 200 => |c| logout(c);
+    Get ["api", "auth", "session"] Access::Auth, "auth", "The current user with their permissions",
+        Empty, 200 => |c| session(c);
+    Post ["api", "auth", "change-password"] Access::Auth, "auth", "Change one's password {currentPassword, newPassword}; ends other sessions and API keys",
+        Json, 200 => |c| change_password(c);
+    Post ["api", "auth", "register"] Access::Perm(P::UsersManage), "users", "Create a user {username, password, role?, team?}",
+        Json, 201 => |c| register(c);
+    Get ["api", "auth", "users"] Access::Perm(P::UsersManage), "users", "List users",
+        Empty, 200 => |c| users(c.store);
+    Put ["api", "auth", "users", id] Access::Perm(P::UsersManage), "users", "Change a user's role or team {role?, team?}",
+        Json, 200 => |c| ok(crate::users::update(c.store, c.who()?, id, &c.json()?)?);
+    Post ["api", "auth", "users", id, "reset-password"] Access::Perm(P::UsersManage), "users", "Reset a user's password {newPassword?}",
+        Json, 200 => |c| ok(crate::users::reset_password(c.store, c.who()?, id, &c.json_or_empty()?)?);
+    Post ["api", "auth", "users", id, "unlock"] Access::Perm(P::SecurityManage), "users", "Lift a login lockout",
+        Empty, 200 => |c| ok(crate::users::unlock(c.store, c.who()?, id)?);
+    Delete ["api", "auth", "users", id] Access::Perm(P::UsersManage), "users", "Delete a user and everything they own",
+        Empty, 200 => |c| {
             let blobs = crate::blobs::open()?;
-            let key = crate::idempotency::key_of(req)?;
-            let fingerprint = crate::idempotency::fingerprint(&format!("POST {}", req.path()), &[]);
-            crate::idempotency::once(&store, blobs.as_ref(), &principal, key, fingerprint, || {
-                let answer = job_control::retry(&store, &principal, job)?;
-                let mut r = json_response(202, &answer);
-                r.set_header(
-                    "location",
-                    format!("/api/v1/jobs/{}", answer["jobId"].as_str().unwrap_or("")),
-                );
-                Ok(r)
-            })
-        }
-        (Method::Delete, ["api", "v1", "jobs", job, "files"]) => {
-            let principal = authenticate(&store, req)?;
-            principal.require_any(&[P::ToolsUse, P::FilesAll])?;
+            ok(crate::users::delete(c.store, blobs.as_ref(), c.who()?, id)?)
+        };
+    Get ["api", "v1", "admin", "users", id, "export"] Access::Perm(P::ComplianceManage), "users", "Export what Lathe holds about a user",
+        Empty, 200 => |c| ok(crate::users::export(c.store, c.who()?, id)?);
+    Post ["api", "v1", "api-keys"] Access::Perm(P::ApikeysOwn), "api-keys", "Create an API key {name?, permissions?, expiresAt?}; the key is shown once",
+        Json, 201 => |c| create_key(c);
+    Get ["api", "v1", "api-keys"] Access::Any(KEYS), "api-keys", "List API keys (all=true: everyone's, with apikeys:all)",
+        Empty, 200 => |c| list_keys(c);
+    Delete ["api", "v1", "api-keys", id] Access::Any(KEYS), "api-keys", "Delete an API key",
+        Empty, 200 => |c| delete_key(c, id);
+    Post ["api", "v1", "api-keys", id, "rotate"] Access::Any(KEYS), "api-keys", "Give an API key a new secret (shown once)",
+        Empty, 200 => |c| rotate_key(c, id);
+    Get ["api", "v1", "roles"] Access::Perm(P::AuditRead), "roles", "List roles with user counts",
+        Empty, 200 => |c| ok(crate::roles::list(c.store)?);
+    Post ["api", "v1", "roles"] Access::Perm(P::UsersManage), "roles", "Create a role {name, description?, permissions}",
+        Json, 201 => |c| created(crate::roles::create(c.store, c.who()?, &c.json()?)?);
+    Put ["api", "v1", "roles", id] Access::Perm(P::UsersManage), "roles", "Change a custom role",
+        Json, 200 => |c| ok(crate::roles::update(c.store, c.who()?, id, &c.json()?)?);
+    Delete ["api", "v1", "roles", id] Access::Perm(P::UsersManage), "roles", "Delete a custom role; its users become user",
+        Empty, 200 => |c| ok(crate::roles::delete(c.store, c.who()?, id)?);
+    Get ["api", "v1", "teams"] Access::Perm(P::TeamsManage), "teams", "List teams",
+        Empty, 200 => |c| ok(crate::teams::list(c.store)?);
+    Post ["api", "v1", "teams"] Access::Perm(P::TeamsManage), "teams", "Create a team {name}",
+        Json, 201 => |c| created(crate::teams::create(c.store, c.who()?, &c.json()?)?);
+    Put ["api", "v1", "teams", id] Access::Perm(P::TeamsManage), "teams", "Rename a team {name}",
+        Json, 200 => |c| ok(crate::teams::rename(c.store, c.who()?, id, &c.json()?)?);
+    Delete ["api", "v1", "teams", id] Access::Perm(P::TeamsManage), "teams", "Delete a team without members",
+        Empty, 200 => |c| ok(crate::teams::delete(c.store, c.who()?, id)?);
+    Get ["api", "v1", "settings"] Access::Perm(P::SettingsRead), "settings", "All runtime settings",
+        Empty, 200 => |c| ok(crate::app_settings::list(c.store)?);
+    Put ["api", "v1", "settings"] Access::Perm(P::SettingsWrite), "settings", "Change settings {key: value, ...}",
+        Json, 200 => |c| ok(crate::app_settings::update(c.store, c.who()?, &c.json()?)?);
+    Get ["api", "v1", "settings", key] Access::Perm(P::SettingsRead), "settings", "One setting",
+        Empty, 200 => |c| ok(crate::app_settings::get(c.store, key)?);
+    Get ["api", "v1", "audit-log"] Access::Perm(P::AuditRead), "audit", "The audit log (page, limit ≤ 100, action, from, to)",
+        Empty, 200 => |c| ok(crate::audit::list(c.store, c.req.query())?);
+    Get ["api", "v1", "usage"] Access::Auth, "usage", "Plan, runs today, runs per day and rate limit",
+        Empty, 200 => |c| ok(crate::limits::usage(c.who()?)?);
+    Post ["api", "v1", "webhooks"] Access::Perm(P::ToolsUse), "webhooks", "Register a webhook {url, events?}; the signing secret is shown once",
+        Json, 201 => |c| created(crate::webhooks::create(c.store, c.who()?, &c.json()?)?);
+    Get ["api", "v1", "webhooks"] Access::Any(HOOKS), "webhooks", "List webhooks (all=true with webhooks:manage)",
+        Empty, 200 => |c| ok(crate::webhooks::list(c.store, c.who()?, c.req.query())?);
+    Delete ["api", "v1", "webhooks", id] Access::Any(HOOKS), "webhooks", "Delete a webhook",
+        Empty, 200 => |c| ok(crate::webhooks::delete(c.store, c.who()?, id)?);
+    Get ["api", "v1", "admin", "health"] Access::Perm(P::SystemHealth), "system", "Detailed health: store, queue, workers, uptime, GPU",
+        Empty, 200 => |c| ok(crate::admin::health(c.store)?);
+    Get ["api", "v1", "config", "analytics"] Access::Public, "system", "Analytics configuration (empty: Lathe sends none)",
+        Empty, 200 => |c| ok(crate::admin::analytics_config());
+    Put ["api", "v1", "user", "analytics"] Access::Auth, "system", "Analytics consent {enabled} or {remindLater}",
+        Json, 200 => |c| ok(crate::admin::analytics_consent(c.store, c.who()?, &c.json()?)?);
+    Get ["api", "v1", "features"] Access::Auth, "features", "Feature bundles and their state",
+        Empty, 200 => |c| ok(crate::admin::features(c.store)?);
+    Get ["api", "v1", "admin", "features", "disk-usage"] Access::Perm(P::FeaturesManage), "features", "Disk used by feature bundles",
+        Empty, 200 => |c| ok(crate::admin::features_disk_usage(c.store)?);
+    Post ["api", "v1", "admin", "features", bundle, action] Access::Perm(P::FeaturesManage), "features", "Install or uninstall a feature bundle (action: install, uninstall)",
+        Empty, 200 => |c| ok(crate::admin::feature_action(c.store, c.who()?, bundle, action)?);
+    Get ["api", "v1", "tools"] Access::Auth, "tools", "The tool catalog",
+        Empty, 200 => |c| tools(c.store);
+    Get ["api", "v1", "jobs"] Access::Perm(P::ToolsUse), "jobs", "List jobs, newest first (limit, cursor, all)",
+        Empty, 200 => |c| ok(job_control::list(c.store, c.who()?, c.req.query())?);
+    Get ["api", "v1", "jobs", job] Access::Any(JOBS), "jobs", "A job's status and results",
+        Empty, 200 => |c| ok(jobs::status(c.store, c.who()?, job)?);
+    Delete ["api", "v1", "jobs", job] Access::Any(JOBS), "jobs", "Cancel a job",
+        Empty, 200 => |c| ok(job_control::cancel(c.store, c.who()?, job)?);
+    Post ["api", "v1", "jobs", job, "retry"] Access::Any(JOBS), "jobs", "Retry a failed or canceled job (Idempotency-Key honoured)",
+        Empty, 202 => |c| retry(c, job);
+    Delete ["api", "v1", "jobs", job, "files"] Access::Any(JOBS), "jobs", "Delete a finished job's files",
+        Empty, 200 => |c| {
             let blobs = crate::blobs::open()?;
-            let answer = job_control::delete_files(&store, blobs.as_ref(), &principal, job)?;
-            Ok(json_response(200, &answer))
-        }
-        (Method::Post, ["api", "v1", "files", "save-result"]) => {
-            let principal = authenticate(&store, req)?;
-            let body: Value = body_json(req)?;
+            ok(job_control::delete_files(c.store, blobs.as_ref(), c.who()?, job)?)
+        };
+    Post ["api", "v1", "files", "save-result"] Access::Any(FILES), "files", "Save a job's output to the library {jobId, filename?, fileId?}",
+        Json, 201 => |c| {
             let blobs = crate::blobs::open()?;
-            let saved = crate::library::save_result(&store, blobs.as_ref(), &principal, &body)?;
-            Ok(json_response(201, &saved))
-        }
-        (Method::Get, ["api", "v1", "files"]) => {
-            let principal = authenticate(&store, req)?;
-            let list = crate::library::list(&store, &principal, req.query())?;
-            Ok(json_response(200, &list))
-        }
-        (Method::Delete, ["api", "v1", "files"]) => {
-            let principal = authenticate(&store, req)?;
-            let body: Value = body_json(req)?;
+            created(crate::library::save_result(c.store, blobs.as_ref(), c.who()?, &c.json()?)?)
+        };
+    Get ["api", "v1", "files"] Access::Any(FILES), "files", "List library files (search, limit, cursor, all)",
+        Empty, 200 => |c| ok(crate::library::list(c.store, c.who()?, c.req.query())?);
+    Delete ["api", "v1", "files"] Access::Any(FILES), "files", "Delete library files and their versions {ids}",
+        Json, 200 => |c| {
             let blobs = crate::blobs::open()?;
-            let out = crate::library::delete(&store, blobs.as_ref(), &principal, &body)?;
-            Ok(json_response(200, &out))
-        }
-        (Method::Post, ["api", "v1", "preview"]) => crate::previews::preview(req),
-        (Method::Post, ["api", "v1", "upload"]) => {
-            let call = crate::tool_route::prepare_unchecked(req)?;
-            let body = crate::library::workspace_upload(
+            ok(crate::library::delete(c.store, blobs.as_ref(), c.who()?, &c.json()?)?)
+        };
+    Post ["api", "v1", "preview"] Access::Inside(P::ToolsUse), "files", "A browser-safe WebP preview of an uploaded image",
+        Multipart, 200 => |c| crate::previews::preview(c.req);
+    Post ["api", "v1", "upload"] Access::Inside(P::ToolsUse), "files", "Upload files for temporary processing (the workspace)",
+        Multipart, 201 => |c| {
+            let call = crate::tool_route::prepare_unchecked(c.req)?;
+            created(crate::library::workspace_upload(
                 &call.store,
                 call.blobs.as_ref(),
                 &call.principal,
                 call.request.files,
-            )?;
-            Ok(json_response(201, &body))
-        }
-        (Method::Post, ["api", "v1", "files", "presign"]) => {
-            let principal = authenticate(&store, req)?;
-            let body: Value = body_json(req)?;
-            let out = crate::presign::create(&store, &principal, &body)?;
-            Ok(json_response(201, &out))
-        }
-        (Method::Post, ["api", "v1", "files", id, "share"]) => {
-            let principal = authenticate(&store, req)?;
-            let body: Value = if req.body().is_empty() {
-                Value::Null
-            } else {
-                body_json(req)?
-            };
-            let out = crate::presign::share(&store, &principal, id, &body)?;
-            Ok(json_response(201, &out))
-        }
-        (Method::Get, ["api", "v1", "files", id]) => {
-            let principal = authenticate(&store, req)?;
-            Ok(json_response(
-                200,
-                &crate::library::get(&store, &principal, id)?,
-            ))
-        }
-        (Method::Post, ["api", "v1", "pipeline", "execute"]) => crate::pipeline::execute(req),
-        (Method::Post, ["api", "v1", "pipeline", "batch"]) => crate::pipeline::batch(req),
-        (Method::Post, ["api", "v1", "pipeline", "save"]) => {
-            let body: Value = body_json(req)?;
-            crate::pipeline::save(&store, req, &body)
-        }
-        (Method::Get, ["api", "v1", "pipeline", "list"]) => crate::pipeline::list(&store, req),
-        (Method::Get, ["api", "v1", "pipeline", "tools"]) => crate::pipeline::tools(&store, req),
-        (Method::Delete, ["api", "v1", "pipeline", id]) => crate::pipeline::delete(&store, req, id),
-        (_, ["api", "v1", "tools", _section, _tool, ..]) => {
-            authenticate(&store, req)?;
-            Err(ApiError::not_found("Tool not found"))
-        }
-        _ => Err(ApiError::not_found("Not found")),
-    }
+            )?)
+        };
+    Post ["api", "v1", "files", "presign"] Access::Any(FILES), "files", "A presigned upload URL {name, mime_type, size_bytes}",
+        Json, 201 => |c| created(crate::presign::create(c.store, c.who()?, &c.json()?)?);
+    Post ["api", "v1", "files", id, "share"] Access::Any(FILES), "files", "A signed download link {expiresInSeconds?}",
+        Json, 201 => |c| {
+            let body = if c.req.body().is_empty() { Value::Null } else { c.json()? };
+            created(crate::presign::share(c.store, c.who()?, id, &body)?)
+        };
+    Get ["api", "v1", "files", id] Access::Any(FILES), "files", "A library file with its versions",
+        Empty, 200 => |c| ok(crate::library::get(c.store, c.who()?, id)?);
+    Post ["api", "v1", "pipeline", "execute"] Access::Inside(P::ToolsUse), "pipelines", "Run a pipeline on one file (file, pipeline)",
+        Multipart, 200 => |c| crate::pipeline::execute(c.req);
+    Post ["api", "v1", "pipeline", "batch"] Access::Inside(P::ToolsUse), "pipelines", "Run a pipeline on many files (ZIP)",
+        Multipart, 200 => |c| crate::pipeline::batch(c.req);
+    Post ["api", "v1", "pipeline", "save"] Access::Inside(P::PipelinesOwn), "pipelines", "Save a pipeline {name, description?, steps}",
+        Json, 201 => |c| crate::pipeline::save(c.store, c.req, &c.json()?);
+    Get ["api", "v1", "pipeline", "list"] Access::Inside(P::PipelinesOwn), "pipelines", "Saved pipelines",
+        Empty, 200 => |c| crate::pipeline::list(c.store, c.req);
+    Get ["api", "v1", "pipeline", "tools"] Access::Perm(P::ToolsUse), "pipelines", "Tool ids a pipeline step may name",
+        Empty, 200 => |c| crate::pipeline::tools(c.store, c.req);
+    Delete ["api", "v1", "pipeline", id] Access::Inside(P::PipelinesOwn), "pipelines", "Delete a saved pipeline",
+        Empty, 200 => |c| crate::pipeline::delete(c.store, c.req, id);
+}
+
+/// Routes the `api` component serves before this table, streaming (downloads, progress,
+/// library uploads, presigned uploads), and the tool routes of the gateways: documented
+/// here for the spec.
+pub fn streamed_route_docs() -> Vec<RouteDoc> {
+    let doc = |method: &str, path: &str, access, tag, summary, body, status| RouteDoc {
+        method: method.to_string(),
+        path: path.to_string(),
+        access,
+        tag,
+        summary,
+        body,
+        status,
+    };
+    vec![
+        doc(
+            "GET",
+            "/api/v1/download/{job}/{file}",
+            Access::Any(JOBS),
+            "jobs",
+            "Download a job's output file",
+            Body::Empty,
+            200,
+        ),
+        doc(
+            "GET",
+            "/api/v1/jobs/{job}/progress",
+            Access::Any(JOBS),
+            "jobs",
+            "A job's progress as Server-Sent Events",
+            Body::Empty,
+            200,
+        ),
+        doc(
+            "POST",
+            "/api/v1/files/upload",
+            Access::Any(FILES),
+            "files",
+            "Upload files to the library",
+            Body::Multipart,
+            201,
+        ),
+        doc(
+            "GET",
+            "/api/v1/files/{id}/download",
+            Access::Any(FILES),
+            "files",
+            "Download a library file (or a signed share link)",
+            Body::Empty,
+            200,
+        ),
+        doc(
+            "GET",
+            "/api/v1/files/{id}/thumbnail",
+            Access::Any(FILES),
+            "files",
+            "A 300 px JPEG thumbnail",
+            Body::Empty,
+            200,
+        ),
+        doc(
+            "PUT",
+            "/api/v1/files/presigned/{id}",
+            Access::Public,
+            "files",
+            "Upload to a presigned URL (its signature is the credential)",
+            Body::Raw,
+            201,
+        ),
+    ]
+}
+
+fn text(body: String, content_type: &str) -> ApiResult<Response> {
+    Ok(Response::builder()
+        .status(200)
+        .header("content-type", content_type)
+        .header("x-request-id", crate::request_id::current())
+        .body(body)
+        .build())
 }
 
 fn ok(body: Value) -> ApiResult<Response> {
@@ -300,12 +284,21 @@ fn created(body: Value) -> ApiResult<Response> {
     Ok(json_response(201, &body))
 }
 
-fn body_or_empty(req: &Request) -> ApiResult<Value> {
-    if req.body().is_empty() {
-        Ok(json!({}))
-    } else {
-        body_json(req)
-    }
+/// `POST /api/v1/jobs/<id>/retry`, once per `Idempotency-Key`.
+fn retry(c: &Ctx, job: &str) -> ApiResult<Response> {
+    let (store, principal) = (c.store, c.who()?);
+    let blobs = crate::blobs::open()?;
+    let key = crate::idempotency::key_of(c.req)?;
+    let fingerprint = crate::idempotency::fingerprint(&format!("POST {}", c.req.path()), &[]);
+    crate::idempotency::once(store, blobs.as_ref(), principal, key, fingerprint, || {
+        let answer = job_control::retry(store, principal, job)?;
+        let mut r = json_response(202, &answer);
+        r.set_header(
+            "location",
+            format!("/api/v1/jobs/{}", answer["jobId"].as_str().unwrap_or("")),
+        );
+        Ok(r)
+    })
 }
 
 fn health(store: &Store) -> ApiResult<Response> {
@@ -325,7 +318,7 @@ struct LoginBody {
 }
 
 fn login(store: &Store, req: &Request) -> ApiResult<Response> {
-    let body: LoginBody = body_json(req)?;
+    let body: LoginBody = Ctx::new(store, req).json()?;
     let name = body.username.trim();
     crate::login_guard::check(store, name)?;
     let user = auth::user_by_name(store, name)?;
@@ -373,16 +366,16 @@ fn login(store: &Store, req: &Request) -> ApiResult<Response> {
     ))
 }
 
-fn logout(store: &Store, req: &Request) -> ApiResult<Response> {
-    let principal = authenticate(store, req)?;
+fn logout(c: &Ctx) -> ApiResult<Response> {
+    let (store, principal) = (c.store, c.who()?);
     if let Some(hash) = &principal.session_hash {
         auth::delete_session(store, &principal.user.id, hash)?;
     }
     Ok(json_response(200, &json!({"success": true})))
 }
 
-fn session(store: &Store, req: &Request) -> ApiResult<Response> {
-    let principal = authenticate(store, req)?;
+fn session(c: &Ctx) -> ApiResult<Response> {
+    let principal = c.who()?;
     let mut user = principal.user.public();
     user["permissions"] = principal.permissions.to_json();
     Ok(json_response(200, &json!({"user": user})))
@@ -395,13 +388,13 @@ struct ChangePasswordBody {
     new_password: String,
 }
 
-fn change_password(store: &Store, req: &Request) -> ApiResult<Response> {
-    let principal = authenticate(store, req)?;
-    let body: ChangePasswordBody = body_json(req)?;
+fn change_password(c: &Ctx) -> ApiResult<Response> {
+    let (store, principal) = (c.store, c.who()?);
+    let body: ChangePasswordBody = c.json()?;
     if !auth::verify_password(&body.current_password, &principal.user.password_hash) {
         crate::audit::record(
             store,
-            Some(&principal),
+            Some(principal),
             "PASSWORD_CHANGE_FAILED",
             Some(("user", &principal.user.id)),
             json!({}),
@@ -419,7 +412,7 @@ fn change_password(store: &Store, req: &Request) -> ApiResult<Response> {
     auth::revoke_credentials(store, &user.id, principal.session_hash.as_deref())?;
     crate::audit::record(
         store,
-        Some(&principal),
+        Some(principal),
         "PASSWORD_CHANGED",
         Some(("user", &user.id)),
         json!({}),
@@ -437,9 +430,9 @@ struct RegisterBody {
     team: Option<String>,
 }
 
-fn register(store: &Store, req: &Request) -> ApiResult<Response> {
-    let principal = require(store, req, P::UsersManage)?;
-    let body: RegisterBody = body_json(req)?;
+fn register(c: &Ctx) -> ApiResult<Response> {
+    let (store, principal) = (c.store, c.who()?);
+    let body: RegisterBody = c.json()?;
     let wanted = body
         .role
         .as_deref()
@@ -448,7 +441,7 @@ fn register(store: &Store, req: &Request) -> ApiResult<Response> {
         .into_iter()
         .find(|r| r.id == wanted || r.name.eq_ignore_ascii_case(wanted))
         .ok_or_else(|| ApiError::bad_request(format!("Unknown role '{wanted}'")))?;
-    crate::roles::check_escalation(&principal, role.permissions)?;
+    crate::roles::check_escalation(principal, role.permissions)?;
     let team = match body.team.as_deref() {
         None => None,
         Some(t) => Some(
@@ -463,7 +456,7 @@ fn register(store: &Store, req: &Request) -> ApiResult<Response> {
     }
     crate::audit::record(
         store,
-        Some(&principal),
+        Some(principal),
         "USER_CREATED",
         Some(("user", &user.id)),
         json!({"username": user.username, "role": user.role, "team": user.team()}),
@@ -471,8 +464,7 @@ fn register(store: &Store, req: &Request) -> ApiResult<Response> {
     Ok(json_response(201, &json!({"user": user.public()})))
 }
 
-fn users(store: &Store, req: &Request) -> ApiResult<Response> {
-    require(store, req, P::UsersManage)?;
+fn users(store: &Store) -> ApiResult<Response> {
     let users: Vec<Value> = auth::list_users(store)?
         .iter()
         .map(|u| u.public())
@@ -491,12 +483,12 @@ struct CreateKeyBody {
     expires_at: Option<String>,
 }
 
-fn create_key(store: &Store, req: &Request) -> ApiResult<Response> {
-    let principal = require(store, req, P::ApikeysOwn)?;
-    let body: CreateKeyBody = if req.body().is_empty() {
+fn create_key(c: &Ctx) -> ApiResult<Response> {
+    let (store, principal) = (c.store, c.who()?);
+    let body: CreateKeyBody = if c.req.body().is_empty() {
         CreateKeyBody::default()
     } else {
-        body_json(req)?
+        c.json()?
     };
     let name = body.name.unwrap_or_else(|| "API key".into());
     if name.chars().count() > 100 {
@@ -510,7 +502,7 @@ fn create_key(store: &Store, req: &Request) -> ApiResult<Response> {
         Some(list) => {
             let wanted =
                 crate::permissions::Permissions::parse_list(list).map_err(ApiError::bad_request)?;
-            crate::roles::check_escalation(&principal, wanted)?;
+            crate::roles::check_escalation(principal, wanted)?;
             Some(wanted.names().iter().map(|s| s.to_string()).collect())
         }
     };
@@ -527,7 +519,7 @@ fn create_key(store: &Store, req: &Request) -> ApiResult<Response> {
     let (key, raw) = auth::create_api_key(store, &principal.user, &name, scope, expires_at)?;
     crate::audit::record(
         store,
-        Some(&principal),
+        Some(principal),
         "API_KEY_CREATED",
         Some(("apiKey", &key.id)),
         json!({"name": key.name, "permissions": key.permissions, "expiresAt": key.expires_at.map(crate::ids::iso8601)}),
@@ -538,10 +530,9 @@ fn create_key(store: &Store, req: &Request) -> ApiResult<Response> {
 }
 
 /// With `?all=true` and `apikeys:all`: every user's keys (each with its `userId`).
-fn list_keys(store: &Store, req: &Request) -> ApiResult<Response> {
-    let principal = authenticate(store, req)?;
-    principal.require_any(&[P::ApikeysOwn, P::ApikeysAll])?;
-    let all = crate::query_pairs(req.query())
+fn list_keys(c: &Ctx) -> ApiResult<Response> {
+    let (store, principal) = (c.store, c.who()?);
+    let all = crate::query_pairs(c.req.query())
         .iter()
         .any(|(k, v)| k == "all" && (v == "true" || v == "1"));
     let owners = if all {
@@ -579,13 +570,13 @@ fn manageable_key(store: &Store, principal: &auth::Principal, id: &str) -> ApiRe
     Err(ApiError::not_found("API key not found"))
 }
 
-fn delete_key(store: &Store, req: &Request, id: &str) -> ApiResult<Response> {
-    let principal = authenticate(store, req)?;
-    let key = manageable_key(store, &principal, id)?;
+fn delete_key(c: &Ctx, id: &str) -> ApiResult<Response> {
+    let (store, principal) = (c.store, c.who()?);
+    let key = manageable_key(store, principal, id)?;
     auth::delete_api_key(store, &key)?;
     crate::audit::record(
         store,
-        Some(&principal),
+        Some(principal),
         "API_KEY_DELETED",
         Some(("apiKey", &key.id)),
         json!({"name": key.name, "owner": key.user_id}),
@@ -595,13 +586,13 @@ fn delete_key(store: &Store, req: &Request, id: &str) -> ApiResult<Response> {
 
 /// `POST /api/v1/api-keys/<id>/rotate`: a new secret for the key (same id, name, scope and
 /// expiry); the old secret stops working at once. 200 with the new `key`, shown once.
-fn rotate_key(store: &Store, req: &Request, id: &str) -> ApiResult<Response> {
-    let principal = authenticate(store, req)?;
-    let old = manageable_key(store, &principal, id)?;
+fn rotate_key(c: &Ctx, id: &str) -> ApiResult<Response> {
+    let (store, principal) = (c.store, c.who()?);
+    let old = manageable_key(store, principal, id)?;
     let (key, raw) = auth::rotate_api_key(store, &old)?;
     crate::audit::record(
         store,
-        Some(&principal),
+        Some(principal),
         "API_KEY_ROTATED",
         Some(("apiKey", &key.id)),
         json!({"name": key.name, "owner": key.user_id}),
@@ -611,8 +602,7 @@ fn rotate_key(store: &Store, req: &Request, id: &str) -> ApiResult<Response> {
     Ok(json_response(200, &out))
 }
 
-fn tools(store: &Store, req: &Request) -> ApiResult<Response> {
-    authenticate(store, req)?;
+fn tools(store: &Store) -> ApiResult<Response> {
     let disabled = crate::app_settings::disabled_tools(store)?;
     let tools: Vec<Value> = catalog::list(store)?
         .iter()
