@@ -779,10 +779,14 @@ fn the_audit_log_records_actions_with_request_ids_and_filters() {
         );
     }
     // Append-only: no route changes or removes entries.
-    assert_eq!(lathe.delete("/api/v1/audit-log", a).status, 404);
+    let r = lathe.delete("/api/v1/audit-log", a);
+    assert_eq!(r.assert_client_error(405), "METHOD_NOT_ALLOWED");
+    assert_eq!(r.header("allow"), Some("GET"));
     assert_eq!(
-        lathe.put_json("/api/v1/audit-log", a, &json!({})).status,
-        404
+        lathe
+            .put_json("/api/v1/audit-log", a, &json!({}))
+            .assert_client_error(405),
+        "METHOD_NOT_ALLOWED"
     );
 }
 

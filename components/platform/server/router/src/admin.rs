@@ -68,14 +68,16 @@ pub fn analytics_config() -> Value {
 
 /// `PUT /api/v1/user/analytics` `{enabled: bool}` or `{remindLater: true}`.
 pub fn analytics_consent(store: &Store, principal: &Principal, body: &Value) -> ApiResult<Value> {
-    let consent = match (body.get("enabled"), body.get("remindLater")) {
-        (Some(Value::Bool(e)), _) => json!({"enabled": e, "decidedAt": iso8601(now_ms())}),
-        (None, Some(Value::Bool(true))) => json!({"enabled": null, "remindLater": true}),
-        _ => {
-            return Err(ApiError::bad_request(
-                "Send {\"enabled\": true|false} or {\"remindLater\": true}",
-            ))
-        }
+    let bad = || ApiError::bad_request("Send {\"enabled\": true|false} or {\"remindLater\": true}");
+    let remind = match body.get("remindLater") {
+        None => false,
+        Some(Value::Bool(true)) => true,
+        Some(_) => return Err(bad()),
+    };
+    let consent = match body.get("enabled") {
+        Some(Value::Bool(e)) => json!({"enabled": e, "decidedAt": iso8601(now_ms())}),
+        None if remind => json!({"enabled": null, "remindLater": true}),
+        _ => return Err(bad()),
     };
     let mut user = principal.user.clone();
     user.analytics = Some(consent.clone());

@@ -31,12 +31,41 @@ fn route(req: &Request) -> ApiResult<Response> {
     let mut ctx = Ctx::new(&store, req);
     match dispatch(&mut ctx, req.method(), &segs) {
         Some(answer) => answer,
+        None if !methods_of(&segs).is_empty() => {
+            let allowed = methods_of(&segs).join(", ");
+            let mut e = ApiError::new(
+                405,
+                "METHOD_NOT_ALLOWED",
+                format!("Method not allowed here (allowed: {allowed})"),
+            );
+            e.allow = Some(allowed);
+            Err(e)
+        }
         None if segs.len() >= 5 && segs[..3] == ["api", "v1", "tools"] => {
             authenticate(&store, req)?;
             Err(ApiError::not_found("Tool not found"))
         }
         None => Err(ApiError::not_found("Not found")),
     }
+}
+
+/// The methods routes of this path answer (for 405 and `Allow`).
+fn methods_of(segments: &[&str]) -> Vec<String> {
+    let routes: Vec<RouteDoc> = route_docs()
+        .into_iter()
+        .chain(streamed_route_docs())
+        .filter(|r| crate::route_table::template_matches(&r.path, segments))
+        .collect();
+    // A literal segment wins over a parameter (`/files/presign` is not `/files/{id}`).
+    let literals = |r: &RouteDoc| r.path.matches('/').count() - r.path.matches('{').count();
+    let best = routes.iter().map(literals).max().unwrap_or(0);
+    let mut methods: Vec<String> = routes
+        .iter()
+        .filter(|r| literals(r) == best)
+        .map(|r| r.method.clone())
+        .collect();
+    methods.dedup();
+    methods
 }
 
 const FILES: &[P] = &[P::FilesOwn, P::FilesAll];
@@ -194,6 +223,117 @@ crate::routes! {
         Empty, 200 => |c| crate::pipeline::tools(c.store, c.req);
     Delete ["api", "v1", "pipeline", id] Access::Inside(P::PipelinesOwn), "pipelines", "Delete a saved pipeline",
         Empty, 200 => |c| crate::pipeline::delete(c.store, c.req, id);
+}
+
+/// The JSON body a route takes, as a JSON Schema (for the spec): what its handler checks,
+/// as far as a schema can say it (ids that must exist are plain strings).
+pub fn request_schema(method: &str, path: &str) -> Value {
+    let text = |min: u32, max: u32| json!({"type": "string", "minLength": min, "maxLength": max});
+    let password = text(8, 256);
+    let permissions = json!({"type": "array", "items": {"type": "string",
+        "enum": crate::permissions::ALL.map(|p| p.as_str())}});
+    let name = json!({"type": "string", "minLength": 1, "maxLength": 50,
+        "pattern": "^[A-Za-z0-9_.-][A-Za-z0-9 _.-]*$"});
+    let object = |props: Value, required: &[&str]| json!({"type": "object", "properties": props, "required": required});
+    match (method, path) {
+        ("POST", "/api/auth/login") => object(
+            json!({"username": text(1, 100), "password": text(1, 256)}),
+            &["username", "password"],
+        ),
+        ("POST", "/api/auth/change-password") => object(
+            json!({"currentPassword": text(1, 256), "newPassword": password}),
+            &["currentPassword", "newPassword"],
+        ),
+        ("POST", "/api/auth/register") => object(
+            json!({"username": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{3,50}$"},
+                   "password": password,
+                   "role": {"type": "string", "description": "admin, user or a custom role's id or name",
+                            "enum": ["admin", "user"]},
+                   "team": {"type": "string", "description": "a team id", "enum": ["default"]}}),
+            &["username", "password"],
+        ),
+        ("PUT", "/api/auth/users/{id}") => json!({
+            "type": "object", "minProperties": 1,
+            "properties": {"role": {"type": "string", "enum": ["admin", "user"],
+                                    "description": "admin, user or a custom role's id or name"},
+                           "team": {"type": "string", "enum": ["default"], "description": "a team id"}},
+            "additionalProperties": false,
+        }),
+        ("POST", "/api/auth/users/{id}/reset-password") => {
+            object(json!({"newPassword": password}), &[])
+        }
+        ("POST", "/api/v1/api-keys") => object(
+            json!({"name": {"type": ["string", "null"], "maxLength": 100},
+                   "permissions": {"anyOf": [permissions, {"type": "null"}]},
+                   "expiresAt": {"type": ["string", "null"], "format": "date-time",
+                                 "description": "in the future"}}),
+            &[],
+        ),
+        ("POST", "/api/v1/roles") => object(
+            json!({"name": name, "description": text(0, 500), "permissions": permissions}),
+            &["name", "permissions"],
+        ),
+        ("PUT", "/api/v1/roles/{id}") => object(
+            json!({"name": name, "description": text(0, 500), "permissions": permissions}),
+            &[],
+        ),
+        ("POST", "/api/v1/teams") | ("PUT", "/api/v1/teams/{id}") => object(
+            json!({"name": {"type": "string", "minLength": 1, "maxLength": 50,
+                            "pattern": "^[^\\s\\x00-\\x1f]([^\\x00-\\x1f]*[^\\s\\x00-\\x1f])?$"}}),
+            &["name"],
+        ),
+        ("PUT", "/api/v1/settings") => json!({
+            "type": "object", "minProperties": 1,
+            "properties": {
+                "disabledTools": {"type": "array", "items": {"type": "string", "maxLength": 100}},
+                "enableExperimentalTools": {"type": "boolean"},
+                "loginAttemptLimit": {"type": "integer", "minimum": 0, "maximum": 1000},
+            },
+            "propertyNames": {"pattern": "^[A-Za-z][A-Za-z0-9_.-]{0,63}$"},
+            "additionalProperties": {"type": ["string", "number", "boolean"], "maxLength": 8192},
+        }),
+        ("POST", "/api/v1/webhooks") => object(
+            json!({"url": {"type": "string", "format": "uri", "maxLength": 2048,
+                           "pattern": "^https?://"},
+                   "events": {"type": ["array", "null"], "minItems": 1,
+                              "items": {"type": "string", "enum": ["run.completed", "run.failed"]}}}),
+            &["url"],
+        ),
+        ("PUT", "/api/v1/user/analytics") => json!({
+            "type": "object",
+            "properties": {"enabled": {"type": "boolean"}, "remindLater": {"const": true}},
+            "anyOf": [{"required": ["enabled"]}, {"required": ["remindLater"]}],
+        }),
+        ("POST", "/api/v1/files/save-result") => object(
+            json!({"jobId": {"type": "string", "format": "uuid"}, "filename": text(1, 255),
+                   "fileId": {"type": "string", "format": "uuid"}}),
+            &["jobId"],
+        ),
+        ("DELETE", "/api/v1/files") => object(
+            json!({"ids": {"type": "array", "minItems": 1, "items": {"type": "string"}}}),
+            &["ids"],
+        ),
+        ("POST", "/api/v1/files/presign") => object(
+            json!({"name": {"type": "string", "minLength": 1},
+                   "mime_type": {"type": ["string", "null"]},
+                   "size_bytes": {"type": "integer", "minimum": 1}}),
+            &["name", "size_bytes"],
+        ),
+        ("POST", "/api/v1/files/{id}/share") => object(
+            json!({"expiresInSeconds": {"type": "integer", "minimum": 1}}),
+            &[],
+        ),
+        ("POST", "/api/v1/pipeline/save") => object(
+            json!({"name": text(1, 100), "description": text(0, 1000),
+                   "steps": {"type": "array", "minItems": 1, "items": object(
+                       json!({"toolId": {"type": "string", "minLength": 1,
+                               "description": "a tool id such as resize or image/resize"},
+                               "settings": {"type": "object"}}),
+                       &["toolId"])}}),
+            &["name", "steps"],
+        ),
+        _ => json!({"type": "object"}),
+    }
 }
 
 /// Routes the `api` component serves before this table, streaming (downloads, progress,

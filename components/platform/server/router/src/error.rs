@@ -15,6 +15,8 @@ pub struct ApiError {
     pub step: Option<usize>,
     /// Seconds for the `Retry-After` header (429 answers).
     pub retry_after: Option<u64>,
+    /// The `Allow` header (405 answers).
+    pub allow: Option<String>,
 }
 
 /// Result of a handler.
@@ -29,6 +31,7 @@ impl ApiError {
             message: message.into(),
             step: None,
             retry_after: None,
+            allow: None,
         }
     }
 
@@ -85,6 +88,9 @@ impl ApiError {
         let mut response = crate::json_response(self.status, &body);
         if let Some(s) = self.retry_after {
             response.set_header("retry-after", s.to_string());
+        }
+        if let Some(allow) = self.allow {
+            response.set_header("allow", allow);
         }
         response
     }

@@ -60,10 +60,12 @@ fn success(route: &RouteDoc) -> Value {
         || route.path.starts_with("/api/v1/download/");
     let content = if binary {
         json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}})
+    } else if route.path == "/api/v1/preview" {
+        json!({"image/webp": {"schema": {"type": "string", "format": "binary"}}})
     } else if route.path.ends_with("/progress") {
         json!({"text/event-stream": {"schema": {"type": "string"}}})
     } else if route.path.ends_with(".yaml") {
-        json!({"application/yaml": {"schema": {"type": "string"}}})
+        json!({"application/yaml": {"schema": {"type": "object"}}})
     } else if route.path.ends_with(".txt") || route.path.ends_with("/docs") {
         json!({"text/plain": {"schema": {"type": "string"}}})
     } else {
@@ -72,7 +74,7 @@ fn success(route: &RouteDoc) -> Value {
     json!({"description": "Success", "content": content})
 }
 
-fn multipart_body(settings: Option<&Value>, many: bool) -> Value {
+fn multipart_body(settings: Option<&Value>, many: bool, file_required: bool) -> Value {
     let file = json!({"type": "string", "format": "binary"});
     let mut settings_field = json!({
         "type": "string", "description": "The settings, a JSON object as text",
@@ -82,22 +84,40 @@ fn multipart_body(settings: Option<&Value>, many: bool) -> Value {
         settings_field["contentSchema"] = schema.clone();
     }
     let mut properties = Map::new();
-    if many {
-        properties.insert("files".into(), json!({"type": "array", "items": file}));
+    let field = if many {
+        properties.insert(
+            "files".into(),
+            json!({"type": "array", "items": file, "minItems": 1}),
+        );
+        "files"
     } else {
         properties.insert("file".into(), file);
-    }
+        "file"
+    };
     properties.insert("settings".into(), settings_field);
-    json!({"content": {"multipart/form-data": {"schema": {"type": "object", "properties": properties}}}})
+    let required: Vec<&str> = if file_required {
+        vec![field]
+    } else {
+        Vec::new()
+    };
+    json!({"required": true, "content": {"multipart/form-data": {"schema": {
+        "type": "object", "properties": properties, "required": required}}}})
 }
 
-fn request_body(body: Body) -> Option<Value> {
-    match body {
+fn request_body(route: &RouteDoc) -> Option<Value> {
+    match route.body {
         Body::Empty => None,
         Body::Json => {
-            Some(json!({"content": {"application/json": {"schema": {"type": "object"}}}}))
+            // These routes also take no body at all.
+            let optional = ["/api/v1/api-keys", "/reset-password", "/share"]
+                .iter()
+                .any(|end| route.path.ends_with(end));
+            Some(
+                json!({"required": !optional, "content": {"application/json": {
+                "schema": crate::api::request_schema(&route.method, &route.path)}}}),
+            )
         }
-        Body::Multipart => Some(multipart_body(None, true)),
+        Body::Multipart => Some(multipart_body(None, true, true)),
         Body::Raw => Some(
             json!({"content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}),
         ),
@@ -132,7 +152,7 @@ fn route_operation(route: &RouteDoc) -> Value {
     if !params.is_empty() {
         op["parameters"] = Value::Array(params);
     }
-    if let Some(body) = request_body(route.body) {
+    if let Some(body) = request_body(route) {
         op["requestBody"] = body;
     }
     op
@@ -155,7 +175,7 @@ fn tool_operations(paths: &mut Map<String, Value>, entry: &CatalogEntry) {
         ),
         "tags": [tag],
         "security": secured,
-        "requestBody": multipart_body(Some(schema), many),
+        "requestBody": multipart_body(Some(schema), many, entry.min_inputs > 0),
         "responses": {
             "200": {"description": "The result: {jobId, downloadUrl, originalSize, processedSize, ...}",
                     "content": {"application/json": {"schema": {"type": "object"}}}},
@@ -194,7 +214,7 @@ fn tool_operations(paths: &mut Map<String, Value>, entry: &CatalogEntry) {
                 "summary": format!("{} on many files: a ZIP", entry.name),
                 "tags": [format!("tools: {}", entry.section)],
                 "security": [{"bearer": []}, {"apiKey": []}],
-                "requestBody": multipart_body(Some(schema), true),
+                "requestBody": multipart_body(Some(schema), true, true),
                 "responses": {"200": {"description": "A ZIP of the results",
                                       "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}},
                               "202": {"description": "Still running: {jobId}",
@@ -214,7 +234,7 @@ fn tool_operations(paths: &mut Map<String, Value>, entry: &CatalogEntry) {
                 "summary": format!("{}: the `{name}` operation", entry.name),
                 "tags": [format!("tools: {}", entry.section)],
                 "security": [{"bearer": []}, {"apiKey": []}],
-                "requestBody": multipart_body(Some(schema), many),
+                "requestBody": multipart_body(Some(schema), many, false),
                 "responses": {"200": {"description": "Success"}, "default": error_response()},
             }),
         );

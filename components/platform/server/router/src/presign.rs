@@ -78,10 +78,11 @@ pub fn create(store: &Store, principal: &Principal, body: &Value) -> ApiResult<V
         .and_then(Value::as_str)
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| ApiError::bad_request("name is required"))?;
-    let media_type = body
-        .get("mime_type")
-        .and_then(Value::as_str)
-        .unwrap_or("application/octet-stream");
+    let media_type = match body.get("mime_type") {
+        None | Some(Value::Null) => "application/octet-stream",
+        Some(Value::String(t)) => t.as_str(),
+        Some(_) => return Err(ApiError::bad_request("mime_type must be text")),
+    };
     let size = body
         .get("size_bytes")
         .and_then(Value::as_u64)

@@ -77,6 +77,16 @@ pub fn path_of(segments: &[&str]) -> String {
         .collect()
 }
 
+/// Whether a spec path template (`/api/v1/roles/{id}`) matches request path segments.
+pub fn template_matches(template: &str, segments: &[&str]) -> bool {
+    let parts: Vec<&str> = template.split('/').filter(|p| !p.is_empty()).collect();
+    parts.len() == segments.len()
+        && parts
+            .iter()
+            .zip(segments)
+            .all(|(p, s)| (p.starts_with('{') && p.ends_with('}')) || p == s)
+}
+
 /// What a handler gets: the store, the request and the caller.
 pub struct Ctx<'a> {
     /// The store.
@@ -132,8 +142,14 @@ impl<'a> Ctx<'a> {
                 "Request body too large",
             ));
         }
-        serde_json::from_slice(self.req.body())
-            .map_err(|e| ApiError::bad_request(format!("Malformed JSON in request body: {e}")))
+        let value: serde_json::Value = serde_json::from_slice(self.req.body())
+            .map_err(|e| ApiError::bad_request(format!("Malformed JSON in request body: {e}")))?;
+        // Structs would also read from arrays (by position); every body here is an object.
+        if !value.is_object() {
+            return Err(ApiError::bad_request("The body must be a JSON object"));
+        }
+        serde_json::from_value(value)
+            .map_err(|e| ApiError::bad_request(format!("Invalid request body: {e}")))
     }
 
     /// The body as JSON, or `{}` when empty.

@@ -46,15 +46,16 @@ pub fn action(req: &Request, entry: &CatalogEntry) -> ApiResult<Action> {
         if name == "batch" && !operations.contains(&name) && segments.len() == tool_path.len() + 1 {
             return match req.method() {
                 Method::Post => Ok(Action::Batch),
-                _ => Err(ApiError::new(
-                    405,
-                    "METHOD_NOT_ALLOWED",
-                    "Use POST to run a batch",
-                )),
+                _ => Err(not_allowed("Use POST to run a batch", "POST")),
             };
         }
         if !operations.contains(&name) {
             return Err(not_found());
+        }
+        // Operations under the tool's path take a body: POST only. (GET serves the
+        // top-level listing routes below.)
+        if !matches!(req.method(), Method::Post) {
+            return Err(not_allowed("Use POST", "POST"));
         }
         return operation(req, name, &segments[tool_path.len() + 1..]);
     }
@@ -72,12 +73,15 @@ pub fn action(req: &Request, entry: &CatalogEntry) -> ApiResult<Action> {
     match req.method() {
         Method::Get => Ok(Action::Describe),
         Method::Post => Ok(Action::Run),
-        _ => Err(ApiError::new(
-            405,
-            "METHOD_NOT_ALLOWED",
-            "Use POST to run a tool",
-        )),
+        _ => Err(not_allowed("Use POST to run a tool", "GET, POST")),
     }
+}
+
+/// 405 with the `Allow` header.
+fn not_allowed(message: &str, allow: &str) -> ApiError {
+    let mut e = ApiError::new(405, "METHOD_NOT_ALLOWED", message);
+    e.allow = Some(allow.to_string());
+    e
 }
 
 fn operation(req: &Request, name: &str, rest: &[&str]) -> ApiResult<Action> {
@@ -86,11 +90,7 @@ fn operation(req: &Request, name: &str, rest: &[&str]) -> ApiResult<Action> {
             name: name.to_string(),
             rest: rest.iter().map(|s| s.to_string()).collect(),
         }),
-        _ => Err(ApiError::new(
-            405,
-            "METHOD_NOT_ALLOWED",
-            "Use POST (or GET for listings)",
-        )),
+        _ => Err(not_allowed("Use POST (or GET for listings)", "POST")),
     }
 }
 
