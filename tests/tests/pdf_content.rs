@@ -38,6 +38,20 @@ fn pdf_to_text_keeps_page_order() {
 }
 
 #[test]
+fn pdf_to_text_refuses_a_10000_page_pdf_quickly() {
+    let lathe = shared();
+    let big = pdf(10_000, "P");
+    let r = lathe.run_tool("pdf", "pdf-to-text", "big.pdf", big, "{}");
+    assert_eq!(r.assert_client_error(413), "TOO_LARGE");
+    assert!(
+        r.json()["error"].as_str().unwrap().contains("10000 pages"),
+        "{}",
+        r.json()
+    );
+    lathe.assert_healthy();
+}
+
+#[test]
 fn pdf_to_text_rejects_bad_input() {
     let lathe = shared();
     assert_rejects_bad_input(

@@ -4,7 +4,8 @@
 //! order, decoded through the page fonts' encodings). Pages are separated by a form feed
 //! (`\f`, as `pdftotext` does), so a reader can split the result back into pages; the text
 //! of each page has its trailing whitespace trimmed and ends with a newline. Pages without
-//! text (scans) give empty pages: this tool does not do OCR.
+//! text (scans) give empty pages: this tool does not do OCR. PDFs over 5,000 pages are
+//! refused with 413 before any page is read.
 
 use lathe_pdf_kit::load;
 use lathe_pdf_kit::lopdf::{self, Document};
@@ -15,6 +16,10 @@ use serde::Deserialize;
 
 /// Most decompressed content bytes read for one page.
 const MAX_PAGE_CONTENT: usize = 64 * 1024 * 1024;
+
+/// Most pages read: a longer PDF is refused (413) before any page is read, so a call stays
+/// well inside the per-call time limit (split it with `split-pdf` first).
+const MAX_PAGES: u32 = 5000;
 
 /// Most characters of output text.
 const MAX_CHARS: usize = 64 * 1024 * 1024;
@@ -59,6 +64,11 @@ impl Tool for PdfToText {
         let input = &inputs[0];
         let doc = load(input)?;
         let count = doc.get_pages().len() as u32;
+        if count > MAX_PAGES {
+            return Err(ToolError::TooLarge(format!(
+                "the PDF has {count} pages; pdf-to-text reads at most {MAX_PAGES} (split it with split-pdf first)"
+            )));
+        }
         let mut text = String::new();
         for number in 1..=count {
             if number > 1 {
