@@ -84,6 +84,23 @@ pub fn number(
     }
 }
 
+/// Like [`number`], for settings that must be whole numbers (sizes, counts).
+pub fn whole(
+    field: &str,
+    value: Option<f64>,
+    default: f64,
+    min: f64,
+    max: f64,
+) -> Result<u32, ToolError> {
+    let v = number(field, value, default, min, max)?;
+    if v.fract() != 0.0 {
+        return Err(invalid_settings(format!(
+            "{field} must be a whole number, got {v}"
+        )));
+    }
+    Ok(v as u32)
+}
+
 /// Lookup tables for sRGB ⇄ linear-light conversion.
 pub struct SrgbLut {
     to_linear: [f32; 256],

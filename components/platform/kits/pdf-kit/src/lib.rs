@@ -425,6 +425,25 @@ fn remap(
     Ok(())
 }
 
+/// Most decompressed content bytes [`page_text`] reads for one page.
+pub const MAX_PAGE_CONTENT: usize = 64 * 1024 * 1024;
+
+/// The text of page `number` (lopdf's `extract_text`), trailing whitespace trimmed; a page
+/// whose content cannot be decoded gives an empty text, one over [`MAX_PAGE_CONTENT`] is
+/// too large.
+pub fn page_text(doc: &lopdf::Document, number: u32) -> Result<String, ToolError> {
+    match doc.extract_text_with_limit(&[number], MAX_PAGE_CONTENT) {
+        Ok(text) => Ok(text.trim_end().to_string()),
+        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
+            Err(ToolError::TooLarge(format!(
+                "page {number} has more than {} MiB of content",
+                MAX_PAGE_CONTENT / (1024 * 1024)
+            )))
+        }
+        Err(_) => Ok(String::new()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

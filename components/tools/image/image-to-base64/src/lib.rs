@@ -8,7 +8,7 @@
 //! listed in `errors`; the run fails only when no file could be read.
 
 use base64::Engine;
-use lathe_color_kit::number;
+use lathe_color_kit::whole;
 use lathe_image_kit::{decode, encode, probe, resize_exact, EncodeOptions, ImageFormat};
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, unsupported, Input, Output, Produces, Section, Tool,
@@ -48,23 +48,6 @@ struct Options {
     quality: u8,
     max_width: u32,
     max_height: u32,
-}
-
-/// A whole-number setting within a range.
-fn whole(
-    field: &str,
-    value: Option<f64>,
-    default: f64,
-    min: f64,
-    max: f64,
-) -> Result<u32, ToolError> {
-    let v = number(field, value, default, min, max)?;
-    if v.fract() != 0.0 {
-        return Err(invalid_settings(format!(
-            "{field} must be a whole number, got {v}"
-        )));
-    }
-    Ok(v as u32)
 }
 
 /// The size that fits `w` × `h` inside the limits (0 = none), never larger.

@@ -10,7 +10,7 @@
 //! and as `dataUri` in the response.
 
 use base64::Engine;
-use lathe_color_kit::{gaussian_blur, number};
+use lathe_color_kit::{gaussian_blur, number, whole};
 use lathe_image_kit::{
     decode_with_target, encode, image, resize_exact, DynamicImage, EncodeOptions, ImageFormat,
 };
@@ -39,23 +39,6 @@ enum Strategy {
     Blur,
     Pixelate,
     Solid,
-}
-
-/// A whole-number setting within a range.
-fn whole(
-    field: &str,
-    value: Option<f64>,
-    default: f64,
-    min: f64,
-    max: f64,
-) -> Result<u32, ToolError> {
-    let v = number(field, value, default, min, max)?;
-    if v.fract() != 0.0 {
-        return Err(invalid_settings(format!(
-            "{field} must be a whole number, got {v}"
-        )));
-    }
-    Ok(v as u32)
 }
 
 /// Blurs RGBA8 pixels with premultiplied alpha so transparent pixels do not bleed.

@@ -13,7 +13,7 @@
 //! covered modules are recovered. Only data URLs are read: nothing is fetched.
 
 use base64::Engine;
-use lathe_color_kit::{hex_or, number, Rgba8};
+use lathe_color_kit::{hex_or, whole, Rgba8};
 use lathe_image_kit::{encode, image, DynamicImage, EncodeOptions, ImageFormat};
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
@@ -124,23 +124,6 @@ fn logo_image(uri: &str) -> Result<image::RgbaImage, ToolError> {
 
 /// Most characters of `text`.
 const MAX_TEXT: usize = 2000;
-
-/// A whole-number setting within a range.
-fn whole(
-    field: &str,
-    value: Option<f64>,
-    default: f64,
-    min: f64,
-    max: f64,
-) -> Result<u32, ToolError> {
-    let v = number(field, value, default, min, max)?;
-    if v.fract() != 0.0 {
-        return Err(invalid_settings(format!(
-            "{field} must be a whole number, got {v}"
-        )));
-    }
-    Ok(v as u32)
-}
 
 fn rgba(c: Rgba8) -> image::Rgba<u8> {
     image::Rgba([c.r, c.g, c.b, c.a])

@@ -7,15 +7,11 @@
 //! text (scans) give empty pages: this tool does not do OCR. PDFs over 5,000 pages are
 //! refused with 413 before any page is read.
 
-use lathe_pdf_kit::load;
-use lathe_pdf_kit::lopdf::{self, Document};
+use lathe_pdf_kit::{load, page_text};
 use lathe_tool_sdk::{
     parse_settings, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
-
-/// Most decompressed content bytes read for one page.
-const MAX_PAGE_CONTENT: usize = 64 * 1024 * 1024;
 
 /// Most pages read: a longer PDF is refused (413) before any page is read, so a call stays
 /// well inside the per-call time limit (split it with `split-pdf` first).
@@ -26,21 +22,6 @@ const MAX_CHARS: usize = 64 * 1024 * 1024;
 
 #[derive(Debug, Deserialize)]
 struct Settings {}
-
-/// The text of one page, trailing whitespace trimmed; a page whose content cannot be
-/// decoded gives an empty text, one over the content bound is too large.
-fn page_text(doc: &Document, number: u32) -> Result<String, ToolError> {
-    match doc.extract_text_with_limit(&[number], MAX_PAGE_CONTENT) {
-        Ok(text) => Ok(text.trim_end().to_string()),
-        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
-            Err(ToolError::TooLarge(format!(
-                "page {number} has more than {} MiB of content",
-                MAX_PAGE_CONTENT / (1024 * 1024)
-            )))
-        }
-        Err(_) => Ok(String::new()),
-    }
-}
 
 struct PdfToText;
 

@@ -6,37 +6,18 @@
 //! and fonts are not kept, and scanned pages give empty pages: this tool does not do OCR.
 
 use lathe_docx_kit::{DocxBuilder, DOCX_MIME};
-use lathe_pdf_kit::load;
-use lathe_pdf_kit::lopdf::{self, Document};
+use lathe_pdf_kit::{load, page_text};
 use lathe_tool_sdk::{
     parse_settings, unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError,
     ToolInfo,
 };
 use serde::Deserialize;
 
-/// Most decompressed content bytes read for one page.
-const MAX_PAGE_CONTENT: usize = 64 * 1024 * 1024;
-
 /// Most bytes of document XML written.
 const MAX_XML: usize = 128 * 1024 * 1024;
 
 #[derive(Debug, Deserialize)]
 struct Settings {}
-
-/// The text of one page, trailing whitespace trimmed; a page whose content cannot be
-/// decoded gives an empty text, one over the content bound is too large.
-fn page_text(doc: &Document, number: u32) -> Result<String, ToolError> {
-    match doc.extract_text_with_limit(&[number], MAX_PAGE_CONTENT) {
-        Ok(text) => Ok(text.trim_end().to_string()),
-        Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })) => {
-            Err(ToolError::TooLarge(format!(
-                "page {number} has more than {} MiB of content",
-                MAX_PAGE_CONTENT / (1024 * 1024)
-            )))
-        }
-        Err(_) => Ok(String::new()),
-    }
-}
 
 struct PdfToWord;
 
