@@ -425,6 +425,46 @@ fn remap(
     Ok(())
 }
 
+/// The first non-empty page-range setting of `values` (a setting and its aliases), or an
+/// invalid-settings error naming `name` with an `example`.
+pub fn required_range<'a>(
+    values: &[Option<&'a str>],
+    name: &str,
+    example: &str,
+) -> Result<&'a str, ToolError> {
+    values
+        .iter()
+        .flatten()
+        .map(|s| s.trim())
+        .find(|s| !s.is_empty())
+        .ok_or_else(|| {
+            lathe_tool_sdk::invalid_settings(format!("{name} is required, e.g. \"{example}\""))
+        })
+}
+
+/// A new PDF named `file_name` of pages `numbers` (1-based; any order, repeats allowed) of
+/// `doc`, each copied with only the objects it reaches; its extra fields are `pageCount` and
+/// `sourcePageCount`.
+pub fn pdf_of_pages(
+    doc: &Document,
+    tree: &PageTree,
+    numbers: &[u32],
+    file_name: String,
+) -> Result<lathe_tool_sdk::Output, ToolError> {
+    let pages: Vec<_> = numbers.iter().filter_map(|&n| tree.page(n)).collect();
+    let mut builder = PdfBuilder::new();
+    builder.add_pages(doc, tree, &pages)?;
+    let bytes = save(&mut builder.finish())?;
+    Ok(
+        lathe_tool_sdk::Output::file(lathe_tool_sdk::OutputFile::new(
+            file_name,
+            "application/pdf",
+            bytes,
+        ))
+        .with_extra(serde_json::json!({"pageCount": pages.len(), "sourcePageCount": tree.len()})),
+    )
+}
+
 /// Most decompressed content bytes [`page_text`] reads for one page.
 pub const MAX_PAGE_CONTENT: usize = 64 * 1024 * 1024;
 

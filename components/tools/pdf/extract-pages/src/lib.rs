@@ -2,11 +2,8 @@
 //!
 //! Each page is copied with only the objects it reaches; stream data is kept as it is.
 
-use lathe_pdf_kit::{load, parse_page_ranges, save, PageTree, PdfBuilder};
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
-    ToolError, ToolInfo,
-};
+use lathe_pdf_kit::{load, parse_page_ranges, pdf_of_pages, required_range, PageTree};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -41,27 +38,21 @@ impl Tool for ExtractPages {
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
-        let spec = settings
-            .range
-            .as_deref()
-            .or(settings.pages.as_deref())
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| invalid_settings("range is required, e.g. \"1-5,8,10-z\""))?;
+        let spec = required_range(
+            &[settings.range.as_deref(), settings.pages.as_deref()],
+            "range",
+            "1-5,8,10-z",
+        )?;
         let input = &inputs[0];
         let doc = load(input)?;
         let tree = PageTree::of(&doc)?;
         let numbers = parse_page_ranges(spec, tree.len())?;
-        let pages: Vec<_> = numbers.iter().filter_map(|&n| tree.page(n)).collect();
-        let mut builder = PdfBuilder::new();
-        builder.add_pages(&doc, &tree, &pages)?;
-        let bytes = save(&mut builder.finish())?;
-        Ok(Output::file(OutputFile::new(
+        pdf_of_pages(
+            &doc,
+            &tree,
+            &numbers,
             format!("{}-extracted.pdf", input.stem()),
-            "application/pdf",
-            bytes,
-        ))
-        .with_extra(serde_json::json!({"pageCount": pages.len(), "sourcePageCount": tree.len()})))
+        )
     }
 }
 

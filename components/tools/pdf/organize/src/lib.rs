@@ -3,11 +3,8 @@
 //! The order is a qpdf page range such as `3,1,2,5-z`; pages are copied with only the
 //! objects they reach.
 
-use lathe_pdf_kit::{load, parse_page_ranges, save, PageTree, PdfBuilder};
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
-    ToolError, ToolInfo,
-};
+use lathe_pdf_kit::{load, parse_page_ranges, pdf_of_pages, required_range, PageTree};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -40,26 +37,12 @@ impl Tool for Organize {
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
-        let spec = settings
-            .order
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| invalid_settings("order is required, e.g. \"3,1,2,5-z\""))?;
+        let spec = required_range(&[settings.order.as_deref()], "order", "3,1,2,5-z")?;
         let input = &inputs[0];
         let doc = load(input)?;
         let tree = PageTree::of(&doc)?;
         let numbers = parse_page_ranges(spec, tree.len())?;
-        let pages: Vec<_> = numbers.iter().filter_map(|&n| tree.page(n)).collect();
-        let mut builder = PdfBuilder::new();
-        builder.add_pages(&doc, &tree, &pages)?;
-        let bytes = save(&mut builder.finish())?;
-        Ok(Output::file(OutputFile::new(
-            format!("{}.pdf", input.stem()),
-            "application/pdf",
-            bytes,
-        ))
-        .with_extra(serde_json::json!({"pageCount": pages.len(), "sourcePageCount": tree.len()})))
+        pdf_of_pages(&doc, &tree, &numbers, format!("{}.pdf", input.stem()))
     }
 }
 

@@ -4,10 +4,9 @@
 
 use std::collections::HashSet;
 
-use lathe_pdf_kit::{load, parse_page_ranges, save, PageTree, PdfBuilder};
+use lathe_pdf_kit::{load, parse_page_ranges, pdf_of_pages, required_range, PageTree};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -43,35 +42,25 @@ impl Tool for RemovePages {
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
-        let spec = settings
-            .pages
-            .as_deref()
-            .or(settings.range.as_deref())
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .ok_or_else(|| invalid_settings("pages is required, e.g. \"2-3,z\""))?;
+        let spec = required_range(
+            &[settings.pages.as_deref(), settings.range.as_deref()],
+            "pages",
+            "2-3,z",
+        )?;
         let input = &inputs[0];
         let doc = load(input)?;
         let tree = PageTree::of(&doc)?;
         let removed: HashSet<u32> = parse_page_ranges(spec, tree.len())?.into_iter().collect();
-        let kept: Vec<_> = (1..=tree.len())
-            .filter(|n| !removed.contains(n))
-            .filter_map(|n| tree.page(n))
-            .collect();
+        let kept: Vec<u32> = (1..=tree.len()).filter(|n| !removed.contains(n)).collect();
         if kept.is_empty() {
             return Err(invalid_settings(
                 "this would remove every page; a PDF needs at least one",
             ));
         }
-        let mut builder = PdfBuilder::new();
-        builder.add_pages(&doc, &tree, &kept)?;
-        let bytes = save(&mut builder.finish())?;
-        Ok(Output::file(OutputFile::new(
-            format!("{}.pdf", input.stem()),
-            "application/pdf",
-            bytes,
-        ))
-        .with_extra(serde_json::json!({"pageCount": kept.len(), "removedPages": removed.len()})))
+        let output = pdf_of_pages(&doc, &tree, &kept, format!("{}.pdf", input.stem()))?;
+        Ok(output.with_extra(serde_json::json!({
+            "pageCount": kept.len(), "sourcePageCount": tree.len(), "removedPages": removed.len(),
+        })))
     }
 }
 
