@@ -23,7 +23,7 @@
 use ab_glyph::{point, Font, FontRef, GlyphId, ScaleFont};
 use lathe_image_kit::image::{DynamicImage, Rgba, RgbaImage};
 use lathe_image_kit::{encode, EncodeOptions, ImageFormat};
-use lathe_tool_sdk::{Input, OutputFile, ToolError};
+use lathe_tool_sdk::{Input, Output, OutputFile, ToolError};
 
 /// Largest text tile (width × height) [`render`] and [`rotate`] allocate: 40 megapixels.
 pub const MAX_TILE_PIXELS: u64 = 40_000_000;
@@ -613,6 +613,21 @@ impl Anchor {
             Anchor::BottomRight => (right, bottom),
         }
     }
+}
+
+/// Decodes `input`, lets `draw` change its pixels, and saves the result as [`save`] does;
+/// the answer names the result's `width` and `height`.
+pub fn draw_on(
+    input: &Input,
+    quality: u8,
+    draw: impl FnOnce(&mut RgbaImage) -> Result<(), ToolError>,
+) -> Result<Output, ToolError> {
+    let decoded = lathe_image_kit::decode(input)?;
+    let mut img = decoded.image.to_rgba8();
+    draw(&mut img)?;
+    let (w, h) = img.dimensions();
+    let file = save(input, img, decoded.format, quality)?;
+    Ok(Output::file(file).with_extra(serde_json::json!({"width": w, "height": h})))
 }
 
 /// Encodes an edited image as the download for `input`: in the `source` format when it can

@@ -5,7 +5,6 @@
 //! from `backgroundOpacity` (default 70%) times any alpha in `backgroundColor`
 //! (`#RRGGBBAA`). The output keeps the input's size and format.
 
-use lathe_image_kit::decode;
 use lathe_image_kit::image::{imageops, Rgba, RgbaImage};
 use lathe_layout_kit as kit;
 use lathe_text_kit::{self as text, Align, Anchor, Face, Style};
@@ -239,13 +238,7 @@ impl Tool for TextOverlay {
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let s: Settings = parse_settings(settings)?;
         let p = plan(&s)?;
-        let input = &inputs[0];
-        let decoded = decode(input)?;
-        let mut img = decoded.image.to_rgba8();
-        caption(&mut img, &p)?;
-        let (w, h) = img.dimensions();
-        let file = text::save(input, img, decoded.format, p.quality)?;
-        Ok(Output::file(file).with_extra(serde_json::json!({"width": w, "height": h})))
+        text::draw_on(&inputs[0], p.quality, |img| caption(img, &p))
     }
 }
 

@@ -7,7 +7,6 @@
 //! `rotation` turns the text clockwise. Tiles repeat on a grid whose rows are staggered
 //! by half a step, spaced by one and a half font sizes.
 
-use lathe_image_kit::decode;
 use lathe_layout_kit as kit;
 use lathe_text_kit::{self as text, Anchor, Face, Style};
 use lathe_tool_sdk::{
@@ -193,13 +192,7 @@ impl Tool for WatermarkText {
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
         let p = plan(&settings)?;
-        let input = &inputs[0];
-        let decoded = decode(input)?;
-        let mut img = decoded.image.to_rgba8();
-        stamp(&mut img, &p)?;
-        let (w, h) = img.dimensions();
-        let file = text::save(input, img, decoded.format, p.quality)?;
-        Ok(Output::file(file).with_extra(serde_json::json!({"width": w, "height": h})))
+        text::draw_on(&inputs[0], p.quality, |img| stamp(img, &p))
     }
 }
 
