@@ -3,8 +3,8 @@
 //! cover/contain scaling and output-format choice.
 
 use lathe_image_kit::image::{self, Rgba, RgbaImage};
-use lathe_image_kit::{resize_exact, DynamicImage, ImageFormat};
-use lathe_tool_sdk::{invalid_settings, ToolError};
+use lathe_image_kit::{encode, resize_exact, DynamicImage, EncodeOptions, ImageFormat};
+use lathe_tool_sdk::{invalid_settings, Input, Output, OutputFile, ToolError};
 
 /// Largest output canvas (width × height) a layout tool will allocate: 100 megapixels.
 pub const MAX_CANVAS_PIXELS: u64 = 100_000_000;
@@ -222,6 +222,34 @@ pub fn keep_alpha(preferred: ImageFormat) -> ImageFormat {
     } else {
         ImageFormat::Png
     }
+}
+
+/// Encodes a result in the format of its source image (`source`), or PNG when it has
+/// transparent pixels that format cannot keep, named `<input stem>.<ext>`; the answer names
+/// its `width` and `height`.
+pub fn save_like_source(
+    input: &Input,
+    img: RgbaImage,
+    source: image::ImageFormat,
+    quality: u8,
+) -> Result<Output, ToolError> {
+    let source = ImageFormat::from_image(source).unwrap_or(ImageFormat::Png);
+    let format = if has_transparency(&img) {
+        keep_alpha(source)
+    } else {
+        source
+    };
+    let (w, h) = img.dimensions();
+    let bytes = encode(
+        &DynamicImage::ImageRgba8(img),
+        format,
+        EncodeOptions { quality },
+    )?;
+    let name = format!("{}.{}", input.stem(), format.extension());
+    Ok(
+        Output::file(OutputFile::new(name, format.media_type(), bytes))
+            .with_extra(serde_json::json!({"width": w, "height": h})),
+    )
 }
 
 /// Whether any pixel of `img` is not fully opaque.

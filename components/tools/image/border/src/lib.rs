@@ -12,11 +12,9 @@
 //! border wide, at least 2 px).
 
 use lathe_image_kit::image::{imageops, Rgba, RgbaImage};
-use lathe_image_kit::{decode, encode, DynamicImage, EncodeOptions, ImageFormat};
+use lathe_image_kit::{decode, DynamicImage};
 use lathe_layout_kit as kit;
-use lathe_tool_sdk::{
-    parse_settings, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -289,23 +287,7 @@ impl Tool for Border {
             Some(s) => with_shadow(&framed, s, p.radius as f32)?,
             None => framed,
         };
-        let source = ImageFormat::from_image(decoded.format).unwrap_or(ImageFormat::Png);
-        let format = if kit::has_transparency(&result) {
-            kit::keep_alpha(source)
-        } else {
-            source
-        };
-        let (w, h) = result.dimensions();
-        let bytes = encode(
-            &DynamicImage::ImageRgba8(result),
-            format,
-            EncodeOptions { quality: p.quality },
-        )?;
-        let name = format!("{}.{}", input.stem(), format.extension());
-        Ok(
-            Output::file(OutputFile::new(name, format.media_type(), bytes))
-                .with_extra(serde_json::json!({"width": w, "height": h})),
-        )
+        kit::save_like_source(input, result, decoded.format, p.quality)
     }
 }
 

@@ -6,13 +6,9 @@
 //! The circle edge is antialiased. A transparent background is written as PNG unless the
 //! source format keeps alpha (WebP, ...).
 
-use lathe_image_kit::{
-    decode, encode, image, resize_exact, DynamicImage, EncodeOptions, ImageFormat,
-};
+use lathe_image_kit::{decode, image, resize_exact};
 use lathe_layout_kit as kit;
-use lathe_tool_sdk::{
-    parse_settings, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -106,22 +102,7 @@ impl Tool for CircleCrop {
             let c = if border > 0.0 { inner } else { ring };
             kit::blend(p, *square.get_pixel(x, y), c)
         });
-        let source = ImageFormat::from_image(decoded.format).unwrap_or(ImageFormat::Png);
-        let format = if kit::has_transparency(&out) {
-            kit::keep_alpha(source)
-        } else {
-            source
-        };
-        let bytes = encode(
-            &DynamicImage::ImageRgba8(out),
-            format,
-            EncodeOptions { quality },
-        )?;
-        let name = format!("{}.{}", input.stem(), format.extension());
-        Ok(
-            Output::file(OutputFile::new(name, format.media_type(), bytes))
-                .with_extra(serde_json::json!({"width": size, "height": size})),
-        )
+        kit::save_like_source(input, out, decoded.format, quality)
     }
 }
 

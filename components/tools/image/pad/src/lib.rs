@@ -6,11 +6,10 @@
 //! `k·ratioW × k·ratioH` for the smallest `k` that holds the padded image.
 
 use lathe_image_kit::image::{imageops, Rgba};
-use lathe_image_kit::{decode, encode, DynamicImage, EncodeOptions, ImageFormat};
+use lathe_image_kit::{decode, DynamicImage};
 use lathe_layout_kit as kit;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -142,22 +141,7 @@ impl Tool for ImagePad {
         let y = (ch as u64 - h) / 2;
         kit::overlay(&mut canvas, &img.to_rgba8(), x as i64, y as i64);
 
-        let source = ImageFormat::from_image(decoded.format).unwrap_or(ImageFormat::Png);
-        let format = if kit::has_transparency(&canvas) {
-            kit::keep_alpha(source)
-        } else {
-            source
-        };
-        let bytes = encode(
-            &DynamicImage::ImageRgba8(canvas),
-            format,
-            EncodeOptions { quality },
-        )?;
-        let name = format!("{}.{}", input.stem(), format.extension());
-        Ok(
-            Output::file(OutputFile::new(name, format.media_type(), bytes))
-                .with_extra(serde_json::json!({"width": cw, "height": ch})),
-        )
+        kit::save_like_source(input, canvas, decoded.format, quality)
     }
 }
 
