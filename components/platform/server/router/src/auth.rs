@@ -532,13 +532,6 @@ fn identify(store: &Store, req: &Request) -> ApiResult<Principal> {
     })
 }
 
-/// Authenticates and requires permission `p` (403 FORBIDDEN otherwise).
-pub fn require(store: &Store, req: &Request, p: Permission) -> ApiResult<Principal> {
-    let principal = authenticate(store, req)?;
-    principal.require(p)?;
-    Ok(principal)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,11 +58,6 @@ impl ApiError {
         e
     }
 
-    /// 403 FORBIDDEN.
-    pub fn forbidden() -> Self {
-        Self::new(403, "FORBIDDEN", "Insufficient permissions")
-    }
-
     /// 404 NOT_FOUND.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(404, "NOT_FOUND", message)
