@@ -22,7 +22,7 @@ mod webhooks;
 mod worker;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -146,15 +146,22 @@ fn precompile(app: &manifest::App, started: std::time::Instant) -> anyhow::Resul
     files.sort();
     files.dedup();
     let mut compiled = 0;
+    let mut dirs = std::collections::BTreeSet::new();
     for file in &files {
         if runtime::precompile(&engine, file)? {
             compiled += 1;
         }
+        dirs.insert(runtime::aot_dir(file.parent().unwrap_or(Path::new("."))));
+    }
+    let mut freed = 0;
+    for dir in &dirs {
+        freed += runtime::sweep_stale_artifacts(dir)?;
     }
     println!(
-        "lathe-host: {} components ready ahead of time ({compiled} compiled, {} ms)",
+        "lathe-host: {} components ready ahead of time ({compiled} compiled, {} ms, {} MB of stale artifacts removed)",
         files.len(),
-        started.elapsed().as_millis()
+        started.elapsed().as_millis(),
+        freed / 1_000_000
     );
     Ok(())
 }

@@ -34,6 +34,11 @@ pub fn engine() -> anyhow::Result<Engine> {
     config.epoch_interruption(true);
     config.wasm_simd(true);
     config.cranelift_opt_level(wasmtime::OptLevel::Speed);
+    // Smaller compiled artifacts (issue 13): no native-address-to-wasm-offset tables (a
+    // trap still names the function, only the wasm offset is gone) and no `.eh_frame` for
+    // the system unwinder (Wasmtime walks wasm frames itself; only Windows needs it).
+    config.generate_address_map(false);
+    config.native_unwind_info(false);
     let mut pool = wasmtime::PoolingAllocationConfig::default();
     pool.total_component_instances(200);
     pool.total_core_instances(2000);
@@ -111,6 +116,38 @@ pub fn precompile(engine: &Engine, file: &Path) -> anyhow::Result<bool> {
     std::fs::rename(&tmp, &path)?;
     std::fs::write(&marker, &name)?;
     Ok(true)
+}
+
+/// Deletes every artifact in `dir` that no `<stem>.current` marker names (left by earlier
+/// builds or engine settings), so the folder holds one compilation per component.
+/// Returns the bytes freed.
+pub fn sweep_stale_artifacts(dir: &Path) -> anyhow::Result<u64> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(0);
+    };
+    let mut current = std::collections::HashSet::new();
+    let mut artifacts = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("current") => {
+                if let Ok(name) = std::fs::read_to_string(&path) {
+                    current.insert(name.trim().to_string());
+                }
+            }
+            Some("cwasm") | Some("tmp") => artifacts.push(path),
+            _ => {}
+        }
+    }
+    let mut freed = 0;
+    for path in artifacts {
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if !current.contains(name) {
+            freed += path.metadata().map(|m| m.len()).unwrap_or(0);
+            std::fs::remove_file(&path).ok();
+        }
+    }
+    Ok(freed)
 }
 
 /// Compiles a component, reusing a cached compilation from `cache_dir` when the bytes and

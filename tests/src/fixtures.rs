@@ -137,3 +137,16 @@ pub fn video_with_audio(seconds: u32) -> Vec<u8> {
     assert!(status.success());
     std::fs::read(out).unwrap()
 }
+
+/// Runs `qpdf --check` (an independent PDF reader) on `bytes`: status 0 means a sound file,
+/// 2 or 3 a damaged one (errors or warnings); stdout and stderr say what it found.
+pub fn qpdf_check(bytes: &[u8]) -> std::process::Output {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("check.pdf");
+    std::fs::write(&path, bytes).expect("write PDF");
+    std::process::Command::new("qpdf")
+        .arg("--check")
+        .arg(&path)
+        .output()
+        .expect("qpdf is installed (.ci/run installs it)")
+}

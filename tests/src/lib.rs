@@ -15,6 +15,7 @@ pub use serde_json::{json, Value};
 
 pub mod fixtures;
 pub mod media;
+pub mod pillow;
 pub mod video;
 
 /// The admin password every test host starts with.
@@ -545,6 +546,9 @@ impl Lathe {
             Some(d.body.len() as u64),
             "processedSize must match the file"
         );
+        // Every image result is also read by Pillow, independently of the crates that
+        // wrote it.
+        pillow::cross_check(&d.body);
         (body, d.body)
     }
 }

@@ -243,7 +243,7 @@ fn convert_avif_rejects_bad_quality_and_speed() {
             "{settings}: {msg}"
         );
     }
-    let msg = invalid("convert", input, r#"{"format":"heic"}"#);
+    let msg = invalid("convert", input, r#"{"format":"jxl"}"#);
     assert!(msg.contains("avif"), "supported list names avif: {msg}");
 }
 

@@ -495,7 +495,7 @@ fn convert_jpeg_quality_changes_size() {
 #[test]
 fn convert_rejects_unsupported_formats_and_bad_settings() {
     let png = pattern_png(30, 20);
-    let msg = invalid("convert", "p.png", png.clone(), r#"{"format":"heic"}"#);
+    let msg = invalid("convert", "p.png", png.clone(), r#"{"format":"jxl"}"#);
     assert!(msg.contains("not supported"), "{msg}");
     invalid("convert", "p.png", png.clone(), r#"{}"#);
     invalid(

@@ -243,47 +243,35 @@ fn jpeg_width(bytes: &[u8]) -> Option<u16> {
     None
 }
 
-/// Runs all benchmarks and prints a Markdown table.
-pub fn run(root: &Path, args: &[String]) -> Result<()> {
-    if args.first().map(String::as_str) == Some("--batch") {
-        let work = root.join("target/bench");
-        std::fs::create_dir_all(&work)?;
-        let data = work.join("data");
-        std::fs::remove_dir_all(&data).ok();
-        let host = start_host(root, &data)?;
-        return crate::bench_batch::run(&host, &work);
-    }
-    if args.first().map(String::as_str) == Some("--media") {
-        let work = root.join("target/bench");
-        std::fs::create_dir_all(&work)?;
-        let data = work.join("data");
-        std::fs::remove_dir_all(&data).ok();
-        // Long encodes answer synchronously, as a script waiting for its file would see.
-        std::env::set_var("SPIN_VARIABLE_SYNC_WAIT_MS", "600000");
-        let host = start_host(root, &data)?;
-        return crate::bench_media::run(&host, &work);
-    }
-    if args.first().map(String::as_str) == Some("--webp") {
-        let work = root.join("target/bench");
-        std::fs::create_dir_all(&work)?;
-        let data = work.join("data");
-        std::fs::remove_dir_all(&data).ok();
-        let host = start_host(root, &data)?;
-        return crate::bench_more::run_webp(&host, &work);
-    }
-    if args.first().map(String::as_str) == Some("--only-more") {
-        let work = root.join("target/bench");
-        std::fs::create_dir_all(&work)?;
-        let data = work.join("data");
-        std::fs::remove_dir_all(&data).ok();
-        let host = start_host(root, &data)?;
-        return crate::bench_more::run(&host, &work);
-    }
+/// The bench folder (`target/bench`) and a host started on a fresh data directory there.
+fn fresh_host(root: &Path) -> Result<(Host, PathBuf)> {
     let work = root.join("target/bench");
     std::fs::create_dir_all(&work)?;
     let data = work.join("data");
     std::fs::remove_dir_all(&data).ok();
-    let host = start_host(root, &data)?;
+    Ok((start_host(root, &data)?, work))
+}
+
+/// Runs all benchmarks and prints a Markdown table.
+pub fn run(root: &Path, args: &[String]) -> Result<()> {
+    let only = args.first().map(String::as_str);
+    // Long encodes and native tools answer synchronously, as a script waiting for its file
+    // would see.
+    if matches!(only, Some("--media") | Some("--avif")) {
+        std::env::set_var("SPIN_VARIABLE_SYNC_WAIT_MS", "600000");
+    }
+    let part: Option<fn(&Host, &Path) -> Result<()>> = match only {
+        Some("--batch") => Some(crate::bench_batch::run),
+        Some("--media") => Some(crate::bench_media::run),
+        Some("--webp") => Some(crate::bench_more::run_webp),
+        Some("--avif") => Some(crate::bench_more::run_avif),
+        Some("--only-more") => Some(crate::bench_more::run),
+        _ => None,
+    };
+    let (host, work) = fresh_host(root)?;
+    if let Some(part) = part {
+        return part(&host, &work);
+    }
     std::thread::sleep(Duration::from_secs(2));
     let idle_mib = status_kib(host.child.id(), "VmRSS:") as f64 / 1024.0;
 

@@ -5,7 +5,10 @@
 
 mod capabilities;
 
-pub use capabilities::{ffmpeg, probe, report_progress, FfmpegOutput, FfmpegRun};
+pub use capabilities::{
+    ffmpeg, heif_decode, heif_encode, probe, report_progress, FfmpegOutput, FfmpegRun, HeifFormat,
+    HeifOptions,
+};
 
 /// Generated bindings for the `native-tool` world.
 #[doc(hidden)]

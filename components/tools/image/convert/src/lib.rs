@@ -1,12 +1,21 @@
-//! `image/convert`: re-encode an image in another format (jpg, png, webp, avif, gif, tiff,
-//! bmp).
+//! `image/convert`: re-encode an image in another format (jpg, png, webp, avif, heic, heif,
+//! gif, tiff, bmp), from any of those (HEIC, HEIF and AVIF inputs included).
 //!
-//! AVIF is lossy (`quality`, default 80 like `cavif`) with an encoder `speed` of 1..10
-//! (default 8); it is written by `lathe_image_kit::avif`, which only this tool and
-//! `image/optimize-for-web` link, since the AV1 encoder is large.
+//! A native tool: it runs in the worker so that the host's libheif (see
+//! `lathe:tool/heif`) can read HEIF-family inputs and write HEIC and AVIF. Everything else
+//! (decoding the common formats, orientation, JPEG/PNG/WebP/GIF/TIFF/BMP encoding) happens
+//! here in the sandbox with image-kit.
+//!
+//! - HEIC/HEIF/AVIF input: the host decodes the primary image to PNG (upright), which is
+//!   then read like any PNG.
+//! - HEIC/HEIF output: HEVC at `quality` (default 80; 100 = lossless).
+//! - AVIF output: AV1 (aom) at `quality` (default 80) and `speed` 1..10 (default 8; aom's
+//!   speed is one less). A PNG or JPEG that needs no re-orientation goes to the encoder as
+//!   it came, otherwise the upright pixels go as a fast-compressed PNG.
 
-use lathe_image_kit::avif::{self, encode_avif};
-use lathe_image_kit::{decode, output_file, EncodeOptions, ImageFormat};
+use lathe_image_kit::image::{self, DynamicImage};
+use lathe_image_kit::{decode, output_file, probe, EncodeOptions, ImageFormat, MAX_PIXELS};
+use lathe_native_sdk::{heif_decode, heif_encode, HeifFormat, HeifOptions};
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
@@ -14,10 +23,20 @@ use lathe_tool_sdk::{
 };
 use serde::Deserialize;
 
-/// Default JPEG quality.
+/// Default JPEG/WebP quality.
 const DEFAULT_QUALITY: i64 = 90;
-/// Default AVIF quality (AV1 at 80 looks like JPEG at about 90, at a fraction of the size).
-const DEFAULT_AVIF_QUALITY: i64 = 80;
+/// Default AVIF and HEIC quality (both look like JPEG at about 90 at a fraction of the size).
+const DEFAULT_HEIF_QUALITY: i64 = 80;
+/// AVIF encoder speed: 1 (slowest, smallest) ..= 10 (fastest).
+const MIN_SPEED: i64 = 1;
+/// See [`MIN_SPEED`].
+const MAX_SPEED: i64 = 10;
+/// See [`MIN_SPEED`].
+const DEFAULT_SPEED: i64 = 8;
+/// The formats written, as seed 001 names them (`jpeg` is an alias of `jpg`).
+const FORMATS: [&str; 9] = [
+    "jpg", "png", "webp", "avif", "heic", "heif", "gif", "tiff", "bmp",
+];
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -32,36 +51,99 @@ struct Settings {
 enum Target {
     /// A format of image-kit's general encoder.
     Image(ImageFormat, EncodeOptions),
-    /// AVIF, with quality 1..=100 and encoder speed 1..=10.
-    Avif { quality: u8, speed: u8 },
+    /// HEIC/HEIF or AVIF through the host's libheif; `extension` is what the file is named.
+    Heif {
+        options: HeifOptions,
+        extension: &'static str,
+    },
 }
 
 /// The output format and encoder options the settings ask for.
 fn target(s: &Settings) -> Result<Target, ToolError> {
     let name = s.format.as_deref().ok_or_else(|| {
-        invalid_settings("format is required (jpg, png, webp, avif, gif, tiff or bmp)")
+        invalid_settings("format is required (jpg, png, webp, avif, heic, heif, gif, tiff or bmp)")
     })?;
-    if name.trim().eq_ignore_ascii_case("avif") {
-        let quality = check_range("quality", s.quality.unwrap_or(DEFAULT_AVIF_QUALITY), 1, 100)?;
+    let name = name.trim().to_ascii_lowercase();
+    let heif = match name.as_str() {
+        "avif" => Some((HeifFormat::Avif, "avif")),
+        "heic" => Some((HeifFormat::Heic, "heic")),
+        "heif" => Some((HeifFormat::Heic, "heif")),
+        _ => None,
+    };
+    if let Some((format, extension)) = heif {
+        let quality = check_range("quality", s.quality.unwrap_or(DEFAULT_HEIF_QUALITY), 1, 100)?;
         let speed = check_range(
             "speed",
-            s.speed.unwrap_or(avif::DEFAULT_SPEED.into()),
-            avif::MIN_SPEED.into(),
-            avif::MAX_SPEED.into(),
+            s.speed.unwrap_or(DEFAULT_SPEED),
+            MIN_SPEED,
+            MAX_SPEED,
         )?;
-        return Ok(Target::Avif {
-            quality: quality as u8,
-            speed: speed as u8,
+        return Ok(Target::Heif {
+            options: HeifOptions {
+                format,
+                quality: quality as u8,
+                lossless: quality == 100,
+                speed: (speed - 1) as u8,
+            },
+            extension,
         });
     }
-    let format = ImageFormat::from_name(name).map_err(|_| {
+    let format = ImageFormat::from_name(&name).map_err(|_| {
         invalid_settings(format!(
-            "output format '{}' is not supported; use one of jpg, png, webp, avif, gif, tiff, bmp",
-            name.trim()
+            "output format '{name}' is not supported; use one of {}",
+            FORMATS.join(", ")
         ))
     })?;
     let quality = check_range("quality", s.quality.unwrap_or(DEFAULT_QUALITY), 1, 100)? as u8;
     Ok(Target::Image(format, EncodeOptions { quality }))
+}
+
+/// Whether the bytes are a HEIF-family file (`ftyp` box with a HEIF or AVIF brand).
+fn is_heif(data: &[u8]) -> bool {
+    const BRANDS: [&[u8]; 10] = [
+        b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis",
+    ];
+    if data.len() < 12 || &data[4..8] != b"ftyp" {
+        return false;
+    }
+    let size = u32::from_be_bytes([data[0], data[1], data[2], data[3]]) as usize;
+    let end = size.clamp(12, data.len().min(256));
+    std::iter::once(&data[8..12])
+        .chain(data[16.min(end)..end].chunks_exact(4))
+        .any(|brand| BRANDS.contains(&brand))
+}
+
+/// The input as something image-kit reads: HEIF-family files become a PNG of their primary
+/// image (decoded by the host), everything else stays as it is.
+fn readable(input: &Input) -> Result<Input, ToolError> {
+    if !is_heif(&input.data) {
+        return Ok(input.clone());
+    }
+    Ok(Input {
+        name: format!("{}.png", input.stem()),
+        media_type: "image/png".into(),
+        data: heif_decode(input, MAX_PIXELS)?,
+    })
+}
+
+/// PNG bytes of `image`, compressed fast: an intermediate for the host's encoder.
+fn fast_png(image: &DynamicImage) -> Result<Vec<u8>, ToolError> {
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    let mut out = Vec::new();
+    let encoder = PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Sub);
+    let image = match image {
+        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => {
+            std::borrow::Cow::Borrowed(image)
+        }
+        other if other.color().has_alpha() => {
+            std::borrow::Cow::Owned(DynamicImage::ImageRgba8(other.to_rgba8()))
+        }
+        other => std::borrow::Cow::Owned(DynamicImage::ImageRgb8(other.to_rgb8())),
+    };
+    image
+        .write_with_encoder(encoder)
+        .map_err(|e| ToolError::Failed(format!("intermediate PNG failed: {e}")))?;
+    Ok(out)
 }
 
 struct Convert;
@@ -72,54 +154,80 @@ impl Tool for Convert {
             id: "convert",
             section: Section::Image,
             name: "Convert",
-            description: "Convert an image to JPEG, PNG, WebP, AVIF, GIF, TIFF or BMP.",
+            description: "Convert an image (also HEIC, HEIF and AVIF) to JPEG, PNG, WebP, AVIF, HEIC, HEIF, GIF, TIFF or BMP.",
             settings_schema: serde_json::json!({
                 "type": "object",
                 "required": ["format"],
                 "properties": {
-                    "format": {"enum": ["jpg", "jpeg", "png", "webp", "avif", "gif", "tiff", "bmp"]},
+                    "format": {"enum": ["jpg", "jpeg", "png", "webp", "avif", "heic", "heif", "gif", "tiff", "bmp"]},
                     "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": DEFAULT_QUALITY,
-                                "description": "JPEG, WebP and AVIF quality (AVIF default: 80; WebP 100 = lossless); other formats are lossless."},
-                    "speed": {"type": "integer", "minimum": avif::MIN_SPEED, "maximum": avif::MAX_SPEED,
-                              "default": avif::DEFAULT_SPEED,
+                                "description": "JPEG, WebP, AVIF and HEIC quality (AVIF and HEIC default: 80; WebP, AVIF and HEIC 100 = lossless); other formats are lossless."},
+                    "speed": {"type": "integer", "minimum": MIN_SPEED, "maximum": MAX_SPEED,
+                              "default": DEFAULT_SPEED,
                               "description": "AVIF encoder speed: higher is faster, lower compresses better."}
                 }
             }),
             min_inputs: 1,
             max_inputs: 1,
             accepts: &[],
-            produces: Produces::by_setting(
-                "format",
-                &["jpg", "png", "webp", "avif", "gif", "tiff", "bmp"],
-            ),
+            produces: Produces::by_setting("format", &FORMATS),
         }
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
         let target = target(&settings)?;
-        let input = &inputs[0];
-        let decoded = decode(input)?;
-        let (file, extension) = match target {
-            Target::Image(format, options) => (
-                output_file(input, &decoded.image, format, options.quality)?,
-                format.extension(),
-            ),
-            Target::Avif { quality, speed } => {
-                let bytes = encode_avif(&decoded.image, quality, speed)?;
-                let name = format!("{}.{}", input.stem(), avif::EXTENSION);
+        let input = readable(&inputs[0])?;
+        let (file, extension, width, height) = match target {
+            Target::Image(format, options) => {
+                let decoded = decode(&input)?;
+                let file = output_file(&input, &decoded.image, format, options.quality)?;
                 (
-                    OutputFile::new(name, avif::MEDIA_TYPE, bytes),
-                    avif::EXTENSION,
+                    file,
+                    format.extension(),
+                    decoded.image.width(),
+                    decoded.image.height(),
+                )
+            }
+            Target::Heif { options, extension } => {
+                let head = probe(&input)?;
+                let (width, height) = head.upright_dimensions();
+                let as_is = matches!(
+                    head.format,
+                    image::ImageFormat::Png | image::ImageFormat::Jpeg
+                ) && head.orientation == image::metadata::Orientation::NoTransforms
+                    && (width as u64) * (height as u64) <= MAX_PIXELS;
+                let source = if as_is {
+                    input.clone()
+                } else {
+                    let decoded = decode(&input)?;
+                    Input {
+                        name: format!("{}.png", input.stem()),
+                        media_type: "image/png".into(),
+                        data: fast_png(&decoded.image)?,
+                    }
+                };
+                let bytes = heif_encode(&source, options)?;
+                let media_type = match extension {
+                    "avif" => "image/avif",
+                    "heic" => "image/heic",
+                    _ => "image/heif",
+                };
+                let name = format!("{}.{extension}", inputs[0].stem());
+                (
+                    OutputFile::new(name, media_type, bytes),
+                    extension,
+                    width,
+                    height,
                 )
             }
         };
         Ok(Output::file(file).with_extra(serde_json::json!({
             "format": extension,
-            "width": decoded.image.width(),
-            "height": decoded.image.height()
+            "width": width,
+            "height": height
         })))
     }
 }
 
-lathe_tool_sdk::export_tool!(Convert);
+lathe_native_sdk::export_native_tool!(Convert);
