@@ -1,4 +1,4 @@
-//! Host imports for native tools: `lathe:tool/ffmpeg`, `lathe:tool/heif` and
+//! Host imports for native tools: `lathe:tool/ffmpeg`, `lathe:tool/image-codecs` and
 //! `lathe:tool/progress`.
 //!
 //! Native tools choose ffmpeg arguments; this factor runs the real `ffmpeg`/`ffprobe`
@@ -10,14 +10,15 @@
 //!
 //! - `lib.rs`: the bindings and the per-call state;
 //! - `host.rs`: the ffmpeg and progress imports;
-//! - `heif.rs`: the HEIC/AVIF import (libheif's command-line tools, run the same way);
+//! - `image_codecs.rs`: HEIC/HEIF/AVIF and WebP (libheif's and libwebp's command-line
+//!   tools, run the same way);
 //! - `confine.rs`: what arguments and inputs may say;
 //! - `process.rs`: running one process (timeout, cancel, progress);
 //! - `runtime_config.rs`: the limits, read from the app's variables.
 
 pub mod confine;
-pub mod heif;
 mod host;
+pub mod image_codecs;
 pub mod process;
 pub mod runtime_config;
 
@@ -37,7 +38,7 @@ pub mod bindings {
     });
 }
 
-use bindings::lathe::tool::{ffmpeg, heif as heif_import, progress, types};
+use bindings::lathe::tool::{ffmpeg, image_codecs as codecs_import, progress, types};
 
 /// Receives progress reports of the running job.
 pub type ProgressSink = Box<dyn FnMut(u8, &str) + Send>;
@@ -45,7 +46,7 @@ pub type ProgressSink = Box<dyn FnMut(u8, &str) + Send>;
 /// Says whether the running job was canceled; a running ffmpeg or ffprobe is then killed.
 pub type CancelCheck = std::sync::Arc<dyn Fn() -> bool + Send + Sync>;
 
-/// Per-call state of the ffmpeg, heif and progress imports.
+/// Per-call state of the ffmpeg, image-codecs and progress imports.
 pub struct FfmpegState {
     ffmpeg: PathBuf,
     ffprobe: PathBuf,
@@ -53,8 +54,8 @@ pub struct FfmpegState {
     progress: ProgressSink,
     canceled: CancelCheck,
     limits: MediaLimits,
-    /// Folder of `heif-info`, `heif-convert` and `heif-enc`; empty: found on `PATH`.
-    heif_bin_dir: PathBuf,
+    /// Folder of `heif-info`, `heif-convert`, `heif-enc` and `cwebp`; empty: found on `PATH`.
+    codec_bin_dir: PathBuf,
 }
 
 impl FfmpegState {
@@ -74,7 +75,7 @@ impl FfmpegState {
             progress,
             canceled,
             limits: MediaLimits::default(),
-            heif_bin_dir: PathBuf::new(),
+            codec_bin_dir: PathBuf::new(),
         }
     }
 
@@ -93,7 +94,7 @@ pub fn add_to_linker<T: Send + 'static>(
     type D = wasmtime::component::HasSelf<FfmpegState>;
     types::add_to_linker::<T, D>(linker, get)?;
     ffmpeg::add_to_linker::<T, D>(linker, get)?;
-    heif_import::add_to_linker::<T, D>(linker, get)?;
+    codecs_import::add_to_linker::<T, D>(linker, get)?;
     progress::add_to_linker::<T, D>(linker, get)?;
     Ok(())
 }

@@ -1,7 +1,7 @@
-//! Host capabilities for native tools: ffmpeg, ffprobe, HEIC/AVIF (libheif) and progress
-//! reporting.
+//! Host capabilities for native tools: ffmpeg, ffprobe, native image codecs (libheif,
+//! libwebp) and progress reporting.
 
-use crate::bindings::lathe::tool::{ffmpeg as ffi, heif, progress, types as t};
+use crate::bindings::lathe::tool::{ffmpeg as ffi, image_codecs as codecs, progress, types as t};
 use lathe_tool_sdk::{Input, OutputFile, ToolError};
 
 /// Reports progress of the current job (0..=100) with a short message.
@@ -155,23 +155,25 @@ fn to_wit(input: &Input) -> t::InputFile {
     }
 }
 
-/// A HEIF-family format the host's libheif writes.
+/// A format the host's native encoders write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HeifFormat {
-    /// HEVC in HEIF (`.heic`, x265).
+pub enum HostFormat {
+    /// HEVC in HEIF (`.heic`/`.heif`, x265).
     Heic,
     /// AV1 in HEIF (`.avif`, aom).
     Avif,
+    /// WebP (libwebp's `cwebp`, multi-threaded).
+    Webp,
 }
 
-/// How [`heif_encode`] writes.
+/// How [`host_encode`] writes.
 #[derive(Debug, Clone, Copy)]
-pub struct HeifOptions {
+pub struct HostEncode {
     /// The format.
-    pub format: HeifFormat,
+    pub format: HostFormat,
     /// 1..=100; ignored when `lossless`.
     pub quality: u8,
-    /// Lossless (full chroma).
+    /// Lossless.
     pub lossless: bool,
     /// AVIF encoder speed 0..=9 (higher is faster).
     pub speed: u8,
@@ -180,23 +182,26 @@ pub struct HeifOptions {
 /// Decodes the primary image of a HEIC, HEIF or AVIF file into PNG bytes (upright, with
 /// alpha when it has one), in the host's libheif. An image over `max_pixels` is too large
 /// (413); a file libheif cannot read is an unsupported input (400).
-pub fn heif_decode(input: &Input, max_pixels: u64) -> Result<Vec<u8>, ToolError> {
-    heif::decode(&to_wit(input), max_pixels).map_err(|e| match e.strip_prefix("too large: ") {
-        Some(rest) => ToolError::TooLarge(rest.to_string()),
-        None => ToolError::UnsupportedInput(e),
+pub fn decode_heif(input: &Input, max_pixels: u64) -> Result<Vec<u8>, ToolError> {
+    codecs::decode_heif(&to_wit(input), max_pixels).map_err(|e| {
+        match e.strip_prefix("too large: ") {
+            Some(rest) => ToolError::TooLarge(rest.to_string()),
+            None => ToolError::UnsupportedInput(e),
+        }
     })
 }
 
-/// Encodes a PNG or JPEG file as HEIC or AVIF in the host's libheif.
-pub fn heif_encode(input: &Input, options: HeifOptions) -> Result<Vec<u8>, ToolError> {
-    let options = heif::HeifEncode {
+/// Encodes a PNG or JPEG file (its pixels as stored) with the host's native encoders.
+pub fn host_encode(input: &Input, options: HostEncode) -> Result<Vec<u8>, ToolError> {
+    let options = codecs::EncodeOptions {
         format: match options.format {
-            HeifFormat::Heic => heif::HeifFormat::Heic,
-            HeifFormat::Avif => heif::HeifFormat::Avif,
+            HostFormat::Heic => codecs::CodecFormat::Heic,
+            HostFormat::Avif => codecs::CodecFormat::Avif,
+            HostFormat::Webp => codecs::CodecFormat::Webp,
         },
         quality: options.quality,
         lossless: options.lossless,
         speed: options.speed,
     };
-    heif::encode(&to_wit(input), options).map_err(ToolError::Failed)
+    codecs::encode(&to_wit(input), options).map_err(ToolError::Failed)
 }

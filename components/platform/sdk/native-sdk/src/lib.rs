@@ -1,13 +1,13 @@
-//! Plumbing for native Lathe tools: tools that need host capabilities (ffmpeg, progress
-//! reporting) which only Lathe's native worker provides. A native tool implements
+//! Plumbing for native Lathe tools: tools that need host capabilities (ffmpeg, native image
+//! codecs, progress reporting) which only Lathe's native worker provides. A native tool implements
 //! `lathe_tool_sdk::Tool` exactly like a pure one and exports it with
 //! [`export_native_tool!`]; [`FfmpegRun`], [`probe`] and [`report_progress`] reach the host.
 
 mod capabilities;
 
 pub use capabilities::{
-    ffmpeg, heif_decode, heif_encode, probe, report_progress, FfmpegOutput, FfmpegRun, HeifFormat,
-    HeifOptions,
+    decode_heif, ffmpeg, host_encode, probe, report_progress, FfmpegOutput, FfmpegRun, HostEncode,
+    HostFormat,
 };
 
 /// Generated bindings for the `native-tool` world.
