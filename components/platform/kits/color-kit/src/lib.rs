@@ -300,6 +300,13 @@ pub struct Picture {
     pub has_alpha: bool,
 }
 
+impl Picture {
+    /// Width and height in pixels, as the `usize` the pixel loops index with.
+    pub fn size(&self) -> (usize, usize) {
+        (self.rgba.width() as usize, self.rgba.height() as usize)
+    }
+}
+
 /// Decodes an input (bounded, EXIF-oriented) to RGBA8.
 pub fn load(input: &Input) -> Result<Picture, ToolError> {
     let decoded = decode(input)?;

@@ -7,6 +7,8 @@
 //! - [`write_json`] and [`write_json_str`]: a JSON writer (compact or indented) for [`Value`].
 //! - [`text`] and [`parse_json`]: input checks with errors a client can act on.
 
+pub mod delimited;
+
 use std::cell::Cell;
 use std::fmt;
 

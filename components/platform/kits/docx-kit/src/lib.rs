@@ -78,21 +78,7 @@ pub struct DocxBuilder {
 }
 
 /// Escapes text for XML content, dropping characters XML 1.0 cannot contain.
-pub fn escape_xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use lathe_tool_sdk::escape_markup as escape_xml;
 
 impl DocxBuilder {
     /// An empty document.

@@ -190,6 +190,30 @@ pub struct AudioPlan {
     pub duration: Option<f64>,
 }
 
+/// The audio formats an audio tool writes (the input's, see [`kept_format`]).
+pub const AUDIO_OUTPUTS: &[&str] = &["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus"];
+
+/// The catalog entry of an audio tool that takes one audio (or video) file and writes audio
+/// in its format; `properties` is its settings schema's `properties` object.
+pub fn one_audio_tool_info(
+    id: &'static str,
+    name: &'static str,
+    description: &'static str,
+    properties: serde_json::Value,
+) -> lathe_tool_sdk::ToolInfo {
+    lathe_tool_sdk::ToolInfo {
+        id,
+        section: lathe_tool_sdk::Section::Audio,
+        name,
+        description,
+        settings_schema: serde_json::json!({"type": "object", "properties": properties}),
+        min_inputs: 1,
+        max_inputs: 1,
+        accepts: AUDIO_OR_VIDEO_EXTENSIONS,
+        produces: lathe_tool_sdk::Produces::types(AUDIO_OUTPUTS),
+    }
+}
+
 /// The common audio tool: one input with an audio stream, one filter chain, the output in
 /// the input's format ([`kept_format`]) named `<stem>.<ext>`.
 pub fn audio_filter_tool(

@@ -48,6 +48,11 @@ pub enum Face {
 }
 
 impl Face {
+    /// The face a `font` setting names, or `default` when it is absent or unknown.
+    pub fn from_setting(name: Option<&str>, default: Face) -> Face {
+        name.and_then(Face::from_name).unwrap_or(default)
+    }
+
     /// Maps a client font name (CSS-like family names, case-insensitive) to a bundled face;
     /// `None` for names it does not know.
     pub fn from_name(name: &str) -> Option<Face> {
@@ -661,6 +666,12 @@ pub fn save(
         format.media_type(),
         bytes,
     ))
+}
+
+/// The `text` setting of a tool that draws text: trimmed, required (400 when empty or
+/// absent) and at most `max_chars` characters (400 beyond).
+pub fn required_text(text: Option<&str>, max_chars: usize) -> Result<String, ToolError> {
+    lathe_tool_sdk::settings::required_text(text.map(str::trim), max_chars).map(str::to_string)
 }
 
 #[cfg(test)]

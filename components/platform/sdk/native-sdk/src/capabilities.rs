@@ -74,6 +74,25 @@ impl FfmpegRun {
         self
     }
 
+    /// Writes the output file `name`: it becomes the next argument and is read back after
+    /// the run.
+    pub fn writes(self, name: impl Into<String>) -> Self {
+        let name = name.into();
+        self.arg(name.clone()).output(name)
+    }
+
+    /// Runs ffmpeg and returns its first output, renamed `<stem>.<ext>` (the download name).
+    pub fn run_named(self, stem: &str, ext: &str) -> Result<OutputFile, ToolError> {
+        let mut file = self
+            .run()?
+            .files
+            .into_iter()
+            .next()
+            .ok_or_else(|| ToolError::Failed("ffmpeg produced no output".into()))?;
+        file.name = format!("{stem}.{ext}");
+        Ok(file)
+    }
+
     /// Reads `name` back after the run; `frame-%04d.png` reads the whole sequence.
     pub fn output(mut self, name: impl Into<String>) -> Self {
         self.outputs.push(name.into());

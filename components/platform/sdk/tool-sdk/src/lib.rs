@@ -156,6 +156,47 @@ impl Input {
             _ => &self.name,
         }
     }
+
+    /// The file as UTF-8 text (a leading byte-order mark dropped): 413 over `max_bytes`,
+    /// 400 when it is not UTF-8 or holds NUL bytes (a binary file).
+    pub fn text(&self, max_bytes: usize) -> Result<&str, ToolError> {
+        if self.data.len() > max_bytes {
+            return Err(ToolError::TooLarge(format!(
+                "'{}' is larger than {} MiB",
+                self.name,
+                max_bytes >> 20
+            )));
+        }
+        let data = self
+            .data
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(&self.data);
+        let text = std::str::from_utf8(data)
+            .map_err(|_| unsupported(format!("'{}' is not UTF-8 text", self.name)))?;
+        if text.contains('\0') {
+            return Err(unsupported(format!("'{}' is not a text file", self.name)));
+        }
+        Ok(text)
+    }
+}
+
+/// Escapes text for HTML or XML content and attribute values, dropping the control
+/// characters XML 1.0 cannot contain (tab, newline and carriage return stay).
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Lower-case extension of a file name, without the dot (empty if none).

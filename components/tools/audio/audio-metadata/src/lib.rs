@@ -1,7 +1,7 @@
 //! `audio/audio-metadata`: an audio file's tags removed, or its title, artist and album
 //! set, without re-encoding (native tool: ffmpeg).
 
-use lathe_media_kit::{renamed, scratch, text_file, MediaInfo};
+use lathe_media_kit::{scratch, text_file, MediaInfo};
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
@@ -129,17 +129,14 @@ impl Tool for AudioMetadata {
                 .args(["-map_metadata", "1", "-map_metadata", "0"])
                 .args(["-map_metadata:s:a", "1:g", "-map_metadata:s:a", "0:s:a"]);
         }
-        let mut files = run
+        let file = run
             .args(["-c", "copy"])
-            .arg(out.clone())
+            .writes(out)
             .file(input)
             .file(text_file("tags.txt", &meta))
-            .output(out)
             .progress(info.duration, 5, 99, "Writing tags")
-            .run()?
-            .files;
-        let file = files.remove(0);
-        Ok(Output::file(renamed(file, source.stem(), &client_ext)))
+            .run_named(source.stem(), &client_ext)?;
+        Ok(Output::file(file))
     }
 }
 

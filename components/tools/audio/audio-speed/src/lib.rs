@@ -2,10 +2,10 @@
 //! ffmpeg).
 
 use lathe_media_kit::audio::{
-    atempo_chain, audio_duration, audio_filter_tool, AudioPlan, AUDIO_OR_VIDEO_EXTENSIONS,
+    atempo_chain, audio_duration, audio_filter_tool, one_audio_tool_info, AudioPlan,
 };
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's setting: `factor`, 0.25 to 4 (default 1.5; 2 is twice as fast).
@@ -24,22 +24,14 @@ struct AudioSpeed;
 
 impl Tool for AudioSpeed {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "audio-speed",
-            section: Section::Audio,
-            name: "Audio Speed",
-            description: "Speed audio up or slow it down without changing its pitch.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        one_audio_tool_info(
+            "audio-speed",
+            "Audio Speed",
+            "Speed audio up or slow it down without changing its pitch.",
+            serde_json::json!({
                     "factor": {"type": "number", "minimum": 0.25, "maximum": 4, "default": 1.5}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: AUDIO_OR_VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

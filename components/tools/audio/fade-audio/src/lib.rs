@@ -1,12 +1,10 @@
 //! `audio/fade-audio`: a fade-in at the start and a fade-out at the end of audio (native
 //! tool: ffmpeg).
 
-use lathe_media_kit::audio::{
-    audio_duration, audio_filter_tool, AudioPlan, AUDIO_OR_VIDEO_EXTENSIONS,
-};
+use lathe_media_kit::audio::{audio_duration, audio_filter_tool, one_audio_tool_info, AudioPlan};
 use lathe_media_kit::fmt_num;
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's settings: `fadeInS` and `fadeOutS`, 0 to 30 seconds (default 1 each).
@@ -56,23 +54,15 @@ struct FadeAudio;
 
 impl Tool for FadeAudio {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "fade-audio",
-            section: Section::Audio,
-            name: "Fade Audio",
-            description: "Fade audio in at the start and out at the end.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        one_audio_tool_info(
+            "fade-audio",
+            "Fade Audio",
+            "Fade audio in at the start and out at the end.",
+            serde_json::json!({
                     "fadeInS": {"type": "number", "minimum": 0, "maximum": 30, "default": 1},
                     "fadeOutS": {"type": "number", "minimum": 0, "maximum": 30, "default": 1}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: AUDIO_OR_VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

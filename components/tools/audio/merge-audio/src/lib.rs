@@ -4,7 +4,7 @@
 use lathe_media_kit::audio::{
     audio_duration, encoder_args, output_rate, AUDIO_OR_VIDEO_EXTENSIONS, DEFAULT_KBPS,
 };
-use lathe_media_kit::{renamed, scratch, AudioFormat, MediaInfo};
+use lathe_media_kit::{scratch, AudioFormat, MediaInfo};
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::{
     parse_settings, unsupported, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
@@ -85,20 +85,13 @@ impl Tool for MergeAudio {
         let layout = if stereo { "stereo" } else { "mono" };
         let graph = merge_graph(inputs.len(), output_rate(format, first_rate), layout);
         let out = format!("output.{}", format.extension());
-        let mut files = run
+        let file = run
             .args(["-filter_complex", graph.as_str(), "-map", "[out]"])
             .args(encoder_args(format, DEFAULT_KBPS))
-            .arg(out.clone())
-            .output(out)
+            .writes(out)
             .progress(total, 5, 99, "Merging audio")
-            .run()?
-            .files;
-        let file = files.remove(0);
-        Ok(Output::file(renamed(
-            file,
-            inputs[0].stem(),
-            format.extension(),
-        )))
+            .run_named(inputs[0].stem(), format.extension())?;
+        Ok(Output::file(file))
     }
 }
 

@@ -1,8 +1,8 @@
 //! `audio/noise-reduction`: steady background noise (hiss, hum floor) reduced with an FFT
 //! denoiser (native tool: ffmpeg).
 
-use lathe_media_kit::audio::{audio_filter_tool, AudioPlan, AUDIO_OR_VIDEO_EXTENSIONS};
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_media_kit::audio::{audio_filter_tool, one_audio_tool_info, AudioPlan};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// How hard to denoise (seed 001's `strength`).
@@ -42,22 +42,14 @@ struct NoiseReduction;
 
 impl Tool for NoiseReduction {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "noise-reduction",
-            section: Section::Audio,
-            name: "Noise Reduction",
-            description: "Reduce steady background noise such as hiss.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        one_audio_tool_info(
+            "noise-reduction",
+            "Noise Reduction",
+            "Reduce steady background noise such as hiss.",
+            serde_json::json!({
                     "strength": {"type": "string", "enum": ["light", "medium", "strong"], "default": "medium"}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: AUDIO_OR_VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -3,7 +3,7 @@
 
 use lathe_media_kit::audio::{filtered_audio, kept_format, output_rate, AUDIO_OR_VIDEO_EXTENSIONS};
 use lathe_media_kit::loudness::measure;
-use lathe_media_kit::{renamed, scratch, MediaInfo};
+use lathe_media_kit::{scratch, MediaInfo};
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
@@ -47,22 +47,15 @@ impl Tool for NormalizeAudio {
             None => String::new(),
         };
         let out = format!("output.{}", format.extension());
-        let mut files = FfmpegRun::new()
+        let file = FfmpegRun::new()
             .arg("-i")
             .arg(input.name.clone())
             .args(filtered_audio(format, &filter))
-            .arg(out.clone())
+            .writes(out)
             .file(input)
-            .output(out)
             .progress(info.duration, 50, 99, "Normalizing loudness")
-            .run()?
-            .files;
-        let file = files.remove(0);
-        Ok(Output::file(renamed(
-            file,
-            source.stem(),
-            format.extension(),
-        )))
+            .run_named(source.stem(), format.extension())?;
+        Ok(Output::file(file))
     }
 }
 

@@ -1,9 +1,9 @@
 //! `audio/pitch-shift`: audio moved up or down by semitones at the same duration (native
 //! tool: ffmpeg with Rubber Band).
 
-use lathe_media_kit::audio::{audio_filter_tool, AudioPlan, AUDIO_OR_VIDEO_EXTENSIONS};
+use lathe_media_kit::audio::{audio_filter_tool, one_audio_tool_info, AudioPlan};
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's setting: `semitones`, -12 to 12 (default 3; fractions allowed).
@@ -28,23 +28,14 @@ struct PitchShift;
 
 impl Tool for PitchShift {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "pitch-shift",
-            section: Section::Audio,
-            name: "Pitch Shift",
-            description:
-                "Raise or lower the pitch of audio by semitones without changing its speed.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        one_audio_tool_info(
+            "pitch-shift",
+            "Pitch Shift",
+            "Raise or lower the pitch of audio by semitones without changing its speed.",
+            serde_json::json!({
                     "semitones": {"type": "number", "minimum": -12, "maximum": 12, "default": 3}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: AUDIO_OR_VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -1,10 +1,10 @@
 //! `audio/silence-removal`: silences at the start, in the middle and at the end of audio
 //! cut out (native tool: ffmpeg).
 
-use lathe_media_kit::audio::{audio_filter_tool, AudioPlan, AUDIO_OR_VIDEO_EXTENSIONS};
+use lathe_media_kit::audio::{audio_filter_tool, one_audio_tool_info, AudioPlan};
 use lathe_media_kit::{fmt_num, MediaInfo};
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's settings: `thresholdDb` (-80 to -20, default -50): quieter is silence;
@@ -41,24 +41,15 @@ struct SilenceRemoval;
 
 impl Tool for SilenceRemoval {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "silence-removal",
-            section: Section::Audio,
-            name: "Silence Removal",
-            description:
-                "Cut silent passages out of audio: at the start, in the middle and at the end.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        one_audio_tool_info(
+            "silence-removal",
+            "Silence Removal",
+            "Cut silent passages out of audio: at the start, in the middle and at the end.",
+            serde_json::json!({
                     "thresholdDb": {"type": "number", "minimum": -80, "maximum": -20, "default": -50},
                     "minSilenceS": {"type": "number", "minimum": 0.1, "maximum": 5, "default": 0.5}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: AUDIO_OR_VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -1,10 +1,10 @@
 //! `audio/volume-adjust`: louder or quieter audio by a gain in decibels (native tool:
 //! ffmpeg).
 
-use lathe_media_kit::audio::{audio_filter_tool, AudioPlan, AUDIO_OR_VIDEO_EXTENSIONS};
+use lathe_media_kit::audio::{audio_filter_tool, one_audio_tool_info, AudioPlan};
 use lathe_media_kit::fmt_num;
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's setting: `gainDb`, -30 to 30 (default 3).
@@ -24,22 +24,14 @@ struct VolumeAdjust;
 
 impl Tool for VolumeAdjust {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "volume-adjust",
-            section: Section::Audio,
-            name: "Volume Adjust",
-            description: "Make audio louder or quieter by a gain in decibels.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        one_audio_tool_info(
+            "volume-adjust",
+            "Volume Adjust",
+            "Make audio louder or quieter by a gain in decibels.",
+            serde_json::json!({
                     "gainDb": {"type": "number", "minimum": -30, "maximum": 30, "default": 3}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: AUDIO_OR_VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

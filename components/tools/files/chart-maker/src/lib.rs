@@ -536,22 +536,7 @@ fn svg_to_png(svg: &str) -> Result<Vec<u8>, ToolError> {
 /// Reads the chart data from the upload or the `data` setting.
 fn load_data(inputs: &[Input], setting: Option<&Value>) -> Result<Data, ToolError> {
     if let Some(input) = inputs.first() {
-        if input.data.len() > MAX_INPUT {
-            return Err(ToolError::TooLarge(format!(
-                "'{}' is larger than {} MiB",
-                input.name,
-                MAX_INPUT >> 20
-            )));
-        }
-        let bytes = input
-            .data
-            .strip_prefix(b"\xEF\xBB\xBF")
-            .unwrap_or(&input.data);
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| unsupported(format!("'{}' is not UTF-8 text", input.name)))?;
-        if text.contains('\0') {
-            return Err(unsupported(format!("'{}' is not a text file", input.name)));
-        }
+        let text = input.text(MAX_INPUT)?;
         return match input.extension().as_str() {
             "json" => {
                 let v: Value = serde_json::from_str(text)

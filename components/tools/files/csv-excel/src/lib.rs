@@ -14,6 +14,7 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader};
+use lathe_data_kit::delimited::sniff_delimiter;
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
     Tool, ToolError, ToolInfo,
@@ -41,16 +42,6 @@ struct Settings {
 
 fn one() -> u32 {
     1
-}
-
-/// Picks the delimiter of a `.csv` file: tab when the first line has tabs and no commas.
-fn sniff_delimiter(text: &str) -> u8 {
-    let first = text.lines().next().unwrap_or("");
-    if first.contains('\t') && !first.contains(',') {
-        b'\t'
-    } else {
-        b','
-    }
 }
 
 /// The cell as a number when it is a plain decimal that an `f64` holds exactly enough:

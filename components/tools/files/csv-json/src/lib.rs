@@ -11,6 +11,7 @@ mod stream;
 use std::borrow::Cow;
 
 use indexmap::IndexSet;
+use lathe_data_kit::delimited::{csv_error, sniff_delimiter};
 use lathe_data_kit::{write_indent, write_json_str, Value};
 use lathe_tool_sdk::{
     parse_settings, unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError,
@@ -31,16 +32,6 @@ struct Settings {
 
 fn yes() -> bool {
     true
-}
-
-/// Picks the delimiter of a `.csv` file: tab when the first line has tabs and no commas.
-fn sniff_delimiter(text: &str) -> u8 {
-    let first = text.lines().next().unwrap_or("");
-    if first.contains('\t') && !first.contains(',') {
-        b'\t'
-    } else {
-        b','
-    }
 }
 
 /// Whether `s` is a JSON number (no leading zeros, no `+`, no bare `.`) that keeps its
@@ -107,26 +98,6 @@ fn write_cell(cell: &str, infer: bool, out: &mut Vec<u8>) {
     write_json_str(cell, out);
 }
 
-/// Turns a csv crate error into a client error.
-fn csv_error(e: csv::Error) -> ToolError {
-    match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            pos,
-            expected_len,
-            len,
-        } => match pos {
-            Some(p) => unsupported(format!(
-                "row {} (line {}) has {len} fields, header has {expected_len}",
-                p.record(),
-                p.line()
-            )),
-            None => unsupported(format!("a row has {len} fields, header has {expected_len}")),
-        },
-        csv::ErrorKind::Utf8 { .. } => unsupported("the file is not UTF-8 text"),
-        _ => unsupported(format!("malformed CSV: {e}")),
-    }
-}
-
 /// Header names as JSON keys: empty names become `columnN`, repeated ones get `_2`, `_3`...
 fn json_keys(headers: &csv::StringRecord) -> Vec<Vec<u8>> {
     let mut seen: IndexSet<String> = IndexSet::new();
@@ -166,13 +137,16 @@ fn csv_to_json(
         .flexible(false)
         .has_headers(true)
         .from_reader(text.as_bytes());
-    let keys = json_keys(reader.headers().map_err(csv_error)?);
+    let keys = json_keys(reader.headers().map_err(|e| csv_error(None, e))?);
     let pretty = settings.pretty;
     let mut out = Vec::with_capacity(text.len() + text.len() / 2 + 16);
     let mut record = csv::StringRecord::new();
     let mut rows = 0u64;
     out.push(b'[');
-    while reader.read_record(&mut record).map_err(csv_error)? {
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| csv_error(None, e))?
+    {
         if rows > 0 {
             out.push(b',');
         }

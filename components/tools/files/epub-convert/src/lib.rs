@@ -18,6 +18,7 @@ use std::io::{Cursor, Read};
 
 use lathe_doc_pdf::{markdown_blocks, Block, LayoutSettings, Span, PDF_MIME};
 use lathe_docx_kit::{DocxBuilder, Paragraph, Run, Style, DOCX_MIME};
+use lathe_tool_sdk::escape_markup as escape;
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
     Tool, ToolError, ToolInfo,
@@ -454,22 +455,6 @@ fn walk(xhtml: &[u8]) -> Vec<Node> {
         }
     }
     nodes
-}
-
-/// Escapes text for HTML content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Renders nodes as HTML (only kept elements, only safe `href`s).

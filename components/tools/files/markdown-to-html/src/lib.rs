@@ -6,9 +6,10 @@
 //! from elsewhere. Raw HTML in the Markdown is escaped and shown as text unless the
 //! `allowHtml` setting is `true` (off by default: the output is safe to open).
 
+use lathe_tool_sdk::escape_markup as escape;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
-    Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
+    ToolError, ToolInfo,
 };
 use pulldown_cmark::{html, Event, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
@@ -44,22 +45,6 @@ fn allow_html(value: Option<&serde_json::Value>) -> Result<bool, ToolError> {
             "allowHtml must be true or false, got {other}"
         ))),
     }
-}
-
-/// Escapes text for HTML element content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The plain text of the first heading of any level, if there is one with text.
@@ -130,22 +115,7 @@ impl Tool for MarkdownToHtml {
         let settings: Settings = parse_settings(settings)?;
         let allow_html = allow_html(settings.allow_html.as_ref())?;
         let input = &inputs[0];
-        if input.data.len() > MAX_INPUT {
-            return Err(ToolError::TooLarge(format!(
-                "'{}' is larger than {} MiB",
-                input.name,
-                MAX_INPUT / (1024 * 1024)
-            )));
-        }
-        let data = input
-            .data
-            .strip_prefix(b"\xEF\xBB\xBF")
-            .unwrap_or(&input.data);
-        let markdown = std::str::from_utf8(data)
-            .map_err(|_| unsupported(format!("'{}' is not UTF-8 text", input.name)))?;
-        if markdown.contains('\0') {
-            return Err(unsupported(format!("'{}' is not a text file", input.name)));
-        }
+        let markdown = input.text(MAX_INPUT)?;
         let html = convert(markdown, input.stem(), allow_html);
         Ok(Output::file(OutputFile::new(
             format!("{}.html", input.stem()),

@@ -47,22 +47,7 @@ impl Tool for MarkdownToPdf {
         let layout: LayoutSettings = parse_settings(settings)?;
         let mut options = layout.options()?;
         let input = inputs.first().ok_or_else(|| unsupported("no input file"))?;
-        if input.data.len() > MAX_INPUT {
-            return Err(ToolError::TooLarge(format!(
-                "'{}' is larger than {} MiB",
-                input.name,
-                MAX_INPUT >> 20
-            )));
-        }
-        let data = input
-            .data
-            .strip_prefix(b"\xEF\xBB\xBF")
-            .unwrap_or(&input.data);
-        let markdown = std::str::from_utf8(data)
-            .map_err(|_| unsupported(format!("'{}' is not UTF-8 text", input.name)))?;
-        if markdown.contains('\0') {
-            return Err(unsupported(format!("'{}' is not a text file", input.name)));
-        }
+        let markdown = input.text(MAX_INPUT)?;
         let blocks = markdown_blocks(markdown);
         if blocks.is_empty() {
             return Err(unsupported(format!("'{}' has no text", input.name)));

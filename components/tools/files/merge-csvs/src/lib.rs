@@ -7,41 +7,10 @@
 
 use std::collections::HashMap;
 
+use lathe_data_kit::delimited::{csv_error, sniff_delimiter};
 use lathe_tool_sdk::{
     unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
 };
-
-/// Picks the delimiter of a `.csv` file: tab when the first line has tabs and no commas.
-fn sniff_delimiter(text: &str) -> u8 {
-    let first = text.lines().next().unwrap_or("");
-    if first.contains('\t') && !first.contains(',') {
-        b'\t'
-    } else {
-        b','
-    }
-}
-
-/// Turns a csv crate error on file `name` into a client error.
-fn csv_error(name: &str, e: csv::Error) -> ToolError {
-    match e.kind() {
-        csv::ErrorKind::UnequalLengths {
-            pos,
-            expected_len,
-            len,
-        } => match pos {
-            Some(p) => unsupported(format!(
-                "'{name}': row {} (line {}) has {len} fields, header has {expected_len}",
-                p.record(),
-                p.line()
-            )),
-            None => unsupported(format!(
-                "'{name}': a row has {len} fields, header has {expected_len}"
-            )),
-        },
-        csv::ErrorKind::Utf8 { .. } => unsupported(format!("'{name}' is not UTF-8 text")),
-        _ => unsupported(format!("'{name}': malformed CSV: {e}")),
-    }
-}
 
 /// How the columns of a file map onto the first file's header: `None` when they are in
 /// the same order, else for each output column the index of the source column.
@@ -100,7 +69,7 @@ fn merge(inputs: &[Input]) -> Result<(Vec<u8>, u64, usize), ToolError> {
             .from_reader(text.as_bytes());
         let header: Vec<String> = reader
             .headers()
-            .map_err(|e| csv_error(name, e))?
+            .map_err(|e| csv_error(Some(name), e))?
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
@@ -118,7 +87,7 @@ fn merge(inputs: &[Input]) -> Result<(Vec<u8>, u64, usize), ToolError> {
         let mut record = csv::ByteRecord::new();
         while reader
             .read_byte_record(&mut record)
-            .map_err(|e| csv_error(name, e))?
+            .map_err(|e| csv_error(Some(name), e))?
         {
             match &order {
                 None => writer.write_byte_record(&record).map_err(write_err)?,

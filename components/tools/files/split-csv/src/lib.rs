@@ -6,6 +6,7 @@
 //! With `keepHeader` (the default) every part starts with the header row; without it the
 //! header row stays only at the top of the first part, as it was in the source.
 
+use lathe_data_kit::delimited::{csv_error, sniff_delimiter};
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
     parse_settings, unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError,
@@ -35,24 +36,6 @@ fn yes() -> bool {
     true
 }
 
-/// Picks the delimiter of a `.csv` file: tab when the first line has tabs and no commas.
-fn sniff_delimiter(text: &str) -> u8 {
-    let first = text.lines().next().unwrap_or("");
-    if first.contains('\t') && !first.contains(',') {
-        b'\t'
-    } else {
-        b','
-    }
-}
-
-/// Turns a csv crate error into a client error.
-fn csv_error(e: csv::Error) -> ToolError {
-    match e.kind() {
-        csv::ErrorKind::Utf8 { .. } => unsupported("the file is not UTF-8 text"),
-        _ => unsupported(format!("malformed CSV: {e}")),
-    }
-}
-
 /// A part being written.
 struct Part {
     writer: csv::Writer<Vec<u8>>,
@@ -72,7 +55,7 @@ fn split(
         .flexible(true)
         .has_headers(true)
         .from_reader(text.as_bytes());
-    let header = reader.headers().map_err(csv_error)?.clone();
+    let header = reader.headers().map_err(|e| csv_error(None, e))?.clone();
     let new_writer = || {
         csv::WriterBuilder::new()
             .delimiter(delimiter)
@@ -90,7 +73,10 @@ fn split(
     let mut current: Option<Part> = None;
     let mut record = csv::ByteRecord::new();
     let mut total = 0u64;
-    while reader.read_byte_record(&mut record).map_err(csv_error)? {
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_error(None, e))?
+    {
         if current
             .as_ref()
             .is_some_and(|p| p.rows >= settings.rows_per_file)

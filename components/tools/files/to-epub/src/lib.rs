@@ -17,6 +17,7 @@ mod docx;
 
 use std::io::{Cursor, Write};
 
+use lathe_tool_sdk::escape_markup as escape;
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
     Tool, ToolError, ToolInfo,
@@ -57,24 +58,6 @@ fn text_setting(
             "{name} must be a string, got {other}"
         ))),
     }
-}
-
-/// Escapes text for XML content and attribute values (and drops characters XML forbids).
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// One chapter: its title and its XHTML body content.

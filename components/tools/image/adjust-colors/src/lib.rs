@@ -274,10 +274,7 @@ impl Tool for AdjustColors {
         let plan = plan(&settings)?;
         let input = &inputs[0];
         let mut picture = load(input)?;
-        let (w, h) = (
-            picture.rgba.width() as usize,
-            picture.rgba.height() as usize,
-        );
+        let (w, h) = picture.size();
         apply_colors(&mut picture.rgba, &plan);
         if plan.sharpen > 0.0 {
             sharpen(&mut picture.rgba, w, h, plan.sharpen);

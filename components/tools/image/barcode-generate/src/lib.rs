@@ -9,6 +9,7 @@
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 use lathe_color_kit::{hex_or, number, Rgba8};
 use lathe_image_kit::{encode, image, DynamicImage, EncodeOptions, ImageFormat, MAX_PIXELS};
+use lathe_tool_sdk::settings::required_text;
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
     ToolError, ToolInfo,
@@ -418,13 +419,7 @@ impl Tool for BarcodeGenerate {
 
     fn run(_inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let s: Settings = parse_settings(settings)?;
-        let text = s.text.ok_or_else(|| invalid_settings("text is required"))?;
-        let chars = text.chars().count();
-        if chars == 0 || chars > MAX_TEXT {
-            return Err(invalid_settings(format!(
-                "text must be 1 to {MAX_TEXT} characters, got {chars}"
-            )));
-        }
+        let text = required_text(s.text.as_deref(), MAX_TEXT)?.to_string();
         let kind = Kind::parse(s.kind.as_deref().unwrap_or("code128"))?;
         let scale = number("scale", s.scale, 3.0, 1.0, 8.0)?;
         if scale.fract() != 0.0 {

@@ -329,10 +329,7 @@ impl Tool for ContentAwareResize {
             )));
         }
         let picture = load(input)?;
-        let (w, h) = (
-            picture.rgba.width() as usize,
-            picture.rgba.height() as usize,
-        );
+        let (w, h) = picture.size();
         let scale = |v: usize| -> usize {
             percentage.map_or(v, |p| ((v as f64 * p / 100.0).round() as usize).max(1))
         };

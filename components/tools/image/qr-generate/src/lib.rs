@@ -15,6 +15,7 @@
 use base64::Engine;
 use lathe_color_kit::{hex_or, whole, Rgba8};
 use lathe_image_kit::{encode, image, DynamicImage, EncodeOptions, ImageFormat};
+use lathe_tool_sdk::settings::required_text;
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
     ToolError, ToolInfo,
@@ -162,13 +163,7 @@ impl Tool for QrGenerate {
 
     fn run(_inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let s: Settings = parse_settings(settings)?;
-        let text = s.text.ok_or_else(|| invalid_settings("text is required"))?;
-        let chars = text.chars().count();
-        if chars == 0 || chars > MAX_TEXT {
-            return Err(invalid_settings(format!(
-                "text must be 1 to {MAX_TEXT} characters, got {chars}"
-            )));
-        }
+        let text = required_text(s.text.as_deref(), MAX_TEXT)?.to_string();
         let size = whole("size", s.size, 400.0, 100.0, 10000.0)?;
         let dot_shape = Shape::parse("dotStyle", s.dot_style.as_deref())?;
         let corner_shape = Shape::parse("cornerStyle", s.corner_style.as_deref())?;

@@ -257,10 +257,7 @@ impl Tool for Sharpening {
         let plan = plan(&settings)?;
         let input = &inputs[0];
         let mut picture = load(input)?;
-        let (w, h) = (
-            picture.rgba.width() as usize,
-            picture.rgba.height() as usize,
-        );
+        let (w, h) = picture.size();
         let mut rgb = rgb_f32(&picture.rgba);
         let denoise = match settings.denoise {
             Denoise::Off => 0.0,

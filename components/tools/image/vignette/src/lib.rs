@@ -130,10 +130,7 @@ impl Tool for Vignette {
         let plan = plan(&settings)?;
         let input = &inputs[0];
         let mut picture = load(input)?;
-        let (w, h) = (
-            picture.rgba.width() as usize,
-            picture.rgba.height() as usize,
-        );
+        let (w, h) = picture.size();
         vignette(&mut picture.rgba, w, h, &plan);
         save_picture(input, picture)
     }

@@ -75,20 +75,8 @@ struct Plan {
 }
 
 fn plan(s: &Settings) -> Result<Plan, ToolError> {
-    let text = s.text.as_deref().unwrap_or("").trim().to_string();
-    if text.is_empty() {
-        return Err(invalid_settings("text is required"));
-    }
-    if text.chars().count() > MAX_TEXT_CHARS {
-        return Err(invalid_settings(format!(
-            "text must be at most {MAX_TEXT_CHARS} characters"
-        )));
-    }
-    let face = s
-        .font
-        .as_deref()
-        .and_then(Face::from_name)
-        .unwrap_or(Face::SansBold);
+    let text = text::required_text(s.text.as_deref(), MAX_TEXT_CHARS)?;
+    let face = Face::from_setting(s.font.as_deref(), Face::SansBold);
     let size = kit::number("fontSize", s.font_size, 8.0, 1000.0)? as f32;
     let color = kit::parse_hex("color", &s.color)?;
     let placement = match s.position.trim().to_ascii_lowercase().as_str() {

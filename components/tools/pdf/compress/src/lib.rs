@@ -26,6 +26,7 @@ use lathe_image_kit::image::{self, ImageDecoder};
 use lathe_image_kit::{encode, resize_exact, DynamicImage, EncodeOptions, ImageFormat};
 use lathe_pdf_kit::lopdf::{Document, Object, ObjectId, SaveOptions, Stream};
 use lathe_pdf_kit::{load, PageTree};
+use lathe_tool_sdk::settings::optional_number as number;
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
     ToolError, ToolInfo,
@@ -63,24 +64,6 @@ struct Settings {
     quality: Option<Value>,
     #[serde(alias = "targetSize", alias = "targetKb")]
     target_size_kb: Option<Value>,
-}
-
-/// Reads a number that may also come as a string (form fields send strings).
-fn number(value: Option<&Value>, name: &str) -> Result<Option<f64>, ToolError> {
-    let Some(value) = value else { return Ok(None) };
-    let n = match value {
-        Value::Null => return Ok(None),
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) if s.trim().is_empty() => return Ok(None),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    };
-    match n {
-        Some(n) if n.is_finite() => Ok(Some(n)),
-        _ => Err(invalid_settings(format!(
-            "{name} must be a number, got {value}"
-        ))),
-    }
 }
 
 /// The longest image side kept at `quality`; longer images are downsampled to it.

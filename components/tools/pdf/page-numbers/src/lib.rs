@@ -13,6 +13,7 @@ mod stamp;
 use std::collections::HashSet;
 
 use lathe_pdf_kit::{load, parse_page_ranges, save, PageTree};
+use lathe_tool_sdk::settings::lenient_integer;
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
     ToolError, ToolInfo,
@@ -47,28 +48,6 @@ const MAX_FORMAT: usize = 100;
 
 /// The largest `startAt`.
 const MAX_START: i64 = 1_000_000;
-
-/// A whole-number setting within `min..=max`; `default` if absent.
-fn integer(
-    value: Option<&serde_json::Value>,
-    name: &str,
-    min: i64,
-    max: i64,
-    default: i64,
-) -> Result<i64, ToolError> {
-    let n = match value {
-        None | Some(serde_json::Value::Null) => return Ok(default),
-        Some(serde_json::Value::Number(n)) => n.as_f64(),
-        Some(serde_json::Value::String(s)) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    };
-    match n {
-        Some(n) if n.fract() == 0.0 && n >= min as f64 && n <= max as f64 => Ok(n as i64),
-        _ => Err(invalid_settings(format!(
-            "{name} must be a whole number from {min} to {max}"
-        ))),
-    }
-}
 
 struct PageNumbers;
 
@@ -113,13 +92,13 @@ impl Tool for PageNumbers {
         )?;
         let style = Style {
             position: Position::parse(settings.position.as_deref().unwrap_or("bc"), &ROWS)?,
-            font_size: integer(settings.font_size.as_ref(), "fontSize", 6, 24, 10)? as f64,
+            font_size: lenient_integer(settings.font_size.as_ref(), "fontSize", 6, 24, 10)? as f64,
             opacity: 1.0,
             rotation: 0.0,
             color: parse_color(settings.color.as_deref().unwrap_or("#000000"))?,
             margin: 24.0,
         };
-        let start_at = integer(settings.start_at.as_ref(), "startAt", 0, MAX_START, 1)?;
+        let start_at = lenient_integer(settings.start_at.as_ref(), "startAt", 0, MAX_START, 1)?;
         let input = &inputs[0];
         let mut doc = load(input)?;
         let tree = PageTree::of(&doc)?;

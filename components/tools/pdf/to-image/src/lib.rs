@@ -15,6 +15,7 @@ use hayro::vello_cpu::{Pixmap, RasterizerSettings, RenderContext, Resources, Tar
 use hayro::{RenderCache, RenderSettings};
 use lathe_image_kit::{encode, DynamicImage, EncodeOptions, ImageFormat};
 use lathe_pdf_kit::parse_page_ranges;
+use lathe_tool_sdk::settings::optional_number as number;
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
     Tool, ToolError, ToolInfo,
@@ -64,24 +65,6 @@ enum ColorMode {
     Grayscale,
     /// Pure black and white (luminance thresholded at the middle).
     BlackWhite,
-}
-
-/// Reads a number that may also come as a string (form fields send strings).
-fn number(value: Option<&Value>, name: &str) -> Result<Option<f64>, ToolError> {
-    let Some(value) = value else { return Ok(None) };
-    let n = match value {
-        Value::Null => return Ok(None),
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) if s.trim().is_empty() => return Ok(None),
-        Value::String(s) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    };
-    match n {
-        Some(n) if n.is_finite() => Ok(Some(n)),
-        _ => Err(invalid_settings(format!(
-            "{name} must be a number, got {value}"
-        ))),
-    }
 }
 
 /// The output format: png (default), jpg/jpeg or webp.

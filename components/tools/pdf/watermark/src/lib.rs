@@ -7,6 +7,7 @@
 pub mod stamp;
 
 use lathe_pdf_kit::{load, save, PageTree};
+use lathe_tool_sdk::settings::lenient_number;
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
     ToolError, ToolInfo,
@@ -23,28 +24,6 @@ struct Settings {
     opacity: Option<serde_json::Value>,
     rotation: Option<serde_json::Value>,
     color: Option<String>,
-}
-
-/// A number setting within `min..=max` (numbers or numeric strings); `default` if absent.
-fn number(
-    value: Option<&serde_json::Value>,
-    name: &str,
-    min: f64,
-    max: f64,
-    default: f64,
-) -> Result<f64, ToolError> {
-    let n = match value {
-        None | Some(serde_json::Value::Null) => return Ok(default),
-        Some(serde_json::Value::Number(n)) => n.as_f64(),
-        Some(serde_json::Value::String(s)) => s.trim().parse::<f64>().ok(),
-        _ => None,
-    };
-    match n {
-        Some(n) if n.is_finite() && (min..=max).contains(&n) => Ok(n),
-        _ => Err(invalid_settings(format!(
-            "{name} must be a number from {min} to {max}"
-        ))),
-    }
 }
 
 /// All nine positions.
@@ -95,7 +74,7 @@ impl Tool for Watermark {
             return Err(invalid_settings("text is required (1 to 200 characters)"));
         }
         let encoded = encode_latin1(text, "text")?;
-        let font_size = number(settings.font_size.as_ref(), "fontSize", 6.0, 72.0, 48.0)?;
+        let font_size = lenient_number(settings.font_size.as_ref(), "fontSize", 6.0, 72.0, 48.0)?;
         if font_size.fract() != 0.0 {
             return Err(invalid_settings(
                 "fontSize must be a whole number from 6 to 72",
@@ -104,8 +83,8 @@ impl Tool for Watermark {
         let style = Style {
             position: Position::parse(settings.position.as_deref().unwrap_or("c"), &ALL)?,
             font_size,
-            opacity: number(settings.opacity.as_ref(), "opacity", 0.05, 1.0, 0.3)?,
-            rotation: number(settings.rotation.as_ref(), "rotation", -180.0, 180.0, 45.0)?,
+            opacity: lenient_number(settings.opacity.as_ref(), "opacity", 0.05, 1.0, 0.3)?,
+            rotation: lenient_number(settings.rotation.as_ref(), "rotation", -180.0, 180.0, 45.0)?,
             color: parse_color(settings.color.as_deref().unwrap_or("#808080"))?,
             margin: 36.0,
         };

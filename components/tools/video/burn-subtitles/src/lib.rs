@@ -6,7 +6,7 @@ use lathe_media_kit::formats::EVEN_SIZE;
 use lathe_media_kit::video_compose::{
     named, probe_input, video_and_subtitle, VIDEO_OR_SUBTITLE_EXTENSIONS,
 };
-use lathe_media_kit::{fmt_num, font_file, renamed, VideoFormat, VideoQuality};
+use lathe_media_kit::{fmt_num, font_file, VideoFormat, VideoQuality};
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
@@ -69,24 +69,17 @@ impl Tool for BurnSubtitles {
         subs.name = format!("subs.{sub_ext}");
         let format = VideoFormat::Mp4;
         let out = format!("output.{}", format.extension());
-        let mut files = FfmpegRun::new()
+        let file = FfmpegRun::new()
             .args(["-i", video.name.as_str(), "-map", "0:v:0", "-map", "0:a:0?"])
             .args(["-vf".to_string(), subtitles_filter(&subs.name, size)])
             .args(format.encode_args(VideoQuality::Balanced))
-            .arg(out.clone())
+            .writes(out)
             .file(video)
             .file(subs)
             .file(font_file())
-            .output(out)
             .progress(info.duration, 5, 99, "Burning subtitles")
-            .run()?
-            .files;
-        let file = files.remove(0);
-        Ok(Output::file(renamed(
-            file,
-            inputs[v].stem(),
-            format.extension(),
-        )))
+            .run_named(inputs[v].stem(), format.extension())?;
+        Ok(Output::file(file))
     }
 }
 

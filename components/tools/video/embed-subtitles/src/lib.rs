@@ -2,7 +2,6 @@
 //! a language tag (mov_text in MP4/MOV, SRT in MKV, WebVTT in WebM); picture and sound
 //! are copied (native tool: ffmpeg).
 
-use lathe_media_kit::renamed;
 use lathe_media_kit::video_compose::{
     audio_args_for, kept_container, muxer_args, named, probe_input, video_and_subtitle,
     video_args_for, VIDEO_OR_SUBTITLE_EXTENSIONS,
@@ -97,7 +96,7 @@ impl Tool for EmbedSubtitles {
             codec
         };
         let out = format!("output.{container}");
-        let mut files = run
+        let file = run
             .args(["-map", "1:0"])
             .args(video_args_for(container, &stream.codec))
             .args(audio_args_for(
@@ -111,15 +110,12 @@ impl Tool for EmbedSubtitles {
                 format!("language={language}"),
             ])
             .args(muxer_args(container))
-            .arg(out.clone())
+            .writes(out)
             .file(video)
             .file(subs)
-            .output(out)
             .progress(info.duration, 5, 99, "Embedding subtitles")
-            .run()?
-            .files;
-        let file = files.remove(0);
-        Ok(Output::file(renamed(file, inputs[v].stem(), container)))
+            .run_named(inputs[v].stem(), container)?;
+        Ok(Output::file(file))
     }
 }
 

@@ -2,7 +2,6 @@
 //! slideshow, each fitted into the frame on black bars (native tool: ffmpeg).
 
 use lathe_media_kit::formats::h264_args;
-use lathe_media_kit::renamed;
 use lathe_media_kit::video_compose::{fit_filter, named, probe_input, IMAGE_EXTENSIONS};
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::settings::check_range;
@@ -111,18 +110,15 @@ impl Tool for ImagesToVideo {
         let graph = slideshow_graph(inputs.len(), size, frames, fps);
         let total = inputs.len() as f64 * frames as f64 / fps as f64;
         let out = "output.mp4".to_string();
-        let mut files = run
+        let file = run
             .args(["-filter_complex", graph.as_str(), "-map", "[v]", "-r"])
             .arg(fps.to_string())
             .args(h264_args(23))
             .args(["-movflags", "+faststart"])
-            .arg(out.clone())
-            .output(out)
+            .writes(out)
             .progress(total, 5, 99, "Making slideshow")
-            .run()?
-            .files;
-        let file = files.remove(0);
-        Ok(Output::file(renamed(file, inputs[0].stem(), "mp4")))
+            .run_named(inputs[0].stem(), "mp4")?;
+        Ok(Output::file(file))
     }
 }
 

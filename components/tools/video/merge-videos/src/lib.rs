@@ -3,7 +3,7 @@
 
 use lathe_media_kit::settings::even_down;
 use lathe_media_kit::video_compose::{display_size, fit_filter, named, probe_input};
-use lathe_media_kit::{fmt_num, renamed, VideoFormat, VideoQuality, VIDEO_EXTENSIONS};
+use lathe_media_kit::{fmt_num, VideoFormat, VideoQuality, VIDEO_EXTENSIONS};
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
@@ -107,19 +107,12 @@ impl Tool for MergeVideos {
         if with_audio {
             run = run.args(["-map", "[a]"]);
         }
-        let mut files = run
+        let file = run
             .args(format.encode_args(VideoQuality::Balanced))
-            .arg(out.clone())
-            .output(out)
+            .writes(out)
             .progress(total, 5, 99, "Merging videos")
-            .run()?
-            .files;
-        let file = files.remove(0);
-        Ok(Output::file(renamed(
-            file,
-            inputs[0].stem(),
-            format.extension(),
-        )))
+            .run_named(inputs[0].stem(), format.extension())?;
+        Ok(Output::file(file))
     }
 }
 

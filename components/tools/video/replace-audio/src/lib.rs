@@ -5,7 +5,7 @@ use lathe_media_kit::audio::{audio_duration, AUDIO_OR_VIDEO_EXTENSIONS};
 use lathe_media_kit::video_compose::{
     audio_args_for, kept_container, muxer_args, probe_input, video_args_for,
 };
-use lathe_media_kit::{renamed, MediaInfo};
+use lathe_media_kit::MediaInfo;
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::{
     parse_settings, unsupported, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
@@ -73,7 +73,7 @@ impl Tool for ReplaceAudio {
         let duration = infos[v].duration.min(audio_duration(&infos[a]));
         let out = format!("output.{container}");
         let audio_map = format!("{a}:a:0");
-        let mut files = FfmpegRun::new()
+        let file = FfmpegRun::new()
             .args([
                 "-i",
                 scratch[0].name.as_str(),
@@ -86,15 +86,12 @@ impl Tool for ReplaceAudio {
             .args(audio_args_for(container, None))
             .args(["-shortest", "-sn", "-dn"])
             .args(muxer_args(container))
-            .arg(out.clone())
+            .writes(out)
             .file(scratch[0].clone())
             .file(scratch[1].clone())
-            .output(out)
             .progress(duration, 5, 99, "Replacing audio")
-            .run()?
-            .files;
-        let file = files.remove(0);
-        Ok(Output::file(renamed(file, inputs[v].stem(), container)))
+            .run_named(inputs[v].stem(), container)?;
+        Ok(Output::file(file))
     }
 }
 

@@ -2,7 +2,7 @@
 //! the motion and `vidstabtransform` smoothing it (native tool: ffmpeg).
 
 use lathe_media_kit::formats::EVEN_SIZE;
-use lathe_media_kit::{renamed, scratch, MediaInfo, VideoFormat, VideoQuality, VIDEO_EXTENSIONS};
+use lathe_media_kit::{scratch, MediaInfo, VideoFormat, VideoQuality, VIDEO_EXTENSIONS};
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
@@ -85,23 +85,16 @@ impl Tool for StabilizeVideo {
         };
         let format = VideoFormat::Mp4;
         let out = format!("output.{}", format.extension());
-        let mut files = FfmpegRun::new()
+        let file = FfmpegRun::new()
             .args(["-i", input.name.as_str(), "-map", "0:v:0", "-map", "0:a:0?"])
             .args(["-vf".to_string(), transform_filter(smoothing)])
             .args(format.encode_args(VideoQuality::Balanced))
-            .arg(out.clone())
+            .writes(out)
             .file(input)
             .file(transforms)
-            .output(out)
             .progress(info.duration, 40, 99, "Stabilizing video")
-            .run()?
-            .files;
-        let file = files.remove(0);
-        Ok(Output::file(renamed(
-            file,
-            source.stem(),
-            format.extension(),
-        )))
+            .run_named(source.stem(), format.extension())?;
+        Ok(Output::file(file))
     }
 }
 
