@@ -422,6 +422,21 @@ fn thumbnails_and_previews() {
     assert_eq!(fixtures::format_of(&p.body), image::ImageFormat::WebP);
     let img = fixtures::decode(&p.body);
     assert_eq!((img.width(), img.height()), (64, 40));
+    // seed 001's reason for previews: a HEIC photo becomes a WebP a browser shows.
+    let heic = lathe_tests::pillow::pillow_write(90, 60, "HEIF", false);
+    let p = lathe.post_multipart(
+        "/api/v1/preview",
+        Some(&token),
+        &[("file", "IMG_0042.HEIC", heic)],
+        None,
+    );
+    assert_eq!(p.status, 200, "{}", String::from_utf8_lossy(&p.body));
+    let read = lathe_tests::pillow::pillow_read(&p.body);
+    assert_eq!(read["format"], "WEBP", "{read}");
+    assert_eq!(
+        (read["width"].as_u64(), read["height"].as_u64()),
+        (Some(90), Some(60))
+    );
     let r = lathe.post_multipart("/api/v1/preview", Some(&token), &[], None);
     assert_eq!(r.assert_client_error(400), "NO_FILE");
     lathe.assert_healthy();
