@@ -21,3 +21,25 @@ pub use resize::resize_exact;
 
 pub use image;
 pub use image::{DynamicImage, GenericImageView};
+
+/// The catalog entry of an image tool that takes one image and writes one in the same
+/// format (PNG when Lathe cannot write the source's); `properties` is its settings
+/// schema's `properties` object.
+pub fn one_image_tool_info(
+    id: &'static str,
+    name: &'static str,
+    description: &'static str,
+    properties: serde_json::Value,
+) -> lathe_tool_sdk::ToolInfo {
+    lathe_tool_sdk::ToolInfo {
+        id,
+        section: lathe_tool_sdk::Section::Image,
+        name,
+        description,
+        settings_schema: serde_json::json!({"type": "object", "properties": properties}),
+        min_inputs: 1,
+        max_inputs: 1,
+        accepts: &[],
+        produces: lathe_tool_sdk::Produces::types(&["*", "png"]),
+    }
+}

@@ -9,7 +9,7 @@
 use lathe_color_kit::{
     clamp_u8, gaussian_blur, load, number, save_picture, to_u8, SrgbLut, LUMA_709,
 };
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -246,27 +246,19 @@ impl Tool for AdjustColors {
             serde_json::json!({"type": "number", "minimum": -100, "maximum": 100, "default": 0});
         let gain =
             serde_json::json!({"type": "number", "minimum": 0, "maximum": 200, "default": 100});
-        ToolInfo {
-            id: "adjust-colors",
-            section: Section::Image,
-            name: "Adjust colors",
-            description: "Brightness, contrast, exposure, saturation, temperature, tint, hue, sharpness, channel gains and grayscale/sepia/invert effects.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        lathe_image_kit::one_image_tool_info(
+            "adjust-colors",
+            "Adjust colors",
+            "Brightness, contrast, exposure, saturation, temperature, tint, hue, sharpness, channel gains and grayscale/sepia/invert effects.",
+            serde_json::json!({
                     "brightness": pm, "contrast": pm, "exposure": pm, "saturation": pm,
                     "temperature": pm, "tint": pm,
                     "hue": {"type": "number", "minimum": -180, "maximum": 180, "default": 0},
                     "sharpness": {"type": "number", "minimum": 0, "maximum": 100, "default": 0},
                     "red": gain, "green": gain, "blue": gain,
                     "effect": {"enum": ["none", "grayscale", "sepia", "invert"], "default": "none"}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -14,7 +14,7 @@
 use lathe_image_kit::image::{imageops, Rgba, RgbaImage};
 use lathe_image_kit::{decode, DynamicImage};
 use lathe_layout_kit as kit;
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -244,15 +244,11 @@ struct Border;
 
 impl Tool for Border {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "border",
-            section: Section::Image,
-            name: "Border",
-            description:
-                "Add padding, a coloured border, rounded corners and a drop shadow around an image.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        lathe_image_kit::one_image_tool_info(
+            "border",
+            "Border",
+            "Add padding, a coloured border, rounded corners and a drop shadow around an image.",
+            serde_json::json!({
                     "borderWidth": {"type": "integer", "minimum": 0, "maximum": 2000, "default": 10},
                     "borderColor": {"type": "string", "default": "#000000"},
                     "padding": {"type": "integer", "minimum": 0, "maximum": 200, "default": 0},
@@ -268,13 +264,8 @@ impl Tool for Border {
                     "style": {"enum": ["solid", "gradient", "pattern"], "default": "solid"},
                     "gradientColor": {"type": "string", "default": "#FFFFFF", "description": "gradient: the colour at the bottom right."},
                     "patternColor": {"type": "string", "default": "#FFFFFF", "description": "pattern: the second stripe colour."}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -8,7 +8,7 @@
 
 use lathe_image_kit::{decode, image, resize_exact};
 use lathe_layout_kit as kit;
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -43,14 +43,11 @@ struct CircleCrop;
 
 impl Tool for CircleCrop {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "circle-crop",
-            section: Section::Image,
-            name: "Circle Crop",
-            description: "Crop an image to a circle (avatars), with zoom, focus point, ring border and background.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        lathe_image_kit::one_image_tool_info(
+            "circle-crop",
+            "Circle Crop",
+            "Crop an image to a circle (avatars), with zoom, focus point, ring border and background.",
+            serde_json::json!({
                     "zoom": {"type": "number", "minimum": 1, "maximum": 5, "default": 1},
                     "offsetX": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.5},
                     "offsetY": {"type": "number", "minimum": 0, "maximum": 1, "default": 0.5},
@@ -59,13 +56,8 @@ impl Tool for CircleCrop {
                     "background": {"type": "string", "default": "transparent", "description": "\"transparent\" or a hex colour"},
                     "outputSize": {"type": "integer", "minimum": 16, "maximum": 4096},
                     "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 90}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -7,7 +7,7 @@
 //! blue (S) cones. Gray stays gray (every matrix row sums to 1). Alpha is untouched.
 
 use lathe_color_kit::{load, save_picture, SrgbLut, LUMA_709};
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -111,26 +111,18 @@ struct ColorBlindness;
 
 impl Tool for ColorBlindness {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "color-blindness",
-            section: Section::Image,
-            name: "Color blindness simulation",
-            description: "Show how an image looks with protanopia, deuteranopia, tritanopia, their anomalous forms, achromatopsia or blue-cone monochromacy.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        lathe_image_kit::one_image_tool_info(
+            "color-blindness",
+            "Color blindness simulation",
+            "Show how an image looks with protanopia, deuteranopia, tritanopia, their anomalous forms, achromatopsia or blue-cone monochromacy.",
+            serde_json::json!({
                     "simulationType": {
                         "enum": ["protanopia", "deuteranopia", "tritanopia", "protanomaly",
                                  "deuteranomaly", "tritanomaly", "achromatopsia", "blueConeMonochromacy"],
                         "default": "deuteranomaly"
                     }
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -19,9 +19,7 @@
 //! detection exists (a later AI feature); `false` is accepted.
 
 use lathe_color_kit::{gaussian_blur, load, number, save};
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Largest input accepted (pixels).
@@ -272,14 +270,11 @@ struct ContentAwareResize;
 
 impl Tool for ContentAwareResize {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "content-aware-resize",
-            section: Section::Image,
-            name: "Content-Aware Resize",
-            description: "Change an image's width or height by seam carving, keeping its important content undistorted.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        lathe_image_kit::one_image_tool_info(
+            "content-aware-resize",
+            "Content-Aware Resize",
+            "Change an image's width or height by seam carving, keeping its important content undistorted.",
+            serde_json::json!({
                     "width": {"type": "integer", "minimum": 1},
                     "height": {"type": "integer", "minimum": 1},
                     "percentage": {"type": "number", "exclusiveMinimum": 0, "maximum": 200},
@@ -287,13 +282,8 @@ impl Tool for ContentAwareResize {
                     "blurRadius": {"type": "number", "minimum": 0, "maximum": 20, "default": 4},
                     "sobelThreshold": {"type": "number", "minimum": 1, "maximum": 20, "default": 2},
                     "square": {"type": "boolean", "default": false}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

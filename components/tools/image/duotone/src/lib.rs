@@ -6,7 +6,7 @@
 //! luminance levels. Alpha is untouched.
 
 use lathe_color_kit::{hex_or, load, number, save_picture};
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -48,24 +48,16 @@ struct Duotone;
 
 impl Tool for Duotone {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "duotone",
-            section: Section::Image,
-            name: "Duotone",
-            description: "Recolour an image with a two-colour gradient from shadows to highlights.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        lathe_image_kit::one_image_tool_info(
+            "duotone",
+            "Duotone",
+            "Recolour an image with a two-colour gradient from shadows to highlights.",
+            serde_json::json!({
                     "shadow": {"type": "string", "format": "hex-color", "default": "#1e3a8a"},
                     "highlight": {"type": "string", "format": "hex-color", "default": "#fbbf24"},
                     "intensity": {"type": "integer", "minimum": 0, "maximum": 100, "default": 100}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -8,9 +8,7 @@
 use lathe_image_kit::image::{imageops, Rgba};
 use lathe_image_kit::{decode, DynamicImage};
 use lathe_layout_kit as kit;
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -94,14 +92,11 @@ struct ImagePad;
 
 impl Tool for ImagePad {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "image-pad",
-            section: Section::Image,
-            name: "Pad to Aspect Ratio",
-            description: "Pad an image to an aspect ratio without cropping, on a colour, transparency or a blurred copy of itself.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        lathe_image_kit::one_image_tool_info(
+            "image-pad",
+            "Pad to Aspect Ratio",
+            "Pad an image to an aspect ratio without cropping, on a colour, transparency or a blurred copy of itself.",
+            serde_json::json!({
                     "target": {"enum": ["16:9", "9:16", "1:1", "4:3", "3:4", "custom"], "default": "1:1"},
                     "ratioW": {"type": "integer", "minimum": 1, "maximum": 100, "default": 1},
                     "ratioH": {"type": "integer", "minimum": 1, "maximum": 100, "default": 1},
@@ -109,13 +104,8 @@ impl Tool for ImagePad {
                     "color": {"type": "string", "default": "#ffffff"},
                     "padding": {"type": "integer", "minimum": 0, "maximum": 50, "default": 0, "description": "margin in % of the longer side"},
                     "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 90}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

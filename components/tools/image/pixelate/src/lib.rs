@@ -6,9 +6,7 @@
 //! darken their neighbours.
 
 use lathe_color_kit::{load, number, save_picture};
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -110,15 +108,11 @@ struct Pixelate;
 
 impl Tool for Pixelate {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "pixelate",
-            section: Section::Image,
-            name: "Pixelate",
-            description:
-                "Pixelate an image, or only a region of it, with square blocks of average colour.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        lathe_image_kit::one_image_tool_info(
+            "pixelate",
+            "Pixelate",
+            "Pixelate an image, or only a region of it, with square blocks of average colour.",
+            serde_json::json!({
                     "blockSize": {"type": "integer", "minimum": 2, "maximum": 128, "default": 12},
                     "region": {
                         "type": "object",
@@ -130,13 +124,8 @@ impl Tool for Pixelate {
                         },
                         "required": ["left", "top", "width", "height"]
                     }
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

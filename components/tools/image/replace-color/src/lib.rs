@@ -6,7 +6,7 @@
 
 use lathe_color_kit::{hex_or, load, number, save};
 use lathe_image_kit::ImageFormat;
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -25,26 +25,17 @@ struct ReplaceColor;
 
 impl Tool for ReplaceColor {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "replace-color",
-            section: Section::Image,
-            name: "Replace color",
-            description:
-                "Replace one colour (within a tolerance) by another, or make it transparent.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        lathe_image_kit::one_image_tool_info(
+            "replace-color",
+            "Replace color",
+            "Replace one colour (within a tolerance) by another, or make it transparent.",
+            serde_json::json!({
                     "sourceColor": {"type": "string", "format": "hex-color", "default": "#FF0000"},
                     "targetColor": {"type": "string", "format": "hex-color", "default": "#00FF00"},
                     "makeTransparent": {"type": "boolean", "default": false},
                     "tolerance": {"type": "number", "minimum": 0, "maximum": 255, "default": 30}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -3,9 +3,7 @@
 use lathe_image_kit::{
     decode_with_target, image, output_file, resize_exact, DynamicImage, ImageFormat,
 };
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// The largest width or height accepted, as in the peer (16383 px).
@@ -175,27 +173,19 @@ struct Resize;
 
 impl Tool for Resize {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "resize",
-            section: Section::Image,
-            name: "Resize",
-            description: "Scale an image by width, height or percentage, with cover/contain/fill/inside/outside fitting.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        lathe_image_kit::one_image_tool_info(
+            "resize",
+            "Resize",
+            "Scale an image by width, height or percentage, with cover/contain/fill/inside/outside fitting.",
+            serde_json::json!({
                     "width": {"type": "integer", "minimum": 1, "maximum": MAX_SIDE},
                     "height": {"type": "integer", "minimum": 1, "maximum": MAX_SIDE},
                     "fit": {"enum": ["cover", "contain", "fill", "inside", "outside"], "default": "contain"},
                     "percentage": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000},
                     "withoutEnlargement": {"type": "boolean", "default": false},
                     "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 80}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -6,9 +6,7 @@
 //! before the rotation (as sharp does).
 
 use lathe_image_kit::{decode, image, output_file, DynamicImage, ImageFormat, MAX_PIXELS};
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// JPEG quality of the re-encoded result.
@@ -146,25 +144,16 @@ struct Rotate;
 
 impl Tool for Rotate {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "rotate",
-            section: Section::Image,
-            name: "Rotate & flip",
-            description:
-                "Rotate an image clockwise by any angle and mirror it horizontally or vertically.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        lathe_image_kit::one_image_tool_info(
+            "rotate",
+            "Rotate & flip",
+            "Rotate an image clockwise by any angle and mirror it horizontally or vertically.",
+            serde_json::json!({
                     "angle": {"type": "number", "default": 0, "description": "Degrees clockwise; multiples of 90 are lossless."},
                     "horizontal": {"type": "boolean", "default": false, "description": "Mirror left-right (alias flipH)."},
                     "vertical": {"type": "boolean", "default": false, "description": "Mirror top-bottom (alias flipV)."}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

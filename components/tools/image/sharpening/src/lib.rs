@@ -15,9 +15,7 @@
 use lathe_color_kit::{
     clamp_u8, convolve_separable, gaussian_blur, load, number, save_picture, LUMA_709,
 };
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -222,14 +220,11 @@ struct Sharpening;
 
 impl Tool for Sharpening {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "sharpening",
-            section: Section::Image,
-            name: "Sharpening",
-            description: "Sharpen an image: adaptive (edge-aware), unsharp mask or high-pass, with optional denoising.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        lathe_image_kit::one_image_tool_info(
+            "sharpening",
+            "Sharpening",
+            "Sharpen an image: adaptive (edge-aware), unsharp mask or high-pass, with optional denoising.",
+            serde_json::json!({
                     "method": {"enum": ["adaptive", "unsharp-mask", "high-pass"], "default": "adaptive"},
                     "sigma": {"type": "number", "minimum": 0.5, "maximum": 10, "default": 1},
                     "m1": {"type": "number", "minimum": 0, "maximum": 10, "default": 1},
@@ -243,13 +238,8 @@ impl Tool for Sharpening {
                     "strength": {"type": "number", "minimum": 0, "maximum": 100, "default": 50},
                     "kernelSize": {"enum": [3, 5], "default": 3},
                     "denoise": {"enum": ["off", "light", "medium", "strong"], "default": "off"}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -24,8 +24,7 @@ use lathe_color_kit::load;
 use lathe_image_kit::{encode, resize_exact, DynamicImage, EncodeOptions};
 use lathe_layout_kit::{canvas, keep_alpha, overlay, parse_hex};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -284,14 +283,11 @@ struct SmartCrop;
 
 impl Tool for SmartCrop {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "smart-crop",
-            section: Section::Image,
-            name: "Smart Crop",
-            description: "Crop to a size around the interesting part of an image (attention or entropy), or trim uniform borders.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        lathe_image_kit::one_image_tool_info(
+            "smart-crop",
+            "Smart Crop",
+            "Crop to a size around the interesting part of an image (attention or entropy), or trim uniform borders.",
+            serde_json::json!({
                     "mode": {"enum": ["subject", "attention", "entropy", "trim", "content", "face"], "default": "subject", "description": "face needs face detection and is not available yet"},
                     "strategy": {"enum": ["attention", "entropy"], "default": "attention"},
                     "width": {"type": "integer", "minimum": 1, "maximum": 16384},
@@ -304,13 +300,8 @@ impl Tool for SmartCrop {
                     "padColor": {"type": "string", "default": "#ffffff"},
                     "targetSize": {"type": "integer", "minimum": 1, "maximum": 16384},
                     "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 90}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

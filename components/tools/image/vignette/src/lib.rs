@@ -8,7 +8,7 @@
 //! Alpha is untouched.
 
 use lathe_color_kit::{hex_or, load, number, save_picture};
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -104,25 +104,17 @@ struct Vignette;
 impl Tool for Vignette {
     fn describe() -> ToolInfo {
         let pct = |d: u32| serde_json::json!({"type": "number", "minimum": 0, "maximum": 100, "default": d});
-        ToolInfo {
-            id: "vignette",
-            section: Section::Image,
-            name: "Vignette",
-            description: "Darken (or tint) the edges of an image with an adjustable, soft, round or square vignette.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        lathe_image_kit::one_image_tool_info(
+            "vignette",
+            "Vignette",
+            "Darken (or tint) the edges of an image with an adjustable, soft, round or square vignette.",
+            serde_json::json!({
                     "strength": {"type": "number", "minimum": 0.1, "maximum": 1, "default": 0.5},
                     "color": {"type": "string", "format": "hex-color", "default": "#000000"},
                     "radius": pct(70), "softness": pct(50), "roundness": pct(100),
                     "centerX": pct(50), "centerY": pct(50)
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
