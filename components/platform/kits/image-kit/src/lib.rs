@@ -31,15 +31,11 @@ pub fn one_image_tool_info(
     description: &'static str,
     properties: serde_json::Value,
 ) -> lathe_tool_sdk::ToolInfo {
-    lathe_tool_sdk::ToolInfo {
-        id,
-        section: lathe_tool_sdk::Section::Image,
-        name,
-        description,
-        settings_schema: serde_json::json!({"type": "object", "properties": properties}),
-        min_inputs: 1,
-        max_inputs: 1,
-        accepts: &[],
-        produces: lathe_tool_sdk::Produces::types(&["*", "png"]),
-    }
+    use lathe_tool_sdk::{Produces, Section, ToolInfo};
+    ToolInfo::one_file(
+        (id, Section::Image, name, description),
+        properties,
+        &[],
+        Produces::types(&["*", "png"]),
+    )
 }

@@ -201,17 +201,13 @@ pub fn one_audio_tool_info(
     description: &'static str,
     properties: serde_json::Value,
 ) -> lathe_tool_sdk::ToolInfo {
-    lathe_tool_sdk::ToolInfo {
-        id,
-        section: lathe_tool_sdk::Section::Audio,
-        name,
-        description,
-        settings_schema: serde_json::json!({"type": "object", "properties": properties}),
-        min_inputs: 1,
-        max_inputs: 1,
-        accepts: AUDIO_OR_VIDEO_EXTENSIONS,
-        produces: lathe_tool_sdk::Produces::types(AUDIO_OUTPUTS),
-    }
+    use lathe_tool_sdk::{Produces, Section, ToolInfo};
+    ToolInfo::one_file(
+        (id, Section::Audio, name, description),
+        properties,
+        AUDIO_OR_VIDEO_EXTENSIONS,
+        Produces::types(AUDIO_OUTPUTS),
+    )
 }
 
 /// The common audio tool: one input with an audio stream, one filter chain, the output in

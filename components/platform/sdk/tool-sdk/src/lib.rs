@@ -80,6 +80,29 @@ pub struct ToolInfo {
     pub produces: Produces,
 }
 
+impl ToolInfo {
+    /// The entry of a tool that takes exactly one file: its settings schema is an object
+    /// with these `properties`.
+    pub fn one_file(
+        (id, section, name, description): (&'static str, Section, &'static str, &'static str),
+        properties: serde_json::Value,
+        accepts: &'static [&'static str],
+        produces: Produces,
+    ) -> ToolInfo {
+        ToolInfo {
+            id,
+            section,
+            name,
+            description,
+            settings_schema: serde_json::json!({"type": "object", "properties": properties}),
+            min_inputs: 1,
+            max_inputs: 1,
+            accepts,
+            produces,
+        }
+    }
+}
+
 /// The type of the file a tool writes, declared in its catalog entry: a pipeline checks
 /// before it runs that each step can take what the step before writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
