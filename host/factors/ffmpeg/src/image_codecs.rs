@@ -9,7 +9,7 @@
 
 use std::process::Command;
 
-use crate::bindings::lathe::tool::image_codecs::{self, CodecFormat, EncodeOptions};
+use crate::bindings::lathe::tool::image_codecs::{self, CodecError, CodecFormat, EncodeOptions};
 use crate::bindings::lathe::tool::types::InputFile;
 use crate::process::{self, summarize};
 use crate::FfmpegState;
@@ -65,12 +65,17 @@ impl FfmpegState {
         cmd
     }
 
-    /// Runs one codec tool to its end; a failure says `failure` and the tool's last words.
-    fn codec_step(&self, cmd: Command, failure: &str) -> Result<Vec<u8>, String> {
+    /// Runs one codec tool to its end. A tool that exits with an error refused its input
+    /// (`failure` and the tool's last words); one that was stopped or never ran is
+    /// [`CodecError::Stopped`].
+    fn codec_step(&self, cmd: Command, failure: &str) -> Result<Vec<u8>, CodecError> {
         match process::run(cmd, self.timeout, &self.canceled, None) {
             Ok(f) if f.status.success() => Ok(f.stdout),
-            Ok(f) => Err(format!("{failure}: {}", summarize(&f.stderr))),
-            Err(e) => Err(format!("the image codec {e}")),
+            Ok(f) => Err(CodecError::Rejected(format!(
+                "{failure}: {}",
+                summarize(&f.stderr)
+            ))),
+            Err(e) => Err(CodecError::Stopped(format!("the image codec {e}"))),
         }
     }
 
@@ -78,7 +83,7 @@ impl FfmpegState {
         &mut self,
         input: InputFile,
         max_pixels: u64,
-    ) -> wasmtime::Result<Result<Vec<u8>, String>> {
+    ) -> wasmtime::Result<Result<Vec<u8>, CodecError>> {
         let dir = tempfile::tempdir()?;
         std::fs::write(dir.path().join("input.heif"), &input.data)?;
         let mut info = self.codec_tool("heif-info", dir.path());
@@ -88,16 +93,16 @@ impl FfmpegState {
             Err(e) => return Ok(Err(e)),
         };
         let Some((width, height)) = primary_size(&report) else {
-            return Ok(Err(
+            return Ok(Err(CodecError::Rejected(
                 "not a readable HEIC, HEIF or AVIF image: it has no primary image".into(),
-            ));
+            )));
         };
         if width * height > max_pixels {
-            return Ok(Err(format!(
-                "too large: image is {width}x{height} ({} MP); the limit is {} MP",
+            return Ok(Err(CodecError::TooLarge(format!(
+                "image is {width}x{height} ({} MP); the limit is {} MP",
                 width * height / 1_000_000,
                 max_pixels / 1_000_000
-            )));
+            ))));
         }
         let mut convert = self.codec_tool("heif-convert", dir.path());
         convert.args(["input.heif", "output.png"]);
@@ -106,7 +111,9 @@ impl FfmpegState {
         }
         match std::fs::read(dir.path().join("output.png")) {
             Ok(png) => Ok(Ok(png)),
-            Err(_) => Ok(Err("could not decode the HEIF/AVIF image: no output".into())),
+            Err(_) => Ok(Err(CodecError::Rejected(
+                "could not decode the HEIF/AVIF image: no output".into(),
+            ))),
         }
     }
 
@@ -114,11 +121,15 @@ impl FfmpegState {
         &mut self,
         input: InputFile,
         options: EncodeOptions,
-    ) -> wasmtime::Result<Result<Vec<u8>, String>> {
+    ) -> wasmtime::Result<Result<Vec<u8>, CodecError>> {
         let extension = match input.data.get(..8) {
             Some(b"\x89PNG\r\n\x1a\n") => "png",
             Some([0xFF, 0xD8, 0xFF, ..]) => "jpg",
-            _ => return Ok(Err("the encoder takes a PNG or JPEG input".into())),
+            _ => {
+                return Ok(Err(CodecError::Rejected(
+                    "the encoder takes a PNG or JPEG input".into(),
+                )))
+            }
         };
         let (program, out) = match options.format {
             CodecFormat::Heic => ("heif-enc", "output.heic"),
@@ -135,7 +146,9 @@ impl FfmpegState {
         }
         match std::fs::read(dir.path().join(out)) {
             Ok(bytes) => Ok(Ok(bytes)),
-            Err(_) => Ok(Err("could not encode the image: no output".into())),
+            Err(_) => Ok(Err(CodecError::Rejected(
+                "could not encode the image: no output".into(),
+            ))),
         }
     }
 }
@@ -145,7 +158,7 @@ impl image_codecs::Host for FfmpegState {
         &mut self,
         input: InputFile,
         max_pixels: u64,
-    ) -> wasmtime::Result<Result<Vec<u8>, String>> {
+    ) -> wasmtime::Result<Result<Vec<u8>, CodecError>> {
         self.decode_heif_file(input, max_pixels)
     }
 
@@ -153,7 +166,7 @@ impl image_codecs::Host for FfmpegState {
         &mut self,
         input: InputFile,
         options: EncodeOptions,
-    ) -> wasmtime::Result<Result<Vec<u8>, String>> {
+    ) -> wasmtime::Result<Result<Vec<u8>, CodecError>> {
         self.encode_file(input, options)
     }
 }

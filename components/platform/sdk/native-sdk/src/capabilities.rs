@@ -198,20 +198,52 @@ pub struct HostEncode {
     pub speed: u8,
 }
 
+/// Why a call to the host's image codecs failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodecError {
+    /// The codec refused the input (not a file it reads, or a variant it does not
+    /// support); the message says why. Another form of the same pixels may succeed.
+    Rejected(String),
+    /// The image is over the pixel limit.
+    TooLarge(String),
+    /// The codec did not finish (time limit, canceled job, or it could not start);
+    /// trying again would not help.
+    Stopped(String),
+}
+
+impl From<codecs::CodecError> for CodecError {
+    fn from(e: codecs::CodecError) -> Self {
+        match e {
+            codecs::CodecError::Rejected(m) => CodecError::Rejected(m),
+            codecs::CodecError::TooLarge(m) => CodecError::TooLarge(m),
+            codecs::CodecError::Stopped(m) => CodecError::Stopped(m),
+        }
+    }
+}
+
+impl From<CodecError> for ToolError {
+    /// A refused input is an unsupported input (400), an image over the limit too large
+    /// (413), and a codec that did not finish a failed run (422).
+    fn from(e: CodecError) -> Self {
+        match e {
+            CodecError::Rejected(m) => ToolError::UnsupportedInput(m),
+            CodecError::TooLarge(m) => ToolError::TooLarge(m),
+            CodecError::Stopped(m) => ToolError::Failed(m),
+        }
+    }
+}
+
 /// Decodes the primary image of a HEIC, HEIF or AVIF file into PNG bytes (upright, with
 /// alpha when it has one), in the host's libheif. An image over `max_pixels` is too large
 /// (413); a file libheif cannot read is an unsupported input (400).
 pub fn decode_heif(input: &Input, max_pixels: u64) -> Result<Vec<u8>, ToolError> {
-    codecs::decode_heif(&to_wit(input), max_pixels).map_err(|e| {
-        match e.strip_prefix("too large: ") {
-            Some(rest) => ToolError::TooLarge(rest.to_string()),
-            None => ToolError::UnsupportedInput(e),
-        }
-    })
+    codecs::decode_heif(&to_wit(input), max_pixels).map_err(|e| CodecError::from(e).into())
 }
 
 /// Encodes a PNG or JPEG file (its pixels as stored) with the host's native encoders.
-pub fn host_encode(input: &Input, options: HostEncode) -> Result<Vec<u8>, ToolError> {
+/// The error says whether the input was refused (so the caller may retry with other
+/// bytes of the same pixels) or the encoder did not finish.
+pub fn host_encode(input: &Input, options: HostEncode) -> Result<Vec<u8>, CodecError> {
     let options = codecs::EncodeOptions {
         format: match options.format {
             HostFormat::Heic => codecs::CodecFormat::Heic,
@@ -222,5 +254,5 @@ pub fn host_encode(input: &Input, options: HostEncode) -> Result<Vec<u8>, ToolEr
         lossless: options.lossless,
         speed: options.speed,
     };
-    codecs::encode(&to_wit(input), options).map_err(ToolError::Failed)
+    codecs::encode(&to_wit(input), options).map_err(CodecError::from)
 }

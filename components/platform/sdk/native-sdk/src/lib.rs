@@ -6,8 +6,8 @@
 mod capabilities;
 
 pub use capabilities::{
-    decode_heif, ffmpeg, host_encode, probe, report_progress, FfmpegOutput, FfmpegRun, HostEncode,
-    HostFormat,
+    decode_heif, ffmpeg, host_encode, probe, report_progress, CodecError, FfmpegOutput, FfmpegRun,
+    HostEncode, HostFormat,
 };
 
 /// Generated bindings for the `native-tool` world.

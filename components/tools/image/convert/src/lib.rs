@@ -17,9 +17,10 @@
 //! For the host's encoders a PNG or JPEG that needs no re-orientation goes as it came,
 //! anything else as a fast-compressed PNG of its upright pixels.
 
-use lathe_image_kit::image::{self, DynamicImage};
+use lathe_image_kit::handoff::{fast_png, is_heif_family};
+use lathe_image_kit::image;
 use lathe_image_kit::{decode, output_file, probe, EncodeOptions, ImageFormat, MAX_PIXELS};
-use lathe_native_sdk::{decode_heif, host_encode, HostEncode, HostFormat};
+use lathe_native_sdk::{decode_heif, host_encode, CodecError, HostEncode, HostFormat};
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
@@ -114,25 +115,10 @@ fn target(s: &Settings) -> Result<Target, ToolError> {
     Ok(Target::Image(format, EncodeOptions { quality }))
 }
 
-/// Whether the bytes are a HEIF-family file (`ftyp` box with a HEIF or AVIF brand).
-fn is_heif(data: &[u8]) -> bool {
-    const BRANDS: [&[u8]; 10] = [
-        b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis",
-    ];
-    if data.len() < 12 || &data[4..8] != b"ftyp" {
-        return false;
-    }
-    let size = u32::from_be_bytes([data[0], data[1], data[2], data[3]]) as usize;
-    let end = size.clamp(12, data.len().min(256));
-    std::iter::once(&data[8..12])
-        .chain(data[16.min(end)..end].chunks_exact(4))
-        .any(|brand| BRANDS.contains(&brand))
-}
-
 /// The input as something image-kit reads: HEIF-family files become a PNG of their primary
 /// image (decoded by the host), everything else stays as it is.
 fn readable(input: &Input) -> Result<Input, ToolError> {
-    if !is_heif(&input.data) {
+    if !is_heif_family(&input.data) {
         return Ok(input.clone());
     }
     Ok(Input {
@@ -140,26 +126,6 @@ fn readable(input: &Input) -> Result<Input, ToolError> {
         media_type: "image/png".into(),
         data: decode_heif(input, MAX_PIXELS)?,
     })
-}
-
-/// PNG bytes of `image`, compressed fast: an intermediate for the host's encoder.
-fn fast_png(image: &DynamicImage) -> Result<Vec<u8>, ToolError> {
-    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-    let mut out = Vec::new();
-    let encoder = PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Sub);
-    let image = match image {
-        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => {
-            std::borrow::Cow::Borrowed(image)
-        }
-        other if other.color().has_alpha() => {
-            std::borrow::Cow::Owned(DynamicImage::ImageRgba8(other.to_rgba8()))
-        }
-        other => std::borrow::Cow::Owned(DynamicImage::ImageRgb8(other.to_rgb8())),
-    };
-    image
-        .write_with_encoder(encoder)
-        .map_err(|e| ToolError::Failed(format!("intermediate PNG failed: {e}")))?;
-    Ok(out)
 }
 
 struct Convert;
@@ -220,10 +186,19 @@ impl Tool for Convert {
                         data: fast_png(&decode(&input)?.image)?,
                     })
                 };
-                // A file the host's readers reject (a CMYK JPEG, say) is retried as pixels.
+                // A file the host's reader refuses (a CMYK JPEG, say) is retried as pixels;
+                // an encoder that timed out or was canceled is not run again.
                 let bytes = match as_is.then(|| host_encode(&input, options)) {
                     Some(Ok(bytes)) => bytes,
-                    _ => host_encode(&upright_png()?, options)?,
+                    Some(Err(CodecError::Rejected(_))) | None => {
+                        host_encode(&upright_png()?, options).map_err(|e| match e {
+                            // Our own intermediate PNG refused: the encoder failed, not the
+                            // user's file.
+                            CodecError::Rejected(m) => ToolError::Failed(m),
+                            other => other.into(),
+                        })?
+                    }
+                    Some(Err(e)) => return Err(e.into()),
                 };
                 let media_type = match extension {
                     "avif" => "image/avif",
