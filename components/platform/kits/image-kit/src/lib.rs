@@ -11,6 +11,7 @@ pub mod avif;
 mod decode;
 mod encode;
 mod format;
+pub mod handoff;
 mod resize;
 mod webp;
 
