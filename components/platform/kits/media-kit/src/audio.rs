@@ -1,6 +1,7 @@
 //! Shared pieces of the audio tools: what they accept, encoders that work for every
 //! bitrate, channel count and sample rate, and the `-af` runner most of them are.
 
+use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::{Input, Output, ToolError};
 
 use crate::formats::{strings, AudioFormat};
@@ -99,11 +100,7 @@ pub fn output_rate(format: AudioFormat, rate: u32) -> u32 {
 /// How long the first audio stream lasts: its own duration when ffprobe reports one (a
 /// video's audio may end before its picture), else the container's.
 pub fn audio_duration(info: &MediaInfo) -> f64 {
-    info.report["streams"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|s| s["codec_type"] == "audio")
+    info.stream_report("audio")
         .and_then(|s| s["duration"].as_str())
         .and_then(|d| d.parse::<f64>().ok())
         .filter(|d| *d > 0.0)
@@ -113,23 +110,62 @@ pub fn audio_duration(info: &MediaInfo) -> f64 {
 /// Seconds decoded before a seek target (see [`seek_args`]).
 pub const PRE_ROLL_S: f64 = 1.0;
 
-/// An exact start at `start` seconds: a fast seek before `-i` to a second earlier, then
-/// an output `-ss` for the rest. A bare input seek makes some decoders (MP3's bit
-/// reservoir) start with a few frames of silence; decoding a second ahead avoids that.
-/// Returns the arguments before `-i` and those for the output.
-pub fn seek_args(start: f64) -> (Vec<String>, Vec<String>) {
+/// A fast seek to [`PRE_ROLL_S`] before `start` (not before the file's start): the
+/// arguments before `-i` (none at the file's start) and the time sought to, in seconds.
+pub fn pre_roll_seek(start: f64) -> (Vec<String>, f64) {
     let pre = (start - PRE_ROLL_S).max(0.0);
     let before = if pre > 0.0 {
         vec!["-ss".to_string(), crate::fmt_num(pre)]
     } else {
         Vec::new()
     };
+    (before, pre)
+}
+
+/// An exact start at `start` seconds: a fast seek before `-i` to a second earlier, then
+/// an output `-ss` for the rest. A bare input seek makes some decoders (MP3's bit
+/// reservoir) start with a few frames of silence; decoding a second ahead avoids that.
+/// Returns the arguments before `-i` and those for the output.
+pub fn seek_args(start: f64) -> (Vec<String>, Vec<String>) {
+    let (before, pre) = pre_roll_seek(start);
     let after = if start - pre > 0.0 {
         vec!["-ss".to_string(), crate::fmt_num(start - pre)]
     } else {
         Vec::new()
     };
     (before, after)
+}
+
+/// 400 when `start` (seed 001's `startS`) is at or past the end of audio lasting
+/// `duration` seconds.
+pub fn start_inside(start: f64, duration: f64) -> Result<(), ToolError> {
+    if start >= duration {
+        return Err(lathe_tool_sdk::invalid_settings(format!(
+            "startS ({start}) is past the end of the audio ({} s)",
+            crate::fmt_num(duration)
+        )));
+    }
+    Ok(())
+}
+
+/// A measuring pass: `filter` over `input`'s first audio stream, written nowhere, with
+/// progress from `from` to `to` percent; returns ffmpeg's log, where the filter printed
+/// what it measured (`loudnorm`, `silencedetect`).
+pub fn measuring_log(
+    input: &Input,
+    filter: &str,
+    duration: f64,
+    (from, to): (u8, u8),
+    message: &str,
+) -> Result<String, ToolError> {
+    Ok(FfmpegRun::new()
+        .args(["-i", input.name.as_str(), "-map", "0:a:0", "-af", filter])
+        .args(["-f", "null", "null"])
+        .file(input.clone())
+        .progress(duration, from, to, message)
+        .with_log()
+        .run()?
+        .log)
 }
 
 /// An `atempo` chain whose product is `factor`: ffmpeg 5.1's `atempo` takes 0.5 to 2 per
@@ -201,12 +237,10 @@ pub fn one_audio_tool_info(
     description: &'static str,
     properties: serde_json::Value,
 ) -> lathe_tool_sdk::ToolInfo {
-    use lathe_tool_sdk::{Produces, Section, ToolInfo};
-    ToolInfo::one_file(
-        (id, Section::Audio, name, description),
+    crate::catalog::one_audio_file_info(
+        (id, name, description),
         properties,
-        AUDIO_OR_VIDEO_EXTENSIONS,
-        Produces::types(AUDIO_OUTPUTS),
+        lathe_tool_sdk::Produces::types(AUDIO_OUTPUTS),
     )
 }
 

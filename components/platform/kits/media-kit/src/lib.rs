@@ -7,12 +7,18 @@
 //! - [`settings`]: colours, aspect ratios and numbers as ffmpeg wants them;
 //! - [`run`]: scratch names, the one-input-one-output runner and output naming;
 //! - [`loudness`]: two-pass EBU R128 normalisation;
-//! - [`video_edit`]: the settings shared by the tools that edit one video.
+//! - [`video_edit`]: the settings shared by the tools that edit one video;
+//! - [`redraw`]: the tools that draw every frame anew into an MP4;
+//! - [`catalog`]: the catalog entries of the one-file tools;
+//! - [`concat`]: graphs that join inputs one after the other.
 
 pub mod audio;
+pub mod catalog;
+pub mod concat;
 pub mod formats;
 pub mod loudness;
 pub mod probe;
+pub mod redraw;
 pub mod run;
 pub mod settings;
 pub mod video_compose;

@@ -1,10 +1,10 @@
 //! EBU R128 loudness normalisation in two passes (ffmpeg's `loudnorm`): a measurement,
 //! then a linear gain from it. Shared by `audio/normalize-audio` and `video/video-loudnorm`.
 
-use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::{Input, ToolError};
 
-use crate::fmt_num;
+use crate::audio::{measuring_log, output_rate};
+use crate::{fmt_num, AudioFormat};
 
 /// The loudness target: -16 LUFS integrated, -1.5 dBTP true peak, 11 LU range.
 pub const TARGET: &str = "I=-16:TP=-1.5:LRA=11";
@@ -71,22 +71,32 @@ pub fn measure(
     end_percent: u8,
 ) -> Result<Option<Measured>, ToolError> {
     let filter = format!("loudnorm={TARGET}:print_format=json");
-    let log = FfmpegRun::new()
-        .args([
-            "-i",
-            input.name.as_str(),
-            "-map",
-            "0:a:0",
-            "-af",
-            filter.as_str(),
-        ])
-        .args(["-f", "null", "null"])
-        .file(input.clone())
-        .progress(duration, 5, end_percent, "Measuring loudness")
-        .with_log()
-        .run()?
-        .log;
+    let log = measuring_log(
+        input,
+        &filter,
+        duration,
+        (5, end_percent),
+        "Measuring loudness",
+    )?;
     Measured::parse(&log)
+}
+
+/// Both passes' shared half for an output encoded as `format`: the first pass (progress 5
+/// to 45 %), then the second pass's filter, resampled to a rate `format` takes near the
+/// input's `rate` (`loudnorm` works at 192 kHz); `None` for silence.
+pub fn normalizing_filter(
+    input: &Input,
+    duration: f64,
+    format: AudioFormat,
+    rate: u32,
+) -> Result<Option<String>, ToolError> {
+    Ok(measure(input, duration, 45)?.map(|m| {
+        format!(
+            "{},aformat=sample_rates={}",
+            m.filter(),
+            output_rate(format, rate)
+        )
+    }))
 }
 
 #[cfg(test)]

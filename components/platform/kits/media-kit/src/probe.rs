@@ -192,6 +192,29 @@ impl MediaInfo {
         info
     }
 
+    /// ffprobe's entry of the first stream of `kind` (`video`, `audio`); cover pictures
+    /// are not video.
+    pub fn stream_report(&self, kind: &str) -> Option<&Value> {
+        self.report["streams"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|s| kind != "video" || s["disposition"]["attached_pic"] != 1)
+            .find(|s| s["codec_type"] == kind)
+    }
+
+    /// How many frames the video has: the stream's count when the container knows it,
+    /// else duration × frame rate (at least 1).
+    pub fn frame_count(&self) -> u64 {
+        let counted = self
+            .stream_report("video")
+            .and_then(|s| s["nb_frames"].as_str())
+            .and_then(|n| n.parse::<u64>().ok())
+            .filter(|n| *n > 0);
+        let fps = self.video.as_ref().map_or(0.0, |v| v.fps);
+        counted.unwrap_or_else(|| (self.duration * fps).ceil().max(1.0) as u64)
+    }
+
     /// The video stream, or 400 "the file contains no video stream".
     pub fn require_video(&self) -> Result<&VideoStream, ToolError> {
         self.video
@@ -214,5 +237,30 @@ impl MediaInfo {
         } else {
             Err(unsupported("the file has no duration"))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_counted_or_estimated_and_covers_are_no_video() {
+        let report = |nb: &str| {
+            serde_json::json!({"format": {"duration": "2.5"}, "streams": [
+                {"codec_type": "video", "codec_name": "mjpeg", "width": 10, "height": 10,
+                 "disposition": {"attached_pic": 1}},
+                {"codec_type": "video", "codec_name": "h264", "width": 320, "height": 240,
+                 "avg_frame_rate": "10/1", "nb_frames": nb}
+            ]})
+        };
+        let counted = MediaInfo::from_report(report("24"));
+        assert_eq!(
+            counted.stream_report("video").unwrap()["codec_name"],
+            "h264"
+        );
+        assert_eq!(counted.frame_count(), 24);
+        assert_eq!(MediaInfo::from_report(report("N/A")).frame_count(), 25);
+        assert!(counted.stream_report("audio").is_none());
     }
 }

@@ -85,16 +85,9 @@ impl Plan {
     }
 }
 
-/// Runs a one-input, one-output tool: scratch name, probe (content must match the
-/// extension; the needed stream must be there), `ffmpeg [before] -i input [args] out`, with
-/// progress from 5 to 99 %, and names the result `<client stem>.<ext>`.
-pub fn single_output(
-    source: &Input,
-    needs: Needs,
-    default_ext: &str,
-    message: &str,
-    build: impl FnOnce(&MediaInfo) -> Result<Plan, ToolError>,
-) -> Result<Output, ToolError> {
+/// The only input under its scratch name, probed (content must match the extension; the
+/// needed stream must be there).
+pub fn probed(source: &Input, needs: Needs) -> Result<(Input, MediaInfo), ToolError> {
     let input = scratch(source, 0);
     let info = MediaInfo::probe(&input, &source.extension())?;
     match needs {
@@ -105,6 +98,43 @@ pub fn single_output(
             info.require_audio()?;
         }
     }
+    Ok((input, info))
+}
+
+/// A run that reads only `input`'s first video stream (`-i input -map 0:v:0`, no audio,
+/// subtitles or data); the caller adds the filter and the output.
+pub fn picture_only(input: &Input) -> FfmpegRun {
+    FfmpegRun::new()
+        .args(["-i", input.name.as_str()])
+        .args(["-map", "0:v:0", "-an", "-sn", "-dn"])
+        .file(input.clone())
+}
+
+/// Several outputs of one input named `<stem>-<label>-<n>.<ext>` for the download, `n`
+/// counted from 1 with `digits` digits (`clip-frame-0001.png`).
+pub fn numbered(
+    files: Vec<OutputFile>,
+    (stem, label, digits): (&str, &str, usize),
+    ext: &str,
+) -> Vec<OutputFile> {
+    files
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| renamed(f, &format!("{stem}-{label}-{:0digits$}", i + 1), ext))
+        .collect()
+}
+
+/// Runs a one-input, one-output tool: scratch name, probe (content must match the
+/// extension; the needed stream must be there), `ffmpeg [before] -i input [args] out`, with
+/// progress from 5 to 99 %, and names the result `<client stem>.<ext>`.
+pub fn single_output(
+    source: &Input,
+    needs: Needs,
+    default_ext: &str,
+    message: &str,
+    build: impl FnOnce(&MediaInfo) -> Result<Plan, ToolError>,
+) -> Result<Output, ToolError> {
+    let (input, info) = probed(source, needs)?;
     let plan = build(&info)?;
     let ext = plan
         .extension
@@ -126,4 +156,23 @@ pub fn single_output(
     let mut files = run.run()?.files;
     let file = files.remove(0);
     Ok(Output::file(renamed(file, source.stem(), &ext)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbered_outputs_count_from_one() {
+        let file = |name: &str| OutputFile::new(name.to_string(), "image/png", Vec::new());
+        let names: Vec<String> = numbered(
+            vec![file("frame-0001.png"), file("frame-0002.png")],
+            ("clip", "frame", 4),
+            "png",
+        )
+        .into_iter()
+        .map(|f| f.name)
+        .collect();
+        assert_eq!(names, ["clip-frame-0001.png", "clip-frame-0002.png"]);
+    }
 }

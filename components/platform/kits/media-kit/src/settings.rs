@@ -2,7 +2,7 @@
 //! checked here (colours, numbers), so no setting can inject filter options; free text goes
 //! to ffmpeg as a file ([`crate::text_file`]), never inside an argument.
 
-use lathe_tool_sdk::{invalid_settings, ToolError};
+use lathe_tool_sdk::{invalid_settings, parse_settings, ToolError};
 use serde::Deserialize;
 
 /// A `#rgb` or `#rrggbb` colour (the `#` optional) as ffmpeg's `0xRRGGBB`.
@@ -19,6 +19,63 @@ pub fn ffmpeg_color(field: &str, value: &str) -> Result<String, ToolError> {
         )));
     }
     Ok(format!("0x{}", full.to_ascii_lowercase()))
+}
+
+/// The settings of a tool that has none: they must still be a JSON object (else 400);
+/// unknown fields are ignored.
+pub fn no_settings(settings: &str) -> Result<(), ToolError> {
+    /// No fields.
+    #[derive(Deserialize)]
+    struct NoSettings {}
+    let _: NoSettings = parse_settings(settings)?;
+    Ok(())
+}
+
+/// Seed 001's `startS` checked: 0 or more (else 400 "startS must be 0 or more").
+pub fn start_seconds(start: f64) -> Result<f64, ToolError> {
+    if !start.is_finite() || start < 0.0 {
+        return Err(invalid_settings(format!(
+            "startS must be 0 or more, got {start}"
+        )));
+    }
+    Ok(start)
+}
+
+/// Seed 001's `startS` (default 0) and required `endS`, in seconds: the part of a file a
+/// trim keeps (an end past the file means to its end).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Span {
+    /// Where the kept part starts.
+    #[serde(default)]
+    pub start_s: f64,
+    /// Where it ends; required.
+    pub end_s: Option<f64>,
+}
+
+impl Span {
+    /// `endS`, or 400 "endS is required".
+    pub fn end(&self) -> Result<f64, ToolError> {
+        self.end_s
+            .ok_or_else(|| invalid_settings("endS is required"))
+    }
+
+    /// The checked start and end: `startS` 0 or more, `endS` given and after it.
+    pub fn bounds(&self) -> Result<(f64, f64), ToolError> {
+        let start = start_seconds(self.start_s)?;
+        let end = end_after(start, self.end()?)?;
+        Ok((start, end))
+    }
+}
+
+/// `end` (seed 001's `endS`) checked to come after `start` (else 400).
+pub fn end_after(start: f64, end: f64) -> Result<f64, ToolError> {
+    if !end.is_finite() || end <= start {
+        return Err(invalid_settings(format!(
+            "endS ({end}) must be after startS ({start})"
+        )));
+    }
+    Ok(end)
 }
 
 /// A number for an ffmpeg argument: at most 3 decimals, no exponent.
@@ -85,4 +142,22 @@ pub fn even_up(n: u32) -> u32 {
 /// `n` rounded down to an even number, at least 2.
 pub fn even_down(n: u32) -> u32 {
     (n - (n % 2)).max(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_need_an_end_after_a_start_of_zero_or_more() {
+        let span = |json: &str| -> Span { parse_settings(json).unwrap() };
+        assert_eq!(span(r#"{"endS": 3}"#).bounds(), Ok((0.0, 3.0)));
+        assert_eq!(span(r#"{"startS": 1, "endS": 2.5}"#).bounds(), Ok((1.0, 2.5)));
+        let missing = span(r#"{"startS": 1}"#).bounds().unwrap_err();
+        assert_eq!(missing.detail(), "endS is required");
+        assert!(span(r#"{"startS": -1, "endS": 2}"#).bounds().is_err());
+        assert!(span(r#"{"startS": 2, "endS": 2}"#).bounds().is_err());
+        assert!(no_settings(r#"{"anything": 1}"#).is_ok());
+        assert!(no_settings("[1]").is_err());
+    }
 }

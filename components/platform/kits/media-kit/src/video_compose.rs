@@ -5,7 +5,7 @@
 use lathe_tool_sdk::{unsupported, Input, ToolError};
 
 use crate::formats::{h264_args, strings, vp9_args, EVEN_SIZE};
-use crate::probe::MediaInfo;
+use crate::probe::{MediaInfo, VideoStream};
 use crate::run::scratch;
 
 /// Still images the image-based video tools accept.
@@ -24,6 +24,17 @@ pub fn probe_input(source: &Input, index: usize) -> Result<(Input, MediaInfo), T
     Ok((input, info))
 }
 
+/// Probes input `index` as [`probe_input`] does and requires a video stream (a copy of it
+/// comes third); an error names the client's file.
+pub fn probe_video(
+    source: &Input,
+    index: usize,
+) -> Result<(Input, MediaInfo, VideoStream), ToolError> {
+    let (input, info) = probe_input(source, index)?;
+    let video = info.require_video().map_err(|e| named(source, e))?.clone();
+    Ok((input, info, video))
+}
+
 /// `error` with the client's file name in front (several inputs: which one is wrong).
 pub fn named(source: &Input, error: ToolError) -> ToolError {
     let detail = format!("{}: {}", source.name, error.detail());
@@ -39,11 +50,7 @@ pub fn named(source: &Input, error: ToolError) -> ToolError {
 /// is rotated by 90° (ffmpeg turns such frames upright when it decodes them).
 pub fn display_size(info: &MediaInfo) -> Option<(u32, u32)> {
     let video = info.video.as_ref()?;
-    let stream = info.report["streams"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|s| s["codec_type"] == "video" && s["disposition"]["attached_pic"] != 1);
+    let stream = info.stream_report("video");
     let rotation = stream
         .and_then(|s| s["side_data_list"].as_array())
         .into_iter()

@@ -8,7 +8,7 @@ use lathe_tool_sdk::{invalid_settings, Input, Output, ToolError};
 use crate::formats::{strings, EVEN_SIZE};
 use crate::probe::MediaInfo;
 use crate::run::{single_output, Needs, Plan};
-use crate::settings::even_down;
+use crate::settings::{end_after, even_down, start_seconds};
 use crate::video_compose::{
     audio_args_for, kept_container, muxer_args, video_args_for, video_encoder,
 };
@@ -92,6 +92,21 @@ pub fn edit_video(
     })
 }
 
+/// Runs a one-video edit that only filters the picture: `build` returns the `-vf` chain
+/// for the probed input; the audio is kept (see [`edit_video`]).
+pub fn filter_video(
+    source: &Input,
+    message: &str,
+    build: impl FnOnce(&MediaInfo) -> Result<String, ToolError>,
+) -> Result<Output, ToolError> {
+    edit_video(source, message, |info| {
+        Ok(Edit {
+            video_filter: Some(build(info)?),
+            ..Edit::default()
+        })
+    })
+}
+
 /// `value` rounded to the nearest even number, at least 2.
 fn even_round(value: f64) -> u32 {
     (((value / 2.0).round() as u32) * 2).max(2)
@@ -129,16 +144,8 @@ pub fn scale_short_side(w: u32, h: u32, short: u32) -> (u32, u32) {
 /// length to keep. A start at or past the end, or an end not after the start, is 400; an
 /// end past the file means to the end.
 pub fn time_range(start: f64, end: f64, duration: f64) -> Result<(f64, f64), ToolError> {
-    if !start.is_finite() || start < 0.0 {
-        return Err(invalid_settings(format!(
-            "startS must be 0 or more, got {start}"
-        )));
-    }
-    if !end.is_finite() || end <= start {
-        return Err(invalid_settings(format!(
-            "endS ({end}) must be after startS ({start})"
-        )));
-    }
+    let start = start_seconds(start)?;
+    let end = end_after(start, end)?;
     if duration > 0.0 && start >= duration {
         return Err(invalid_settings(format!(
             "startS ({start}) is past the end of the video ({duration:.2} s)"

@@ -1,10 +1,10 @@
 //! `audio/audio-channels`: stereo made mono, mono made stereo, or left and right swapped
 //! (native tool: ffmpeg).
 
-use lathe_media_kit::audio::{audio_filter_tool, AudioPlan, AUDIO_OR_VIDEO_EXTENSIONS};
+use lathe_media_kit::audio::{audio_filter_tool, one_audio_tool_info, AudioPlan};
+use lathe_media_kit::catalog::with_required;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, Produces, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -47,24 +47,17 @@ struct AudioChannels;
 
 impl Tool for AudioChannels {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "audio-channels",
-            section: Section::Audio,
-            name: "Audio Channels",
-            description:
+        with_required(
+            one_audio_tool_info(
+                "audio-channels",
+                "Audio Channels",
                 "Turn stereo into mono, mono into stereo, or swap the left and right channels.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+                serde_json::json!({
                     "mode": {"type": "string", "enum": ["stereo-to-mono", "mono-to-stereo", "swap"]}
-                },
-                "required": ["mode"]
-            }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: AUDIO_OR_VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus"]),
-        }
+                }),
+            ),
+            &["mode"],
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -1,7 +1,8 @@
 //! `audio/audio-metadata`: an audio file's tags removed, or its title, artist and album
 //! set, without re-encoding (native tool: ffmpeg).
 
-use lathe_media_kit::{scratch, text_file, MediaInfo};
+use lathe_media_kit::run::{probed, Needs};
+use lathe_media_kit::text_file;
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
@@ -95,9 +96,7 @@ impl Tool for AudioMetadata {
         ])?;
         let source = &inputs[0];
         let client_ext = source.extension();
-        let input = scratch(source, 0);
-        let info = MediaInfo::probe(&input, &client_ext)?;
-        info.require_audio()?;
+        let (input, info) = probed(source, Needs::Audio)?;
         // `.oga` is written by the plain Ogg muxer, which takes every Ogg codec.
         let ext = if client_ext == "oga" {
             "ogg"

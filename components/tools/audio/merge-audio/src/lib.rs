@@ -4,6 +4,7 @@
 use lathe_media_kit::audio::{
     audio_duration, encoder_args, output_rate, AUDIO_OR_VIDEO_EXTENSIONS, DEFAULT_KBPS,
 };
+use lathe_media_kit::concat::ConcatGraph;
 use lathe_media_kit::{scratch, AudioFormat, MediaInfo};
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::{
@@ -21,16 +22,16 @@ struct Settings {
 /// The `concat` graph: every input's first audio stream brought to one rate, layout and
 /// sample format (concat needs them equal), then joined in upload order.
 fn merge_graph(count: usize, rate: u32, layout: &str) -> String {
-    let mut graph = String::new();
-    let mut joined = String::new();
+    let mut graph = ConcatGraph::new();
     for i in 0..count {
-        graph.push_str(&format!(
-            "[{i}:a:0]aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts={layout}[a{i}];"
-        ));
-        joined.push_str(&format!("[a{i}]"));
+        graph.push(
+            &format!(
+                "[{i}:a:0]aformat=sample_fmts=fltp:sample_rates={rate}:channel_layouts={layout}"
+            ),
+            &format!("a{i}"),
+        );
     }
-    graph.push_str(&format!("{joined}concat=n={count}:v=0:a=1[out]"));
-    graph
+    graph.join(count, (0, 1), "[out]")
 }
 
 /// The tool.

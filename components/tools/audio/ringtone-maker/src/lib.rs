@@ -1,13 +1,13 @@
 //! `audio/ringtone-maker`: up to 30 seconds of audio as a phone ringtone, with short
 //! fades at both ends (native tool: ffmpeg). iPhone M4R (AAC in MP4) by default.
 
-use lathe_media_kit::audio::{audio_duration, encoder_args, AUDIO_OR_VIDEO_EXTENSIONS, PRE_ROLL_S};
+use lathe_media_kit::audio::{audio_duration, filtered_audio, pre_roll_seek, start_inside};
+use lathe_media_kit::catalog::one_audio_file_info;
 use lathe_media_kit::run::{single_output, Needs, Plan};
+use lathe_media_kit::settings::start_seconds;
 use lathe_media_kit::{fmt_num, AudioFormat};
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// The ringtone's file type: not in seed 001, which names none; M4R unless asked.
@@ -58,34 +58,24 @@ struct RingtoneMaker;
 
 impl Tool for RingtoneMaker {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "ringtone-maker",
-            section: Section::Audio,
-            name: "Ringtone Maker",
-            description: "Cut up to 30 seconds of audio into a phone ringtone (iPhone M4R by default) with short fades.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "startS": {"type": "number", "minimum": 0, "default": 0},
-                    "durationS": {"type": "number", "minimum": 1, "maximum": 30, "default": 30},
-                    "format": {"type": "string", "enum": ["m4r", "m4a", "mp3"], "default": "m4r"}
-                }
+        one_audio_file_info(
+            (
+                "ringtone-maker",
+                "Ringtone Maker",
+                "Cut up to 30 seconds of audio into a phone ringtone (iPhone M4R by default) with short fades.",
+            ),
+            serde_json::json!({
+                "startS": {"type": "number", "minimum": 0, "default": 0},
+                "durationS": {"type": "number", "minimum": 1, "maximum": 30, "default": 30},
+                "format": {"type": "string", "enum": ["m4r", "m4a", "mp3"], "default": "m4r"}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: AUDIO_OR_VIDEO_EXTENSIONS,
-            produces: Produces::by_setting("format", &["m4r", "m4a", "mp3"]),
-        }
+            Produces::by_setting("format", &["m4r", "m4a", "mp3"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
-        let start = settings.start_s;
-        if start < 0.0 {
-            return Err(invalid_settings(format!(
-                "startS must be 0 or more, got {start}"
-            )));
-        }
+        let start = start_seconds(settings.start_s)?;
         let wanted = check_range("durationS", settings.duration_s, 1.0, 30.0)?;
         let (audio, ext) = match settings.format {
             RingtoneFormat::M4r => (AudioFormat::M4a, "m4r"),
@@ -99,37 +89,21 @@ impl Tool for RingtoneMaker {
             "Making the ringtone",
             |info| {
                 let total = audio_duration(info);
-                if start >= total {
-                    return Err(invalid_settings(format!(
-                        "startS ({start}) is past the end of the audio ({} s)",
-                        fmt_num(total)
-                    )));
-                }
+                start_inside(start, total)?;
                 let length = wanted.min(total - start);
                 // A fast seek to a second ahead, then the exact cut inside the filter, so
                 // that the fades see the ringtone's own timeline (an output `-ss` would
                 // cut after them).
-                let seek = (start - PRE_ROLL_S).max(0.0);
-                let before_input = if seek > 0.0 {
-                    vec!["-ss".to_string(), fmt_num(seek)]
-                } else {
-                    Vec::new()
-                };
+                let (before_input, seek) = pre_roll_seek(start);
                 let filter = format!(
                     "atrim=start={}:duration={},asetpts=PTS-STARTPTS,{}",
                     fmt_num(start - seek),
                     fmt_num(length),
                     fades(length)
                 );
-                let mut args: Vec<String> = ["-map", "0:a:0", "-vn", "-sn", "-dn", "-af"]
-                    .iter()
-                    .map(|s| s.to_string())
-                    .collect();
-                args.push(filter);
-                args.extend(encoder_args(audio, 192));
                 Ok(Plan {
                     before_input,
-                    args,
+                    args: filtered_audio(audio, &filter),
                     duration: Some(length),
                     ..Plan::default()
                 })

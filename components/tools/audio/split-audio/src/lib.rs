@@ -2,13 +2,15 @@
 //! its silences (native tool: ffmpeg). Several pieces come back as a ZIP.
 
 use lathe_media_kit::audio::{
-    audio_duration, encoder_args, kept_format, AUDIO_OR_VIDEO_EXTENSIONS, DEFAULT_KBPS, PRE_ROLL_S,
+    audio_duration, encoder_args, kept_format, measuring_log, pre_roll_seek, DEFAULT_KBPS,
 };
-use lathe_media_kit::{fmt_num, renamed, scratch, MediaInfo};
+use lathe_media_kit::catalog::one_audio_file_info;
+use lathe_media_kit::fmt_num;
+use lathe_media_kit::run::{numbered, probed, Needs};
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -123,27 +125,21 @@ struct SplitAudio;
 
 impl Tool for SplitAudio {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "split-audio",
-            section: Section::Audio,
-            name: "Split Audio",
-            description:
+        one_audio_file_info(
+            (
+                "split-audio",
+                "Split Audio",
                 "Split audio into pieces of a set length, into equal parts, or at its silences.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "mode": {"type": "string", "enum": ["time", "parts", "silence"], "default": "time"},
-                    "segmentS": {"type": "number", "minimum": 1, "maximum": 3600, "default": 60},
-                    "parts": {"type": "integer", "minimum": 2, "maximum": 20, "default": 2},
-                    "thresholdDb": {"type": "number", "minimum": -80, "maximum": -20, "default": -40},
-                    "minSilenceS": {"type": "number", "minimum": 0.1, "maximum": 10, "default": 0.3}
-                }
+            ),
+            serde_json::json!({
+                "mode": {"type": "string", "enum": ["time", "parts", "silence"], "default": "time"},
+                "segmentS": {"type": "number", "minimum": 1, "maximum": 3600, "default": 60},
+                "parts": {"type": "integer", "minimum": 2, "maximum": 20, "default": 2},
+                "thresholdDb": {"type": "number", "minimum": -80, "maximum": -20, "default": -40},
+                "minSilenceS": {"type": "number", "minimum": 0.1, "maximum": 10, "default": 0.3}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: AUDIO_OR_VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus", "zip"]),
-        }
+            Produces::types(&["mp3", "wav", "ogg", "flac", "m4a", "aac", "opus", "zip"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -153,9 +149,7 @@ impl Tool for SplitAudio {
         let threshold = check_range("thresholdDb", settings.threshold_db, -80.0, -20.0)?;
         let min_silence = check_range("minSilenceS", settings.min_silence_s, 0.1, 10.0)?;
         let source = &inputs[0];
-        let input = scratch(source, 0);
-        let info = MediaInfo::probe(&input, &source.extension())?;
-        info.require_audio()?;
+        let (input, info) = probed(source, Needs::Audio)?;
         info.require_duration()?;
         let duration = audio_duration(&info);
         let mut first_percent = 5;
@@ -168,21 +162,7 @@ impl Tool for SplitAudio {
                     fmt_num(threshold),
                     fmt_num(min_silence)
                 );
-                let log = FfmpegRun::new()
-                    .args([
-                        "-i",
-                        input.name.as_str(),
-                        "-map",
-                        "0:a:0",
-                        "-af",
-                        detect.as_str(),
-                    ])
-                    .args(["-f", "null", "null"])
-                    .file(input.clone())
-                    .progress(duration, 5, 30, "Finding silences")
-                    .with_log()
-                    .run()?
-                    .log;
+                let log = measuring_log(&input, &detect, duration, (5, 30), "Finding silences")?;
                 first_percent = 30;
                 silence_cuts(duration, &silences(&log))
             }
@@ -201,13 +181,13 @@ impl Tool for SplitAudio {
         for (run_index, chunk) in starts.chunks(PIECES_PER_RUN).enumerate() {
             let first = run_index * PIECES_PER_RUN;
             // A fast input seek to a second before the run's first piece (see `seek_args`).
-            let seek = (chunk[0] - PRE_ROLL_S).max(0.0);
+            let (before_input, seek) = pre_roll_seek(chunk[0]);
             let chunk_end = starts.get(first + chunk.len()).copied().unwrap_or(duration);
-            let mut run = FfmpegRun::new();
-            if seek > 0.0 {
-                run = run.args(["-ss".to_string(), fmt_num(seek)]);
-            }
-            run = run.arg("-i").arg(input.name.clone()).file(input.clone());
+            let mut run = FfmpegRun::new()
+                .args(before_input)
+                .arg("-i")
+                .arg(input.name.clone())
+                .file(input.clone());
             for (k, &start) in chunk.iter().enumerate() {
                 let index = first + k;
                 let name = format!("part-{:03}.{ext}", index + 1);
@@ -229,13 +209,11 @@ impl Tool for SplitAudio {
                 .files;
             files.extend(made);
         }
-        let stem = source.stem();
-        let files = files
-            .into_iter()
-            .enumerate()
-            .map(|(i, f)| renamed(f, &format!("{stem}-part-{:03}", i + 1), ext))
-            .collect();
-        Ok(Output::files(files))
+        Ok(Output::files(numbered(
+            files,
+            (source.stem(), "part", 3),
+            ext,
+        )))
     }
 }
 

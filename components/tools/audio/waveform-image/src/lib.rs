@@ -1,11 +1,11 @@
 //! `audio/waveform-image`: a PNG picture of an audio file's waveform in one colour on a
 //! transparent background (native tool: ffmpeg).
 
-use lathe_media_kit::audio::AUDIO_OR_VIDEO_EXTENSIONS;
+use lathe_media_kit::catalog::one_audio_file_info;
 use lathe_media_kit::ffmpeg_color;
 use lathe_media_kit::run::{single_output, Needs, Plan};
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's settings: `width` (256 to 3840, default 1024), `height` (64 to 1080,
@@ -37,24 +37,19 @@ struct WaveformImage;
 
 impl Tool for WaveformImage {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "waveform-image",
-            section: Section::Audio,
-            name: "Waveform Image",
-            description: "Draw the waveform of audio as a PNG image (transparent background).",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "width": {"type": "integer", "minimum": 256, "maximum": 3840, "default": 1024},
-                    "height": {"type": "integer", "minimum": 64, "maximum": 1080, "default": 256},
-                    "color": {"type": "string", "pattern": "^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$", "default": "#4f46e5"}
-                }
+        one_audio_file_info(
+            (
+                "waveform-image",
+                "Waveform Image",
+                "Draw the waveform of audio as a PNG image (transparent background).",
+            ),
+            serde_json::json!({
+                "width": {"type": "integer", "minimum": 256, "maximum": 3840, "default": 1024},
+                "height": {"type": "integer", "minimum": 64, "maximum": 1080, "default": 256},
+                "color": {"type": "string", "pattern": "^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$", "default": "#4f46e5"}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: AUDIO_OR_VIDEO_EXTENSIONS,
-            produces: Produces::types(&["png"]),
-        }
+            Produces::types(&["png"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -1,10 +1,11 @@
 //! `video/aspect-pad`: a video brought to another aspect ratio with bars of a colour
 //! (native tool: ffmpeg).
 
+use lathe_media_kit::catalog::video_edit_info;
 use lathe_media_kit::video_compose::display_size;
-use lathe_media_kit::video_edit::{edit_video, Edit};
-use lathe_media_kit::{ffmpeg_color, AspectTarget, VIDEO_EXTENSIONS};
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_media_kit::video_edit::filter_video;
+use lathe_media_kit::{ffmpeg_color, AspectTarget};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's settings: `target` ratio (default 9:16, as the peer's code) and the bars'
@@ -36,39 +37,29 @@ struct AspectPad;
 
 impl Tool for AspectPad {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "aspect-pad",
-            section: Section::Video,
-            name: "Aspect Pad",
-            description:
+        video_edit_info(
+            (
+                "aspect-pad",
+                "Aspect Pad",
                 "Fit a video to 16:9, 9:16, 1:1, 4:3 or 3:4 with coloured bars; nothing is cut off.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "target": {
-                        "type": "string",
-                        "enum": ["16:9", "9:16", "1:1", "4:3", "3:4"],
-                        "default": "9:16"
-                    },
-                    "color": {"type": "string", "default": "#000000", "description": "Hex colour of the bars."}
-                }
+            ),
+            serde_json::json!({
+                "target": {
+                    "type": "string",
+                    "enum": ["16:9", "9:16", "1:1", "4:3", "3:4"],
+                    "default": "9:16"
+                },
+                "color": {"type": "string", "default": "#000000", "description": "Hex colour of the bars."}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
         let color = ffmpeg_color("color", &settings.color)?;
-        edit_video(&inputs[0], "Padding video", |info| {
+        filter_video(&inputs[0], "Padding video", |info| {
             let (w, h) = display_size(info).unwrap_or((0, 0));
-            Ok(Edit {
-                video_filter: Some(pad_filter(settings.target.canvas_for(w, h), &color)),
-                ..Edit::default()
-            })
+            Ok(pad_filter(settings.target.canvas_for(w, h), &color))
         })
     }
 }

@@ -1,11 +1,13 @@
 //! `video/blur-pad`: a video brought to another aspect ratio by centring it over a blurred,
 //! scaled-to-fill copy of itself (native tool: ffmpeg).
 
+use lathe_media_kit::catalog::one_video_tool_info;
+use lathe_media_kit::redraw::{graph_args, EXTENSION};
 use lathe_media_kit::run::{single_output, Needs, Plan};
 use lathe_media_kit::video_compose::display_size;
-use lathe_media_kit::{fmt_num, AspectTarget, VideoFormat, VideoQuality, VIDEO_EXTENSIONS};
+use lathe_media_kit::{fmt_num, AspectTarget};
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's settings: `target` ratio and `blur` strength (Gaussian sigma in pixels).
@@ -43,51 +45,36 @@ struct BlurPad;
 
 impl Tool for BlurPad {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "blur-pad",
-            section: Section::Video,
-            name: "Blur Pad",
-            description: "Fit a video to 16:9, 9:16, 1:1, 4:3 or 3:4 over a blurred copy of itself instead of black bars.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "target": {
-                        "type": "string",
-                        "enum": ["16:9", "9:16", "1:1", "4:3", "3:4"],
-                        "default": "16:9"
-                    },
-                    "blur": {"type": "number", "minimum": 2, "maximum": 50, "default": 20}
-                }
+        one_video_tool_info(
+            (
+                "blur-pad",
+                "Blur Pad",
+                "Fit a video to 16:9, 9:16, 1:1, 4:3 or 3:4 over a blurred copy of itself instead of black bars.",
+            ),
+            serde_json::json!({
+                "target": {
+                    "type": "string",
+                    "enum": ["16:9", "9:16", "1:1", "4:3", "3:4"],
+                    "default": "16:9"
+                },
+                "blur": {"type": "number", "minimum": 2, "maximum": 50, "default": 20}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp4"]),
-        }
+            Produces::types(&["mp4"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
         let blur = check_range("blur", settings.blur, 2.0, 50.0)?;
-        let format = VideoFormat::Mp4;
         single_output(
             &inputs[0],
             Needs::Video,
-            format.extension(),
+            EXTENSION,
             "Padding video",
             |info| {
                 let (w, h) = display_size(info).unwrap_or((0, 0));
                 let canvas = settings.target.canvas_for(w, h);
-                let mut args: Vec<String> = vec![
-                    "-filter_complex".into(),
-                    blur_pad_graph(canvas, blur),
-                    "-map".into(),
-                    "[v]".into(),
-                    "-map".into(),
-                    "0:a:0?".into(),
-                ];
-                args.extend(format.encode_args(VideoQuality::Balanced));
-                Ok(Plan::new(args))
+                Ok(Plan::new(graph_args(blur_pad_graph(canvas, blur))))
             },
         )
     }

@@ -3,11 +3,11 @@
 //! ffmpeg, libass).
 
 use lathe_media_kit::formats::EVEN_SIZE;
+use lathe_media_kit::redraw::{filtered_run, EXTENSION};
 use lathe_media_kit::video_compose::{
-    named, probe_input, video_and_subtitle, VIDEO_OR_SUBTITLE_EXTENSIONS,
+    probe_input, probe_video, video_and_subtitle, VIDEO_OR_SUBTITLE_EXTENSIONS,
 };
-use lathe_media_kit::{fmt_num, font_file, VideoFormat, VideoQuality};
-use lathe_native_sdk::FfmpegRun;
+use lathe_media_kit::{fmt_num, font_file};
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
@@ -61,24 +61,16 @@ impl Tool for BurnSubtitles {
         let settings: Settings = parse_settings(settings)?;
         let size = check_range("fontSize", settings.font_size, 8.0, 72.0)?.round();
         let (v, s) = video_and_subtitle(&inputs)?;
-        let (video, info) = probe_input(&inputs[v], 0)?;
-        info.require_video().map_err(|e| named(&inputs[v], e))?;
+        let (video, info, _) = probe_video(&inputs[v], 0)?;
         // The subtitle file goes in under a fixed scratch name, probed like any input.
         let sub_ext = inputs[s].extension();
         let (mut subs, _) = probe_input(&inputs[s], 1)?;
         subs.name = format!("subs.{sub_ext}");
-        let format = VideoFormat::Mp4;
-        let out = format!("output.{}", format.extension());
-        let file = FfmpegRun::new()
-            .args(["-i", video.name.as_str(), "-map", "0:v:0", "-map", "0:a:0?"])
-            .args(["-vf".to_string(), subtitles_filter(&subs.name, size)])
-            .args(format.encode_args(VideoQuality::Balanced))
-            .writes(out)
-            .file(video)
+        let file = filtered_run(&video, subtitles_filter(&subs.name, size))
             .file(subs)
             .file(font_file())
             .progress(info.duration, 5, 99, "Burning subtitles")
-            .run_named(inputs[v].stem(), format.extension())?;
+            .run_named(inputs[v].stem(), EXTENSION)?;
         Ok(Output::file(file))
     }
 }

@@ -1,10 +1,11 @@
 //! `video/change-fps`: a video at another frame rate; frames are dropped or repeated,
 //! the duration stays (native tool: ffmpeg).
 
-use lathe_media_kit::video_edit::{edit_video, Edit};
-use lathe_media_kit::{fmt_num, VIDEO_EXTENSIONS};
+use lathe_media_kit::catalog::video_edit_info;
+use lathe_media_kit::fmt_num;
+use lathe_media_kit::video_edit::filter_video;
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's setting: `fps`, 1 to 120 (default 30).
@@ -23,32 +24,23 @@ struct ChangeFps;
 
 impl Tool for ChangeFps {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "change-fps",
-            section: Section::Video,
-            name: "Change FPS",
-            description: "Change a video's frame rate (1 to 120 fps) at the same duration.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "fps": {"type": "number", "minimum": 1, "maximum": 120, "default": 30}
-                }
+        video_edit_info(
+            (
+                "change-fps",
+                "Change FPS",
+                "Change a video's frame rate (1 to 120 fps) at the same duration.",
+            ),
+            serde_json::json!({
+                "fps": {"type": "number", "minimum": 1, "maximum": 120, "default": 30}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
         let fps = check_range("fps", settings.fps, 1.0, 120.0)?;
-        edit_video(&inputs[0], "Changing frame rate", |_| {
-            Ok(Edit {
-                video_filter: Some(format!("fps={}", fmt_num(fps))),
-                ..Edit::default()
-            })
+        filter_video(&inputs[0], "Changing frame rate", |_| {
+            Ok(format!("fps={}", fmt_num(fps)))
         })
     }
 }

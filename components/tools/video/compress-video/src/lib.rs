@@ -1,12 +1,13 @@
 //! `video/compress-video`: a smaller video: a higher rate factor and, optionally, a lower
 //! resolution, in the input's container (native tool: ffmpeg).
 
+use lathe_media_kit::catalog::video_edit_info;
 use lathe_media_kit::formats::EVEN_SIZE;
 use lathe_media_kit::run::{single_output, Needs, Plan};
 use lathe_media_kit::video_compose::{display_size, kept_container};
 use lathe_media_kit::video_edit::shrink_short_side;
-use lathe_media_kit::{VideoFormat, VIDEO_EXTENSIONS};
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_media_kit::VideoFormat;
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// How hard to compress: seed 001's `light`, `balanced` and `strong`.
@@ -65,28 +66,22 @@ struct CompressVideo;
 
 impl Tool for CompressVideo {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "compress-video",
-            section: Section::Video,
-            name: "Compress Video",
-            description: "Make a video smaller: stronger compression and, optionally, a lower resolution (never enlarged).",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "quality": {"type": "string", "enum": ["light", "balanced", "strong"], "default": "balanced"},
-                    "resolution": {
-                        "type": "string",
-                        "enum": ["original", "1080p", "720p", "480p"],
-                        "default": "original",
-                        "description": "Largest shorter side; smaller videos keep their size."
-                    }
+        video_edit_info(
+            (
+                "compress-video",
+                "Compress Video",
+                "Make a video smaller: stronger compression and, optionally, a lower resolution (never enlarged).",
+            ),
+            serde_json::json!({
+                "quality": {"type": "string", "enum": ["light", "balanced", "strong"], "default": "balanced"},
+                "resolution": {
+                    "type": "string",
+                    "enum": ["original", "1080p", "720p", "480p"],
+                    "default": "original",
+                    "description": "Largest shorter side; smaller videos keep their size."
                 }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

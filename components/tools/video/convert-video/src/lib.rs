@@ -1,10 +1,11 @@
 //! `video/convert-video`: a video in another container (MP4, MOV, WebM, MKV, AVI) at one
 //! of three quality levels (native tool: ffmpeg).
 
+use lathe_media_kit::catalog::one_video_tool_info;
 use lathe_media_kit::formats::EVEN_SIZE;
 use lathe_media_kit::run::{single_output, Needs, Plan};
-use lathe_media_kit::{VideoFormat, VideoQuality, VIDEO_EXTENSIONS};
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_media_kit::{VideoFormat, VideoQuality};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's settings: `format` and `quality` (`high`, `balanced`, `small`).
@@ -21,28 +22,23 @@ struct ConvertVideo;
 
 impl Tool for ConvertVideo {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "convert-video",
-            section: Section::Video,
-            name: "Convert Video",
-            description: "Convert a video to MP4, MOV, WebM, MKV or AVI.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "format": {"type": "string", "enum": ["mp4", "mov", "webm", "mkv", "avi"], "default": "mp4"},
-                    "quality": {
-                        "type": "string",
-                        "enum": ["high", "balanced", "small"],
-                        "default": "balanced",
-                        "description": "H.264 CRF 18/23/28, VP9 CRF 24/32/40."
-                    }
+        one_video_tool_info(
+            (
+                "convert-video",
+                "Convert Video",
+                "Convert a video to MP4, MOV, WebM, MKV or AVI.",
+            ),
+            serde_json::json!({
+                "format": {"type": "string", "enum": ["mp4", "mov", "webm", "mkv", "avi"], "default": "mp4"},
+                "quality": {
+                    "type": "string",
+                    "enum": ["high", "balanced", "small"],
+                    "default": "balanced",
+                    "description": "H.264 CRF 18/23/28, VP9 CRF 24/32/40."
                 }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::by_setting("format", &["mp4", "mov", "webm", "mkv", "avi"]),
-        }
+            Produces::by_setting("format", &["mp4", "mov", "webm", "mkv", "avi"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -1,12 +1,10 @@
 //! `video/crop-video`: a rectangle of a video's frame (native tool: ffmpeg).
 
+use lathe_media_kit::catalog::{video_edit_info, with_required};
 use lathe_media_kit::settings::even_down;
 use lathe_media_kit::video_compose::display_size;
-use lathe_media_kit::video_edit::{edit_video, Edit};
-use lathe_media_kit::VIDEO_EXTENSIONS;
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_media_kit::video_edit::filter_video;
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's settings: the rectangle's `width` and `height` (required) and its top-left
@@ -53,38 +51,30 @@ struct CropVideo;
 
 impl Tool for CropVideo {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "crop-video",
-            section: Section::Video,
-            name: "Crop Video",
-            description: "Keep a rectangle of a video's frame.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        with_required(
+            video_edit_info(
+                (
+                    "crop-video",
+                    "Crop Video",
+                    "Keep a rectangle of a video's frame.",
+                ),
+                serde_json::json!({
                     "width": {"type": "integer", "minimum": 16},
                     "height": {"type": "integer", "minimum": 16},
                     "x": {"type": "integer", "minimum": 0, "default": 0},
                     "y": {"type": "integer", "minimum": 0, "default": 0}
-                },
-                "required": ["width", "height"]
-            }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
-        }
+                }),
+            ),
+            &["width", "height"],
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
         // Checked before the probe, so bad settings answer at once.
         crop_filter(&settings, (u32::MAX / 2, u32::MAX / 2))?;
-        edit_video(&inputs[0], "Cropping video", |info| {
-            let frame = display_size(info).unwrap_or((0, 0));
-            Ok(Edit {
-                video_filter: Some(crop_filter(&settings, frame)?),
-                ..Edit::default()
-            })
+        filter_video(&inputs[0], "Cropping video", |info| {
+            crop_filter(&settings, display_size(info).unwrap_or((0, 0)))
         })
     }
 }

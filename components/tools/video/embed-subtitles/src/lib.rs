@@ -3,7 +3,7 @@
 //! are copied (native tool: ffmpeg).
 
 use lathe_media_kit::video_compose::{
-    audio_args_for, kept_container, muxer_args, named, probe_input, video_and_subtitle,
+    audio_args_for, kept_container, muxer_args, probe_input, probe_video, video_and_subtitle,
     video_args_for, VIDEO_OR_SUBTITLE_EXTENSIONS,
 };
 use lathe_native_sdk::FfmpegRun;
@@ -71,8 +71,7 @@ impl Tool for EmbedSubtitles {
         let settings: Settings = parse_settings(settings)?;
         let language = language_code(&settings.language)?;
         let (v, s) = video_and_subtitle(&inputs)?;
-        let (video, info) = probe_input(&inputs[v], 0)?;
-        let stream = info.require_video().map_err(|e| named(&inputs[v], e))?;
+        let (video, info, stream) = probe_video(&inputs[v], 0)?;
         let (subs, _) = probe_input(&inputs[s], 1)?;
         let container = kept_container(&inputs[v].extension());
         // The video's own text subtitle tracks stay, the new one comes last.

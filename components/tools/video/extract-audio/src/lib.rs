@@ -1,10 +1,11 @@
 //! `video/extract-audio`: the audio track of a video as MP3, WAV, M4A or OGG (native tool:
 //! ffmpeg).
 
+use lathe_media_kit::catalog::one_video_tool_info;
 use lathe_media_kit::run::{single_output, Needs, Plan};
-use lathe_media_kit::{AudioFormat, VIDEO_EXTENSIONS};
+use lathe_media_kit::AudioFormat;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -18,20 +19,15 @@ struct ExtractAudio;
 
 impl Tool for ExtractAudio {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "extract-audio",
-            section: Section::Video,
-            name: "Extract Audio",
-            description: "Save the audio track of a video as MP3, WAV, M4A or OGG.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": { "format": {"enum": ["mp3", "wav", "m4a", "ogg"], "default": "mp3"} }
-            }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::by_setting("format", &["mp3", "wav", "m4a", "ogg"]),
-        }
+        one_video_tool_info(
+            (
+                "extract-audio",
+                "Extract Audio",
+                "Save the audio track of a video as MP3, WAV, M4A or OGG.",
+            ),
+            serde_json::json!({ "format": {"enum": ["mp3", "wav", "m4a", "ogg"], "default": "mp3"} }),
+            Produces::by_setting("format", &["mp3", "wav", "m4a", "ogg"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

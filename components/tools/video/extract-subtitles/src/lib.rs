@@ -1,37 +1,29 @@
 //! `video/extract-subtitles`: a video's first text subtitle track saved as an SRT file
 //! (native tool: ffmpeg).
 
+use lathe_media_kit::catalog::one_video_tool_info;
 use lathe_media_kit::run::{single_output, Needs, Plan};
-use lathe_media_kit::VIDEO_EXTENSIONS;
-use lathe_tool_sdk::{
-    parse_settings, unsupported, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
-};
-use serde::Deserialize;
-
-/// The tool has no settings (unknown fields are ignored).
-#[derive(Debug, Deserialize)]
-struct Settings {}
+use lathe_media_kit::settings::no_settings;
+use lathe_tool_sdk::{unsupported, Input, Output, Produces, Tool, ToolError, ToolInfo};
 
 /// The tool.
 struct ExtractSubtitles;
 
 impl Tool for ExtractSubtitles {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "extract-subtitles",
-            section: Section::Video,
-            name: "Extract Subtitles",
-            description: "Save the first text subtitle track of a video as an SRT file.",
-            settings_schema: serde_json::json!({"type": "object", "properties": {}}),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::types(&["srt"]),
-        }
+        one_video_tool_info(
+            (
+                "extract-subtitles",
+                "Extract Subtitles",
+                "Save the first text subtitle track of a video as an SRT file.",
+            ),
+            serde_json::json!({}),
+            Produces::types(&["srt"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
-        let _: Settings = parse_settings(settings)?;
+        no_settings(settings)?;
         single_output(
             &inputs[0],
             Needs::Video,

@@ -1,8 +1,9 @@
 //! `video/images-to-video`: 1 to 60 images shown one after the other as an H.264 MP4
 //! slideshow, each fitted into the frame on black bars (native tool: ffmpeg).
 
+use lathe_media_kit::concat::ConcatGraph;
 use lathe_media_kit::formats::h264_args;
-use lathe_media_kit::video_compose::{fit_filter, named, probe_input, IMAGE_EXTENSIONS};
+use lathe_media_kit::video_compose::{fit_filter, probe_video, IMAGE_EXTENSIONS};
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
@@ -57,17 +58,17 @@ fn default_fps() -> f64 {
 /// at `fps`, the pieces joined in upload order.
 fn slideshow_graph(count: usize, size: (u32, u32), frames: u64, fps: u32) -> String {
     let fit = fit_filter(size.0, size.1);
-    let mut graph = String::new();
-    let mut joined = String::new();
+    let mut graph = ConcatGraph::new();
     for i in 0..count {
-        graph.push_str(&format!(
-            "[{i}:v:0]trim=end_frame=1,{fit},loop=loop={}:size=1:start=0,setpts=N/{fps}/TB[v{i}];",
-            frames - 1
-        ));
-        joined.push_str(&format!("[v{i}]"));
+        graph.push(
+            &format!(
+                "[{i}:v:0]trim=end_frame=1,{fit},loop=loop={}:size=1:start=0,setpts=N/{fps}/TB",
+                frames - 1
+            ),
+            &format!("v{i}"),
+        );
     }
-    graph.push_str(&format!("{joined}concat=n={count}:v=1:a=0[v]"));
-    graph
+    graph.join(count, (1, 0), "[v]")
 }
 
 /// The tool.
@@ -102,8 +103,7 @@ impl Tool for ImagesToVideo {
         let frames = (seconds * fps as f64).round().max(1.0) as u64;
         let mut run = FfmpegRun::new();
         for (i, source) in inputs.iter().enumerate() {
-            let (input, info) = probe_input(source, i)?;
-            info.require_video().map_err(|e| named(source, e))?;
+            let (input, _, _) = probe_video(source, i)?;
             run = run.arg("-i").arg(input.name.clone()).file(input);
         }
         let size = settings.resolution.size();

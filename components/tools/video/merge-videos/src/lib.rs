@@ -1,16 +1,13 @@
 //! `video/merge-videos`: 2 to 10 clips joined one after the other, each brought to the
 //! first clip's size and frame rate (native tool: ffmpeg).
 
+use lathe_media_kit::concat::ConcatGraph;
 use lathe_media_kit::settings::even_down;
-use lathe_media_kit::video_compose::{display_size, fit_filter, named, probe_input};
+use lathe_media_kit::settings::no_settings;
+use lathe_media_kit::video_compose::{display_size, fit_filter, probe_video};
 use lathe_media_kit::{fmt_num, VideoFormat, VideoQuality, VIDEO_EXTENSIONS};
 use lathe_native_sdk::FfmpegRun;
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
-use serde::Deserialize;
-
-/// The tool has no settings (unknown fields are ignored).
-#[derive(Debug, Deserialize)]
-struct Settings {}
+use lathe_tool_sdk::{Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 
 /// What the graph needs to know of one clip.
 #[derive(Debug, Clone, Copy)]
@@ -28,34 +25,23 @@ fn merge_graph(clips: &[Clip], size: (u32, u32), fps: f64) -> String {
     let with_audio = clips.iter().any(|c| c.audio);
     let fit = fit_filter(size.0, size.1);
     let fps = fmt_num(fps);
-    let mut graph = String::new();
-    let mut joined = String::new();
+    let mut graph = ConcatGraph::new();
     for (i, clip) in clips.iter().enumerate() {
-        graph.push_str(&format!("[{i}:v:0]{fit},fps={fps}[v{i}];"));
-        joined.push_str(&format!("[v{i}]"));
+        graph.push(&format!("[{i}:v:0]{fit},fps={fps}"), &format!("v{i}"));
         if with_audio {
-            if clip.audio {
-                graph.push_str(&format!(
-                    "[{i}:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo[a{i}];"
-                ));
+            let chain = if clip.audio {
+                format!("[{i}:a:0]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo")
             } else {
-                graph.push_str(&format!(
-                    "anullsrc=r=48000:cl=stereo,atrim=duration={}[a{i}];",
+                format!(
+                    "anullsrc=r=48000:cl=stereo,atrim=duration={}",
                     fmt_num(clip.duration.max(0.001))
-                ));
-            }
-            joined.push_str(&format!("[a{i}]"));
+                )
+            };
+            graph.push(&chain, &format!("a{i}"));
         }
     }
-    let audio = u8::from(with_audio);
-    graph.push_str(&format!(
-        "{joined}concat=n={}:v=1:a={audio}[v]",
-        clips.len()
-    ));
-    if with_audio {
-        graph.push_str("[a]");
-    }
-    graph
+    let outputs = if with_audio { "[v][a]" } else { "[v]" };
+    graph.join(clips.len(), (1, u8::from(with_audio)), outputs)
 }
 
 /// The tool.
@@ -77,14 +63,13 @@ impl Tool for MergeVideos {
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
-        let _: Settings = parse_settings(settings)?;
+        no_settings(settings)?;
         let mut run = FfmpegRun::new();
         let mut clips = Vec::new();
         let mut size = (0, 0);
         let mut fps = 30.0;
         for (i, source) in inputs.iter().enumerate() {
-            let (input, info) = probe_input(source, i)?;
-            let video = info.require_video().map_err(|e| named(source, e))?;
+            let (input, info, video) = probe_video(source, i)?;
             if i == 0 {
                 let (w, h) = display_size(&info).unwrap_or((video.width, video.height));
                 size = (even_down(w), even_down(h));

@@ -2,19 +2,13 @@
 //! kept as it is, the result ends with the shorter of the two (native tool: ffmpeg).
 
 use lathe_media_kit::audio::{audio_duration, AUDIO_OR_VIDEO_EXTENSIONS};
+use lathe_media_kit::settings::no_settings;
 use lathe_media_kit::video_compose::{
     audio_args_for, kept_container, muxer_args, probe_input, video_args_for,
 };
 use lathe_media_kit::MediaInfo;
 use lathe_native_sdk::FfmpegRun;
-use lathe_tool_sdk::{
-    parse_settings, unsupported, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
-};
-use serde::Deserialize;
-
-/// The tool has no settings (unknown fields are ignored).
-#[derive(Debug, Deserialize)]
-struct Settings {}
+use lathe_tool_sdk::{unsupported, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 
 /// Which input gives the picture and which the sound, as `(video, audio)`: the one with a
 /// video stream is the video; when both have one, the first is the video and the second
@@ -59,7 +53,7 @@ impl Tool for ReplaceAudio {
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
-        let _: Settings = parse_settings(settings)?;
+        no_settings(settings)?;
         let mut scratch = Vec::new();
         let mut infos = Vec::new();
         for (i, source) in inputs.iter().enumerate() {

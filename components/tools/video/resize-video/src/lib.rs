@@ -1,14 +1,12 @@
 //! `video/resize-video`: a video at another size: a preset (the shorter side, e.g. 720p)
 //! or a width and/or height (native tool: ffmpeg).
 
+use lathe_media_kit::catalog::video_edit_info;
 use lathe_media_kit::settings::even_up;
 use lathe_media_kit::video_compose::display_size;
-use lathe_media_kit::video_edit::{edit_video, scale_short_side, Edit};
-use lathe_media_kit::VIDEO_EXTENSIONS;
+use lathe_media_kit::video_edit::{filter_video, scale_short_side};
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's `preset`: `custom` (width/height) or a standard size.
@@ -88,41 +86,32 @@ struct ResizeVideo;
 
 impl Tool for ResizeVideo {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "resize-video",
-            section: Section::Video,
-            name: "Resize Video",
-            description: "Resize a video to a preset (2160p to 360p, the shorter side) or to a width and/or height.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "width": {"type": "integer", "minimum": 16, "maximum": 7680},
-                    "height": {"type": "integer", "minimum": 16, "maximum": 4320},
-                    "preset": {
-                        "type": "string",
-                        "enum": ["custom", "2160p", "1440p", "1080p", "720p", "480p", "360p"],
-                        "default": "custom",
-                        "description": "custom: width and/or height (one alone keeps the aspect ratio); a preset sets the shorter side."
-                    }
+        video_edit_info(
+            (
+                "resize-video",
+                "Resize Video",
+                "Resize a video to a preset (2160p to 360p, the shorter side) or to a width and/or height.",
+            ),
+            serde_json::json!({
+                "width": {"type": "integer", "minimum": 16, "maximum": 7680},
+                "height": {"type": "integer", "minimum": 16, "maximum": 4320},
+                "preset": {
+                    "type": "string",
+                    "enum": ["custom", "2160p", "1440p", "1080p", "720p", "480p", "360p"],
+                    "default": "custom",
+                    "description": "custom: width and/or height (one alone keeps the aspect ratio); a preset sets the shorter side."
                 }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
         // Checked before the probe, so bad settings answer at once.
         target_size(&settings, (16, 9))?;
-        edit_video(&inputs[0], "Resizing video", |info| {
+        filter_video(&inputs[0], "Resizing video", |info| {
             let (w, h) = target_size(&settings, display_size(info).unwrap_or((16, 9)))?;
-            Ok(Edit {
-                video_filter: Some(format!("scale={w}:{h}:flags=lanczos,setsar=1")),
-                ..Edit::default()
-            })
+            Ok(format!("scale={w}:{h}:flags=lanczos,setsar=1"))
         })
     }
 }

@@ -5,26 +5,21 @@
 //! therefore reversed in chunks sized to a fixed memory budget, and the reversed chunks
 //! are joined last-first by stream copy: memory stays bounded whatever the length.
 
+use lathe_media_kit::catalog::video_edit_info;
 use lathe_media_kit::formats::EVEN_SIZE;
+use lathe_media_kit::settings::no_settings;
 use lathe_media_kit::video_compose::{
     audio_args_for, kept_container, muxer_args, probe_input, video_encoder,
 };
-use lathe_media_kit::{fmt_num, renamed, VIDEO_EXTENSIONS};
+use lathe_media_kit::{fmt_num, renamed};
 use lathe_native_sdk::FfmpegRun;
-use lathe_tool_sdk::{
-    parse_settings, unsupported, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
-};
-use serde::Deserialize;
+use lathe_tool_sdk::{unsupported, Input, Output, Tool, ToolError, ToolInfo};
 
 /// The longest video reversed (seed 001: 5 minutes).
 const MAX_SECONDS: f64 = 300.0;
 
 /// Raw frames one chunk may hold in memory (8-bit 4:2:0).
 const CHUNK_BUDGET_BYTES: f64 = 384.0 * 1024.0 * 1024.0;
-
-/// The tool has no settings (unknown fields are ignored).
-#[derive(Debug, Deserialize)]
-struct Settings {}
 
 /// Seconds per chunk for `w` × `h` frames at `fps`: as many as the budget holds, between
 /// a fifth of a second and ten.
@@ -59,21 +54,18 @@ struct ReverseVideo;
 
 impl Tool for ReverseVideo {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "reverse-video",
-            section: Section::Video,
-            name: "Reverse Video",
-            description: "Play a video backwards, sound included (videos up to 5 minutes).",
-            settings_schema: serde_json::json!({"type": "object", "properties": {}}),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
-        }
+        video_edit_info(
+            (
+                "reverse-video",
+                "Reverse Video",
+                "Play a video backwards, sound included (videos up to 5 minutes).",
+            ),
+            serde_json::json!({}),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
-        let _: Settings = parse_settings(settings)?;
+        no_settings(settings)?;
         let source = &inputs[0];
         let (input, info) = probe_input(source, 0)?;
         let video = info.require_video()?.clone();

@@ -1,11 +1,9 @@
 //! `video/rotate-video`: a video turned by a quarter or half turn, or mirrored (native
 //! tool: ffmpeg).
 
-use lathe_media_kit::video_edit::{edit_video, Edit};
-use lathe_media_kit::VIDEO_EXTENSIONS;
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_media_kit::catalog::{video_edit_info, with_required};
+use lathe_media_kit::video_edit::filter_video;
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's `transform`.
@@ -51,23 +49,19 @@ struct RotateVideo;
 
 impl Tool for RotateVideo {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "rotate-video",
-            section: Section::Video,
-            name: "Rotate Video",
-            description: "Turn a video 90° either way or 180°, or mirror it.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        with_required(
+            video_edit_info(
+                (
+                    "rotate-video",
+                    "Rotate Video",
+                    "Turn a video 90° either way or 180°, or mirror it.",
+                ),
+                serde_json::json!({
                     "transform": {"type": "string", "enum": ["cw90", "ccw90", "180", "hflip", "vflip"]}
-                },
-                "required": ["transform"]
-            }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
-        }
+                }),
+            ),
+            &["transform"],
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -75,11 +69,8 @@ impl Tool for RotateVideo {
         let transform = settings.transform.ok_or_else(|| {
             invalid_settings("transform is required: cw90, ccw90, 180, hflip or vflip")
         })?;
-        edit_video(&inputs[0], "Rotating video", |_| {
-            Ok(Edit {
-                video_filter: Some(transform.filter().into()),
-                ..Edit::default()
-            })
+        filter_video(&inputs[0], "Rotating video", |_| {
+            Ok(transform.filter().into())
         })
     }
 }

@@ -1,11 +1,12 @@
 //! `video/stabilize-video`: camera shake removed in two passes, `vidstabdetect` measuring
 //! the motion and `vidstabtransform` smoothing it (native tool: ffmpeg).
 
+use lathe_media_kit::catalog::one_video_tool_info;
 use lathe_media_kit::formats::EVEN_SIZE;
-use lathe_media_kit::{scratch, MediaInfo, VideoFormat, VideoQuality, VIDEO_EXTENSIONS};
-use lathe_native_sdk::FfmpegRun;
+use lathe_media_kit::redraw::{filtered_run, EXTENSION};
+use lathe_media_kit::run::{picture_only, probed, Needs};
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's setting: `smoothing`, how many frames the camera path is averaged over.
@@ -36,44 +37,27 @@ struct StabilizeVideo;
 
 impl Tool for StabilizeVideo {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "stabilize-video",
-            section: Section::Video,
-            name: "Stabilize Video",
-            description: "Smooth out camera shake (two-pass vid.stab).",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "smoothing": {"type": "integer", "minimum": 5, "maximum": 60, "default": 15}
-                }
+        one_video_tool_info(
+            (
+                "stabilize-video",
+                "Stabilize Video",
+                "Smooth out camera shake (two-pass vid.stab).",
+            ),
+            serde_json::json!({
+                "smoothing": {"type": "integer", "minimum": 5, "maximum": 60, "default": 15}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp4"]),
-        }
+            Produces::types(&["mp4"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
         let smoothing = check_range("smoothing", settings.smoothing, 5.0, 60.0)?.round() as u32;
         let source = &inputs[0];
-        let input = scratch(source, 0);
-        let info = MediaInfo::probe(&input, &source.extension())?;
-        info.require_video()?;
+        let (input, info) = probed(source, Needs::Video)?;
         let detect = format!("vidstabdetect=shakiness=5:accuracy=15:result={TRANSFORMS}");
-        let mut measured = FfmpegRun::new()
-            .args([
-                "-i",
-                input.name.as_str(),
-                "-map",
-                "0:v:0",
-                "-an",
-                "-sn",
-                "-dn",
-            ])
+        let mut measured = picture_only(&input)
             .args(["-vf", detect.as_str(), "-f", "null", "-"])
-            .file(input.clone())
             .output(TRANSFORMS)
             .progress(info.duration, 5, 40, "Measuring camera motion")
             .run()?
@@ -83,17 +67,10 @@ impl Tool for StabilizeVideo {
             media_type: "application/octet-stream".into(),
             data: measured.remove(0).data,
         };
-        let format = VideoFormat::Mp4;
-        let out = format!("output.{}", format.extension());
-        let file = FfmpegRun::new()
-            .args(["-i", input.name.as_str(), "-map", "0:v:0", "-map", "0:a:0?"])
-            .args(["-vf".to_string(), transform_filter(smoothing)])
-            .args(format.encode_args(VideoQuality::Balanced))
-            .writes(out)
-            .file(input)
+        let file = filtered_run(&input, transform_filter(smoothing))
             .file(transforms)
             .progress(info.duration, 40, 99, "Stabilizing video")
-            .run_named(source.stem(), format.extension())?;
+            .run_named(source.stem(), EXTENSION)?;
         Ok(Output::file(file))
     }
 }

@@ -1,10 +1,11 @@
 //! `video/video-color`: a video's brightness, contrast, saturation and gamma (native tool:
 //! ffmpeg's `eq`).
 
-use lathe_media_kit::video_edit::{edit_video, Edit};
-use lathe_media_kit::{fmt_num, VIDEO_EXTENSIONS};
+use lathe_media_kit::catalog::video_edit_info;
+use lathe_media_kit::fmt_num;
+use lathe_media_kit::video_edit::filter_video;
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's settings, with `eq`'s meaning: brightness is added (-1 to 1), the others
@@ -45,36 +46,25 @@ struct VideoColor;
 
 impl Tool for VideoColor {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "video-color",
-            section: Section::Video,
-            name: "Video Color",
-            description: "Adjust a video's brightness, contrast, saturation and gamma.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "brightness": {"type": "number", "minimum": -1, "maximum": 1, "default": 0},
-                    "contrast": {"type": "number", "minimum": 0, "maximum": 4, "default": 1},
-                    "saturation": {"type": "number", "minimum": 0, "maximum": 3, "default": 1},
-                    "gamma": {"type": "number", "minimum": 0.1, "maximum": 10, "default": 1}
-                }
+        video_edit_info(
+            (
+                "video-color",
+                "Video Color",
+                "Adjust a video's brightness, contrast, saturation and gamma.",
+            ),
+            serde_json::json!({
+                "brightness": {"type": "number", "minimum": -1, "maximum": 1, "default": 0},
+                "contrast": {"type": "number", "minimum": 0, "maximum": 4, "default": 1},
+                "saturation": {"type": "number", "minimum": 0, "maximum": 3, "default": 1},
+                "gamma": {"type": "number", "minimum": 0.1, "maximum": 10, "default": 1}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
         let filter = eq_filter(&settings)?;
-        edit_video(&inputs[0], "Adjusting colours", |_| {
-            Ok(Edit {
-                video_filter: Some(filter),
-                ..Edit::default()
-            })
-        })
+        filter_video(&inputs[0], "Adjusting colours", |_| Ok(filter))
     }
 }
 

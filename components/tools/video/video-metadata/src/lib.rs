@@ -2,15 +2,13 @@
 //! ...) and chapter removed from a video whose streams are copied unchanged; the response
 //! lists what was removed (native tool: ffmpeg).
 
-use lathe_media_kit::{renamed, scratch, MediaInfo, VIDEO_EXTENSIONS};
+use lathe_media_kit::catalog::one_video_tool_info;
+use lathe_media_kit::run::{probed, Needs};
+use lathe_media_kit::settings::no_settings;
+use lathe_media_kit::{renamed, MediaInfo};
 use lathe_native_sdk::{probe, FfmpegRun};
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
-use serde::Deserialize;
+use lathe_tool_sdk::{Input, Output, Produces, Tool, ToolError, ToolInfo};
 use serde_json::{Map, Value};
-
-/// The tool has no settings (unknown fields are ignored).
-#[derive(Debug, Deserialize)]
-struct Settings {}
 
 /// The tags of `before` that `after` lacks or holds with another value (keys compared
 /// without case: Matroska writes them in capitals).
@@ -41,26 +39,22 @@ struct VideoMetadata;
 
 impl Tool for VideoMetadata {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "video-metadata",
-            section: Section::Video,
-            name: "Clean Video Metadata",
-            description: "Remove the metadata (title, author, location, dates, chapters) from a video without re-encoding it.",
-            settings_schema: serde_json::json!({"type": "object", "properties": {}}),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::SAME,
-        }
+        one_video_tool_info(
+            (
+                "video-metadata",
+                "Clean Video Metadata",
+                "Remove the metadata (title, author, location, dates, chapters) from a video without re-encoding it.",
+            ),
+            serde_json::json!({}),
+            Produces::SAME,
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
-        let _: Settings = parse_settings(settings)?;
+        no_settings(settings)?;
         let source = &inputs[0];
-        let input = scratch(source, 0);
+        let (input, info) = probed(source, Needs::Video)?;
         let ext = input.name.rsplit('.').next().unwrap_or("mp4").to_string();
-        let info = MediaInfo::probe(&input, &source.extension())?;
-        info.require_video()?;
         let out = format!("output.{ext}");
         let mut run = FfmpegRun::new()
             .args(["-i", input.name.as_str()])

@@ -2,10 +2,11 @@
 //! pitch by default (native tool: ffmpeg).
 
 use lathe_media_kit::audio::atempo_chain;
+use lathe_media_kit::catalog::video_edit_info;
+use lathe_media_kit::fmt_num;
 use lathe_media_kit::video_edit::{edit_video, AudioEdit, Edit};
-use lathe_media_kit::{fmt_num, VIDEO_EXTENSIONS};
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's settings: `factor` 0.25 to 4 (default 2: twice as fast) and `keepPitch`
@@ -46,24 +47,17 @@ struct VideoSpeed;
 
 impl Tool for VideoSpeed {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "video-speed",
-            section: Section::Video,
-            name: "Video Speed",
-            description:
+        video_edit_info(
+            (
+                "video-speed",
+                "Video Speed",
                 "Speed a video up or slow it down (0.25× to 4×), keeping the audio's pitch or not.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "factor": {"type": "number", "minimum": 0.25, "maximum": 4, "default": 2},
-                    "keepPitch": {"type": "boolean", "default": true}
-                }
+            ),
+            serde_json::json!({
+                "factor": {"type": "number", "minimum": 0.25, "maximum": 4, "default": 2},
+                "keepPitch": {"type": "boolean", "default": true}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp4", "mov", "mkv", "webm"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

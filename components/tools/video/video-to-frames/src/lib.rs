@@ -1,11 +1,12 @@
 //! `video/video-to-frames`: frames of a video as PNG or JPEG images (all of them, every
 //! n-th, or the ones at given times), zipped by the router (native tool: ffmpeg).
 
-use lathe_media_kit::{fmt_num, renamed, scratch, MediaInfo, VIDEO_EXTENSIONS};
-use lathe_native_sdk::FfmpegRun;
+use lathe_media_kit::catalog::one_video_tool_info;
+use lathe_media_kit::fmt_num;
+use lathe_media_kit::run::{numbered, picture_only, probed, Needs};
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -110,45 +111,25 @@ fn timestamps_select(times: &[f64]) -> String {
     format!("select={}", terms.join("+"))
 }
 
-/// How many frames the video has: the stream's count when the container knows it, else
-/// duration × frame rate.
-fn frame_count(info: &MediaInfo) -> u64 {
-    let counted = info.report["streams"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|s| s["codec_type"] == "video" && s["disposition"]["attached_pic"] != 1)
-        .and_then(|s| s["nb_frames"].as_str())
-        .and_then(|n| n.parse::<u64>().ok())
-        .filter(|n| *n > 0);
-    let fps = info.video.as_ref().map_or(0.0, |v| v.fps);
-    counted.unwrap_or_else(|| (info.duration * fps).ceil().max(1.0) as u64)
-}
-
 /// The tool.
 struct VideoToFrames;
 
 impl Tool for VideoToFrames {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "video-to-frames",
-            section: Section::Video,
-            name: "Video to Frames",
-            description: "Save frames of a video as PNG or JPEG images: all of them, every n-th, or at given times (ZIP).",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "mode": {"type": "string", "enum": ["all", "nth", "timestamps"], "default": "all"},
-                    "n": {"type": "integer", "minimum": 2, "maximum": 1000, "default": 10},
-                    "timestamps": {"type": "string", "maxLength": 500, "default": ""},
-                    "format": {"type": "string", "enum": ["png", "jpg"], "default": "png"}
-                }
+        one_video_tool_info(
+            (
+                "video-to-frames",
+                "Video to Frames",
+                "Save frames of a video as PNG or JPEG images: all of them, every n-th, or at given times (ZIP).",
+            ),
+            serde_json::json!({
+                "mode": {"type": "string", "enum": ["all", "nth", "timestamps"], "default": "all"},
+                "n": {"type": "integer", "minimum": 2, "maximum": 1000, "default": 10},
+                "timestamps": {"type": "string", "maxLength": 500, "default": ""},
+                "format": {"type": "string", "enum": ["png", "jpg"], "default": "png"}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::by_setting("format", &["png", "jpg", "zip"]),
-        }
+            Produces::by_setting("format", &["png", "jpg", "zip"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -160,10 +141,8 @@ impl Tool for VideoToFrames {
             )));
         }
         let source = &inputs[0];
-        let input = scratch(source, 0);
-        let info = MediaInfo::probe(&input, &source.extension())?;
-        info.require_video()?;
-        let frames = frame_count(&info);
+        let (input, info) = probed(source, Needs::Video)?;
+        let frames = info.frame_count();
         let (filter, expected) = match settings.mode {
             Mode::All => (None, frames),
             Mode::Nth => (
@@ -187,15 +166,7 @@ impl Tool for VideoToFrames {
             Format::Jpg => "jpg",
         };
         let pattern = format!("frame-%04d.{ext}");
-        let mut run = FfmpegRun::new().args([
-            "-i",
-            input.name.as_str(),
-            "-map",
-            "0:v:0",
-            "-an",
-            "-sn",
-            "-dn",
-        ]);
+        let mut run = picture_only(&input);
         if let Some(filter) = &filter {
             run = run.args(["-vf", filter.as_str()]);
         }
@@ -206,18 +177,15 @@ impl Tool for VideoToFrames {
             .args(["-fps_mode", "passthrough", "-frames:v"])
             .arg(MAX_FRAMES.to_string())
             .arg(pattern.clone())
-            .file(input)
             .output(pattern)
             .progress(info.duration, 5, 99, "Extracting frames")
             .run()?
             .files;
-        let stem = source.stem();
-        let files = files
-            .into_iter()
-            .enumerate()
-            .map(|(i, f)| renamed(f, &format!("{stem}-frame-{:04}", i + 1), ext))
-            .collect();
-        Ok(Output::files(files))
+        Ok(Output::files(numbered(
+            files,
+            (source.stem(), "frame", 4),
+            ext,
+        )))
     }
 }
 

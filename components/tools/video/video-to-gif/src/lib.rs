@@ -1,11 +1,12 @@
 //! `video/video-to-gif`: a stretch of a video as an animated GIF with a palette made for
 //! it (native tool: ffmpeg).
 
+use lathe_media_kit::catalog::one_video_tool_info;
+use lathe_media_kit::fmt_num;
 use lathe_media_kit::run::{single_output, Needs, Plan};
-use lathe_media_kit::{fmt_num, VIDEO_EXTENSIONS};
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -50,25 +51,20 @@ struct VideoToGif;
 
 impl Tool for VideoToGif {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "video-to-gif",
-            section: Section::Video,
-            name: "Video to GIF",
-            description: "Turn up to 60 seconds of a video into an animated GIF.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "fps": {"type": "integer", "minimum": 1, "maximum": 30, "default": 12},
-                    "width": {"type": "integer", "minimum": 64, "maximum": 1280, "default": 480},
-                    "startS": {"type": "number", "minimum": 0, "default": 0},
-                    "durationS": {"type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 5}
-                }
+        one_video_tool_info(
+            (
+                "video-to-gif",
+                "Video to GIF",
+                "Turn up to 60 seconds of a video into an animated GIF.",
+            ),
+            serde_json::json!({
+                "fps": {"type": "integer", "minimum": 1, "maximum": 30, "default": 12},
+                "width": {"type": "integer", "minimum": 64, "maximum": 1280, "default": 480},
+                "startS": {"type": "number", "minimum": 0, "default": 0},
+                "durationS": {"type": "number", "exclusiveMinimum": 0, "maximum": 60, "default": 5}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::types(&["gif"]),
-        }
+            Produces::types(&["gif"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -1,10 +1,11 @@
 //! `video/video-to-webp`: a video as an animated WebP image at a chosen frame rate, width
 //! and quality (native tool: ffmpeg, libwebp).
 
+use lathe_media_kit::catalog::one_video_tool_info;
+use lathe_media_kit::fmt_num;
 use lathe_media_kit::run::{single_output, Needs, Plan};
-use lathe_media_kit::{fmt_num, VIDEO_EXTENSIONS};
 use lathe_tool_sdk::settings::check_range;
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// Seed 001's settings.
@@ -42,26 +43,20 @@ struct VideoToWebp;
 
 impl Tool for VideoToWebp {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "video-to-webp",
-            section: Section::Video,
-            name: "Video to WebP",
-            description:
+        one_video_tool_info(
+            (
+                "video-to-webp",
+                "Video to WebP",
                 "Turn a video into an animated WebP image (smaller than a GIF, full colour).",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "fps": {"type": "integer", "minimum": 1, "maximum": 30, "default": 12},
-                    "width": {"type": "integer", "minimum": 16, "maximum": 1920, "default": 480},
-                    "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 75},
-                    "loop": {"type": "boolean", "default": true}
-                }
+            ),
+            serde_json::json!({
+                "fps": {"type": "integer", "minimum": 1, "maximum": 30, "default": 12},
+                "width": {"type": "integer", "minimum": 16, "maximum": 1920, "default": 480},
+                "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 75},
+                "loop": {"type": "boolean", "default": true}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::types(&["webp"]),
-        }
+            Produces::types(&["webp"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -1,14 +1,14 @@
 //! `video/watermark-video`: a text watermark drawn over every frame of a video, in one of
 //! nine positions, with size, colour and opacity (native tool: ffmpeg).
 
+use lathe_media_kit::catalog::{one_video_tool_info, with_required};
 use lathe_media_kit::formats::EVEN_SIZE;
+use lathe_media_kit::redraw::{filtered_args, EXTENSION};
 use lathe_media_kit::run::{single_output, Needs, Plan};
-use lathe_media_kit::{
-    ffmpeg_color, fmt_num, font_file, text_file, VideoFormat, VideoQuality, VIDEO_EXTENSIONS,
-};
+use lathe_media_kit::{ffmpeg_color, fmt_num, font_file, text_file};
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -88,15 +88,14 @@ struct WatermarkVideo;
 
 impl Tool for WatermarkVideo {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "watermark-video",
-            section: Section::Video,
-            name: "Watermark Video",
-            description: "Draw a text watermark over a video: position, size, colour and opacity.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "required": ["text"],
-                "properties": {
+        with_required(
+            one_video_tool_info(
+                (
+                    "watermark-video",
+                    "Watermark Video",
+                    "Draw a text watermark over a video: position, size, colour and opacity.",
+                ),
+                serde_json::json!({
                     "text": {"type": "string", "minLength": 1, "maxLength": 200},
                     "position": {
                         "type": "string",
@@ -106,13 +105,11 @@ impl Tool for WatermarkVideo {
                     "fontSize": {"type": "integer", "minimum": 8, "maximum": 120, "default": 36},
                     "opacity": {"type": "number", "minimum": 0.05, "maximum": 1, "default": 0.5},
                     "color": {"type": "string", "pattern": "^#?([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$", "default": "#ffffff"}
-                }
-            }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: VIDEO_EXTENSIONS,
-            produces: Produces::types(&["mp4"]),
-        }
+                }),
+                Produces::types(&["mp4"]),
+            ),
+            &["text"],
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -134,23 +131,13 @@ impl Tool for WatermarkVideo {
             fmt_num(size),
             fmt_num(opacity)
         );
-        let format = VideoFormat::Mp4;
         single_output(
             &inputs[0],
             Needs::Video,
-            format.extension(),
+            EXTENSION,
             "Watermarking video",
             |_| {
-                let mut args: Vec<String> = vec![
-                    "-map".into(),
-                    "0:v:0".into(),
-                    "-map".into(),
-                    "0:a:0?".into(),
-                    "-vf".into(),
-                    filter,
-                ];
-                args.extend(format.encode_args(VideoQuality::Balanced));
-                let mut plan = Plan::new(args);
+                let mut plan = Plan::new(filtered_args(filter));
                 plan.files = vec![font_file(), text_file("watermark.txt", &text)];
                 Ok(plan)
             },
