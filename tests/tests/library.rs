@@ -439,6 +439,18 @@ fn thumbnails_and_previews() {
     );
     let r = lathe.post_multipart("/api/v1/preview", Some(&token), &[], None);
     assert_eq!(r.assert_client_error(400), "NO_FILE");
+    // An iPhone photo in the library gets a thumbnail too (converted before it is resized).
+    let heic = lathe_tests::pillow::pillow_write(600, 400, "HEIF", false);
+    let r = upload(lathe, &token, &[("files", "IMG_0043.HEIC", heic)]);
+    let heic_id = r.json()["files"][0]["id"].as_str().unwrap().to_string();
+    let t = lathe.get(&format!("/api/v1/files/{heic_id}/thumbnail"), Some(&token));
+    assert_eq!(t.status, 200, "{}", String::from_utf8_lossy(&t.body));
+    let read = lathe_tests::pillow::pillow_read(&t.body);
+    assert_eq!(read["format"], "JPEG", "{read}");
+    assert_eq!(
+        (read["width"].as_u64(), read["height"].as_u64()),
+        (Some(300), Some(200))
+    );
     lathe.assert_healthy();
 }
 

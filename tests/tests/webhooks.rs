@@ -1,6 +1,7 @@
 //! Webhooks end to end: registering (validation, the SSRF guard, ownership, the per-user
 //! limit), and deliveries by the worker to a local receiver: `run.completed` after a retry,
-//! `run.failed`, one delivery per batch (none per file), a synchronous run, a subscription
+//! `run.failed`, one delivery per batch (none per file), none for thumbnails and previews,
+//! a synchronous run, a subscription
 //! that filters events, the signature checked with Python's `hmac`, and the payload's `job`
 //! equal to `GET /api/v1/jobs/<id>`.
 
@@ -301,6 +302,32 @@ fn deliveries_are_signed_retried_and_filtered_by_event() {
         .unwrap();
     check_delivery(&lathe, &token, &secret, delivery, "run.completed");
 
+    // Thumbnails and previews run as jobs on the owner's behalf, but the owner did not
+    // start them: no delivery, whether they complete or fail (checked with the others
+    // below, once the synchronous run's delivery shows the deliverer has caught up).
+    let r = lathe.post_multipart(
+        "/api/v1/files/upload",
+        Some(&token),
+        &[("files", "kept.png", fixtures::png_rgba(60, 40))],
+        None,
+    );
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let file = r.json()["files"][0]["id"].as_str().unwrap().to_string();
+    let t = lathe.get(&format!("/api/v1/files/{file}/thumbnail"), Some(&token));
+    assert_eq!(t.status, 200, "{}", String::from_utf8_lossy(&t.body));
+    for (name, bytes, ok) in [
+        ("shot.png", fixtures::png_rgba(30, 20), true),
+        ("shot.jpg", b"not a jpeg".to_vec(), false),
+    ] {
+        let p = lathe.post_multipart(
+            "/api/v1/preview",
+            Some(&token),
+            &[("file", name, bytes)],
+            None,
+        );
+        assert_eq!(p.status == 200, ok, "{}", String::from_utf8_lossy(&p.body));
+    }
+
     // A synchronous run (its result written by the gateway itself) is delivered too.
     let (ct, body) = multipart_body(
         &[("file", "sync.png", fixtures::png_rgba(40, 30))],
@@ -324,7 +351,7 @@ fn deliveries_are_signed_retried_and_filtered_by_event() {
         let id = r.json()["job"]["id"].as_str().unwrap().to_string();
         assert!(
             top_level.contains(&id.as_str()),
-            "a batch file was delivered: {id}"
+            "only jobs the owner started are delivered (no batch file, thumbnail or preview): {id}"
         );
     }
 

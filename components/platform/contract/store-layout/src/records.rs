@@ -69,6 +69,10 @@ pub struct Job {
     /// The library file (`fileId`) whose chain gets the first output as its next version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub save_to: Option<String>,
+    /// A job the server runs for itself on the owner's behalf (a library thumbnail, an
+    /// upload's preview): like a batch file it is in no job list and raises no webhook.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub derived: bool,
 }
 
 /// A file of the file library (`file/<id>`): one version of a chain. The first version's id

@@ -128,6 +128,7 @@ mod tests {
             batch: Vec::new(),
             pipeline: Vec::new(),
             save_to: None,
+            derived: false,
         }
     }
 

@@ -126,8 +126,8 @@ pub struct WebhookDue {
 
 impl WebhookDue {
     /// The marker for `job` ending with `result`, when it is a top-level job (no
-    /// `parent`), the outcome raises an event and one of `hooks` subscribes to it;
-    /// `new_id` makes the delivery ids.
+    /// `parent`) the owner started (not `derived`), the outcome raises an event and one of
+    /// `hooks` subscribes to it; `new_id` makes the delivery ids.
     pub fn new(
         job: &Job,
         result: &JobResult,
@@ -135,7 +135,7 @@ impl WebhookDue {
         now_ms: u64,
         mut new_id: impl FnMut() -> String,
     ) -> Option<Self> {
-        if job.parent.is_some() {
+        if job.parent.is_some() || job.derived {
             return None;
         }
         let event = event_of(result)?;
@@ -571,6 +571,7 @@ mod tests {
             batch: Vec::new(),
             pipeline: Vec::new(),
             save_to: None,
+            derived: false,
         };
         let mut n = 0;
         let mut ids = || {
@@ -590,6 +591,12 @@ mod tests {
         assert_eq!(body["job"]["id"], "j");
         assert!(WebhookDue::new(&job, &JobResult::canceled(5), &hooks, 7, &mut ids).is_none());
         assert!(WebhookDue::new(&job, &done, &Webhooks::default(), 7, &mut ids).is_none());
+        let thumbnail = Job {
+            derived: true,
+            ..job.clone()
+        };
+        assert!(WebhookDue::new(&thumbnail, &done, &hooks, 7, &mut ids).is_none());
+        assert!(WebhookDue::new(&thumbnail, &failed, &hooks, 7, &mut ids).is_none());
         job.parent = Some("batch".into());
         assert!(WebhookDue::new(&job, &done, &hooks, 7, &mut ids).is_none());
         assert!(hooks.webhooks[0].public().get("secret").is_none());

@@ -120,6 +120,7 @@ fn run(
             batch: Vec::new(),
             pipeline: steps.to_vec(),
             save_to: None,
+            derived: false,
         };
         set_json(&call.store, &keys::job(&child_id), &child)?;
         children.push(child_id.clone());
@@ -153,6 +154,7 @@ fn run(
         batch: plan,
         pipeline: Vec::new(),
         save_to: None,
+        derived: false,
     };
     jobs::save_new(&call.store, &parent)?;
     if children.is_empty() {

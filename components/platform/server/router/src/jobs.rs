@@ -109,6 +109,7 @@ fn record(
         batch: Vec::new(),
         pipeline: Vec::new(),
         save_to: None,
+        derived: false,
     }
 }
 

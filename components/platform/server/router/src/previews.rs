@@ -3,7 +3,8 @@
 //! an upload).
 //!
 //! Each is a pipeline that `spin.toml` names in a variable (`thumbnail_pipeline`,
-//! `preview_pipeline`: `{"steps":[{"toolId","settings"}]}`), so the router names no tool. It
+//! `thumbnail_heif_pipeline` for HEIC, HEIF and AVIF files, `preview_pipeline`:
+//! `{"steps":[{"toolId","settings"}]}`), so the router names no tool. It
 //! runs as a job on the worker like any pipeline; the job is not listed among the owner's
 //! jobs and its output expires with other results (a thumbnail is then made again).
 
@@ -48,10 +49,30 @@ pub fn thumbnail(
         media_type: &file.media_type,
         data: &data,
     };
-    let job = derive(store, blobs, principal, &source, "thumbnail_pipeline")?;
+    let variable = if is_heif_family(&file.name, &file.media_type) {
+        "thumbnail_heif_pipeline"
+    } else {
+        "thumbnail_pipeline"
+    };
+    let job = derive(store, blobs, principal, &source, variable)?;
     store.set(&cache, job.as_bytes())?;
     output_head(store, principal, &job)?
         .ok_or_else(|| ApiError::internal("thumbnail job completed without output"))
+}
+
+/// Whether a library file is a HEIC, HEIF or AVIF image (by extension or media type):
+/// only `image/convert` reads those, so its thumbnail starts with a conversion.
+fn is_heif_family(name: &str, media_type: &str) -> bool {
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    matches!(extension.as_deref(), Some("heic" | "heif" | "avif"))
+        || matches!(
+            media_type.to_ascii_lowercase().as_str(),
+            "image/heic"
+                | "image/heif"
+                | "image/avif"
+                | "image/heic-sequence"
+                | "image/heif-sequence"
+        )
 }
 
 /// Runs the pipeline named by variable `variable` on `source`; returns the completed job's
@@ -95,8 +116,10 @@ pub fn derive(
         batch: Vec::new(),
         pipeline: steps.into_iter().map(|(_, s)| s).collect(),
         save_to: None,
+        derived: true,
     };
-    // Not in the owner's job index: a derived image is not a job the owner started.
+    // Not in the owner's job index and no webhook: a derived image is not a job the owner
+    // started.
     set_json(store, &keys::job(&id), &job)?;
     store.set(&keys::queue(&id), b"")?;
     let wait = config::get_u64("sync_wait_ms", 8000).max(15000);
