@@ -13,6 +13,26 @@ pub fn sniff_delimiter(text: &str) -> u8 {
     }
 }
 
+/// A reader of delimited `text` with a header row, every record as wide as the header
+/// (a record of another width is an error).
+pub fn strict_reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(false)
+        .has_headers(true)
+        .from_reader(text.as_bytes())
+}
+
+/// A reader of delimited `text` whose records may differ in width; with `has_headers`
+/// the first record is the header row.
+pub fn flexible_reader(text: &str, delimiter: u8, has_headers: bool) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(has_headers)
+        .from_reader(text.as_bytes())
+}
+
 /// Turns a csv crate error into a client error (400) that says where the file is
 /// malformed; `file` names the upload when the tool reads several.
 pub fn csv_error(file: Option<&str>, e: csv::Error) -> ToolError {

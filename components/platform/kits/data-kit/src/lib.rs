@@ -6,8 +6,12 @@
 //!   on the number of values, so formats with aliases (YAML) cannot expand without bound.
 //! - [`write_json`] and [`write_json_str`]: a JSON writer (compact or indented) for [`Value`].
 //! - [`text`] and [`parse_json`]: input checks with errors a client can act on.
+//! - [`delimited`]: CSV readers and errors; [`series`]: labelled numeric series from CSV
+//!   or JSON; [`settings`]: text settings.
 
 pub mod delimited;
+pub mod series;
+pub mod settings;
 
 use std::cell::Cell;
 use std::fmt;

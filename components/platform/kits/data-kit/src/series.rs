@@ -1,4 +1,5 @@
-//! Chart data from CSV or JSON: category labels and one or more numeric series.
+//! Labelled numeric series from CSV or JSON (what a chart plots): category labels and
+//! one or more named series of values, one value per label.
 
 use lathe_tool_sdk::{unsupported, ToolError};
 use serde_json::Value;
@@ -72,11 +73,7 @@ pub fn from_csv(text: &str) -> Result<Data, ToolError> {
         .into_iter()
         .max_by_key(|d| first.bytes().filter(|b| b == d).count())
         .unwrap_or(b',');
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(text.as_bytes());
+    let mut reader = crate::delimited::strict_reader(text, delimiter);
     let headers: Vec<String> = reader
         .headers()
         .map_err(|e| unsupported(format!("malformed CSV: {e}")))?
@@ -144,6 +141,19 @@ fn label_of(v: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),
         other => other.to_string(),
+    }
+}
+
+/// The `labels` array of a JSON object as labels, or else `1..=n`.
+fn labels_of(map: &serde_json::Map<String, Value>, n: usize) -> Result<Vec<String>, ToolError> {
+    match map.get("labels") {
+        Some(l) => Ok(l
+            .as_array()
+            .ok_or_else(|| unsupported("labels must be an array"))?
+            .iter()
+            .map(label_of)
+            .collect()),
+        None => Ok((1..=n).map(|i| i.to_string()).collect()),
     }
 }
 
@@ -286,15 +296,7 @@ pub fn from_json(v: &Value) -> Result<Data, ToolError> {
                     series.push(Series { name, values });
                 }
                 let n = series.iter().map(|s| s.values.len()).max().unwrap_or(0);
-                let labels = match map.get("labels") {
-                    Some(l) => l
-                        .as_array()
-                        .ok_or_else(|| unsupported("labels must be an array"))?
-                        .iter()
-                        .map(label_of)
-                        .collect(),
-                    None => (1..=n).map(|i| i.to_string()).collect(),
-                };
+                let labels = labels_of(map, n)?;
                 return fit(labels, series);
             }
             if let Some(values) = map.get("values").or_else(|| map.get("data")) {
@@ -303,15 +305,7 @@ pub fn from_json(v: &Value) -> Result<Data, ToolError> {
                     .is_some_and(|a| a.iter().all(|x| !x.is_object() && !x.is_array()));
                 if flat {
                     let values = values_of(values)?;
-                    let labels = match map.get("labels") {
-                        Some(l) => l
-                            .as_array()
-                            .ok_or_else(|| unsupported("labels must be an array"))?
-                            .iter()
-                            .map(label_of)
-                            .collect(),
-                        None => (1..=values.len()).map(|i| i.to_string()).collect(),
-                    };
+                    let labels = labels_of(map, values.len())?;
                     return fit(
                         labels,
                         vec![Series {

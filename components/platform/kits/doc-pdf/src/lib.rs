@@ -10,12 +10,15 @@
 //! is right for Latin, Greek and Cyrillic text; characters the font lacks show as `?`.
 //!
 //! Use [`markdown_blocks`] to turn Markdown into [`Block`]s, or build blocks yourself,
-//! then [`render`] them with [`Options`] (often from [`LayoutSettings`]).
+//! then [`render`] them with [`Options`] (often from [`LayoutSettings`]), or write them as
+//! a Word document with [`blocks_to_docx`].
 
+mod docx;
 mod fonts;
 mod markdown;
 mod render;
 
+pub use docx::blocks_to_docx;
 pub use markdown::{markdown_blocks, plain_text};
 pub use render::render;
 

@@ -1,6 +1,6 @@
 //! Markdown (CommonMark plus tables, strikethrough and task lists) to [`Block`]s.
 
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 
 use crate::{Block, Span, SpanStyle};
 
@@ -158,14 +158,8 @@ impl State {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 self.flush();
-                let n = match level {
-                    HeadingLevel::H1 => 1,
-                    HeadingLevel::H2 => 2,
-                    HeadingLevel::H3 => 3,
-                    HeadingLevel::H4 => 4,
-                    HeadingLevel::H5 => 5,
-                    HeadingLevel::H6 => 6,
-                };
+                // HeadingLevel numbers its variants from H1 = 1.
+                let n = level as u8;
                 self.kind = Some(Kind::Heading(n));
             }
             Event::Start(Tag::Paragraph) => {

@@ -1,6 +1,7 @@
-//! Minimal DOCX (Office Open XML WordprocessingML) writer for Lathe's tools.
+//! Minimal DOCX (Office Open XML WordprocessingML) writer for Lathe's tools, and in
+//! [`read`] a reader of a document's text as Markdown.
 //!
-//! The package is written directly with the `zip` crate rather than with `docx-rs`: the
+//! The package is written with `lathe-zip-kit` (the `zip` crate) rather than with `docx-rs`: the
 //! workspace already builds `zip` 2 (deflate only) for `wasm32-wasip2`, while `docx-rs`
 //! pulls in image decoding and more dependencies that the tools do not need. Only the
 //! parts Word requires are written: `[Content_Types].xml`, `_rels/.rels`,
@@ -9,10 +10,11 @@
 //! Lists are written as indented `ListParagraph` paragraphs whose text starts with the
 //! bullet (`•`) or number (`1.`), so no `numbering.xml` is needed.
 
+pub mod read;
+
 use lathe_tool_sdk::ToolError;
-use std::io::Write;
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipWriter};
+
+use lathe_zip_kit::ZipOut;
 
 /// The MIME type of a `.docx` file.
 pub const DOCX_MIME: &str =
@@ -196,10 +198,7 @@ impl DocxBuilder {
 
     /// Writes the `.docx` package (a ZIP file).
     pub fn finish(&self, title: &str) -> Result<Vec<u8>, ToolError> {
-        let fail =
-            |e: &dyn std::fmt::Display| ToolError::Failed(format!("writing the DOCX failed: {e}"));
-        let mut zip = ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+        let mut zip = ZipOut::new("writing the DOCX failed");
         let parts: [(&str, String); 7] = [
             ("[Content_Types].xml", CONTENT_TYPES.to_string()),
             ("_rels/.rels", ROOT_RELS.to_string()),
@@ -210,11 +209,9 @@ impl DocxBuilder {
             ("word/document.xml", self.document_xml()),
         ];
         for (name, content) in parts {
-            zip.start_file(name, options).map_err(|e| fail(&e))?;
-            zip.write_all(content.as_bytes()).map_err(|e| fail(&e))?;
+            zip.deflated(name, content.as_bytes())?;
         }
-        let cursor = zip.finish().map_err(|e| fail(&e))?;
-        Ok(cursor.into_inner())
+        zip.finish()
     }
 }
 

@@ -6,9 +6,11 @@
 //! before anything is decompressed, and an entry may not yield more than it declares.
 
 use std::collections::HashMap;
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use lathe_tool_sdk::{unsupported, ToolError};
+use lathe_zip_kit::zip;
+use lathe_zip_kit::{open, read_declared, ReadFailure, Wording};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
@@ -16,6 +18,14 @@ use quick_xml::Reader;
 const MAX_PART: u64 = 64 << 20;
 /// Most entries in the package.
 const MAX_ENTRIES: usize = 5000;
+/// How errors name the package.
+const WORDING: Wording = Wording {
+    unreadable: "not a readable Word (.docx) file",
+    noun: "document",
+    entries: "entries",
+    encrypted_note: "",
+    mismatch_shows_size: false,
+};
 
 /// Reads one part of the package, bounded.
 fn part(
@@ -40,17 +50,15 @@ fn part(
             "the document's {name} would expand to {size} bytes (max {MAX_PART})"
         )));
     }
-    let mut out = Vec::with_capacity(size.min(16 << 20) as usize);
-    entry
-        .take(size + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| unsupported(format!("the document's {name} is corrupt: {e}")))?;
-    if out.len() as u64 != size {
-        return Err(unsupported(format!(
+    match read_declared(entry, size) {
+        Ok(out) => Ok(Some(out)),
+        Err(ReadFailure::Corrupt(e)) => Err(unsupported(format!(
+            "the document's {name} is corrupt: {e}"
+        ))),
+        Err(ReadFailure::WrongSize) => Err(unsupported(format!(
             "the document's {name} does not match its declared size"
-        )));
+        ))),
     }
-    Ok(Some(out))
 }
 
 /// The local name of an element or attribute.
@@ -247,14 +255,7 @@ fn markdown(paras: Vec<Para>, names: &HashMap<String, String>) -> String {
 
 /// Reads a `.docx` file's body as Markdown.
 pub fn to_markdown(data: &[u8]) -> Result<String, ToolError> {
-    let mut zip = zip::ZipArchive::new(Cursor::new(data))
-        .map_err(|e| unsupported(format!("not a readable Word (.docx) file: {e}")))?;
-    if zip.len() > MAX_ENTRIES {
-        return Err(ToolError::TooLarge(format!(
-            "the document has {} entries (max {MAX_ENTRIES})",
-            zip.len()
-        )));
-    }
+    let mut zip = open(data, MAX_ENTRIES, &WORDING)?;
     let document = part(&mut zip, "word/document.xml")?
         .ok_or_else(|| unsupported("the file is a ZIP archive but not a Word document"))?;
     let names = match part(&mut zip, "word/styles.xml")? {

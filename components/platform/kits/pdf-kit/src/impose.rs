@@ -10,6 +10,8 @@ use lopdf::{dictionary, Dictionary, Document, Object, ObjectId, Stream};
 
 use crate::{effective_rotate, inherited, PageTree, PdfBuilder, MAX_PAGES};
 
+pub use crate::per_sheet::PerSheetSettings;
+
 /// The most decoded content bytes [`impose`] will hold for pages whose content is split
 /// over several streams.
 const MAX_CONTENT_BYTES: usize = 256 << 20;

@@ -7,13 +7,18 @@
 //! copied byte for byte.
 
 pub mod impose;
+mod per_sheet;
 mod ranges;
+mod tool;
 
 use std::collections::{HashMap, HashSet};
 
 pub use lathe_tool_sdk::ToolError;
 pub use lopdf;
-pub use ranges::{parse_page_groups, parse_page_ranges, MAX_SELECTED_PAGES};
+pub use ranges::{pages_or_all, parse_page_groups, parse_page_ranges, MAX_SELECTED_PAGES};
+pub use tool::{
+    load_range, one_pdf_tool_info, pdf_output, required_range_schema, set_page_entry, PDF_MIME,
+};
 
 use lathe_tool_sdk::{unsupported, Input};
 use lopdf::xref::XrefType;
@@ -59,6 +64,17 @@ pub fn load(input: &Input) -> Result<Document, ToolError> {
 
 /// Serialises a document (classic cross-reference table, stream data as it is).
 pub fn save(doc: &mut Document) -> Result<Vec<u8>, ToolError> {
+    prepare_for_save(doc);
+    doc.reference_table.cross_reference_type = XrefType::CrossReferenceTable;
+    fix_lengths(doc);
+    write_classic(doc)
+}
+
+/// Readies a document for writing: its trailer keeps only `Root`, `Info` and `ID`, and
+/// the source's object streams, cross-reference streams and linearization dictionary
+/// are dropped (lopdf already unpacked them), so the trailer's `/Size` matches what is
+/// written.
+pub fn prepare_for_save(doc: &mut Document) {
     let mut trailer = Dictionary::new();
     for key in [b"Root".as_slice(), b"Info", b"ID"] {
         if let Ok(v) = doc.trailer.get(key) {
@@ -66,12 +82,14 @@ pub fn save(doc: &mut Document) -> Result<Vec<u8>, ToolError> {
         }
     }
     doc.trailer = trailer;
-    doc.reference_table.cross_reference_type = XrefType::CrossReferenceTable;
-    // Object and cross-reference streams of the source are not written (lopdf already
-    // unpacked them); drop them so the trailer's /Size matches what is written.
     doc.objects.retain(|_, object| {
         !matches!(object.type_name(), Ok(name) if name == b"ObjStm" || name == b"XRef" || name == b"Linearized")
     });
+}
+
+/// Sets every stream's `/Length` to its content's length and the document's highest
+/// object number.
+pub fn fix_lengths(doc: &mut Document) {
     for object in doc.objects.values_mut() {
         if let Object::Stream(stream) = object {
             let len = stream.content.len() as i64;
@@ -79,10 +97,29 @@ pub fn save(doc: &mut Document) -> Result<Vec<u8>, ToolError> {
         }
     }
     doc.max_id = doc.objects.keys().next_back().map(|id| id.0).unwrap_or(0);
+}
+
+/// Writes a document as it is (see [`save`] for the clean-up before).
+pub fn write_classic(doc: &mut Document) -> Result<Vec<u8>, ToolError> {
     let mut out = Vec::new();
     doc.save_to(&mut out)
         .map_err(|e| ToolError::Failed(format!("could not write the PDF: {e}")))?;
     Ok(out)
+}
+
+/// The value of a numeric object (integer or real).
+pub fn number(o: &Object) -> Option<f64> {
+    match o {
+        Object::Integer(i) => Some(*i as f64),
+        Object::Real(r) => Some(f64::from(*r)),
+        _ => None,
+    }
+}
+
+/// An integer entry `key` of a dictionary, a reference to it resolved.
+pub fn int_entry(doc: &Document, dict: &Dictionary, key: &[u8]) -> Option<i64> {
+    let v = dict.get(key).ok()?;
+    doc.dereference(v).ok()?.1.as_i64().ok()
 }
 
 /// The page tree of a document: its pages in order and every node of the tree.
@@ -154,6 +191,23 @@ impl PageTree {
     /// Whether `id` is a page or a node of this tree.
     pub fn contains(&self, id: ObjectId) -> bool {
         self.nodes.contains(&id)
+    }
+
+    /// The distinct pages an optional page range selects, with their numbers: every page
+    /// when `spec` is empty (see [`pages_or_all`] and [`PageTree::distinct_pages`]).
+    pub fn selected_pages(&self, spec: &str) -> Result<Vec<(u32, ObjectId)>, ToolError> {
+        Ok(self.distinct_pages(&pages_or_all(spec, self.len())?))
+    }
+
+    /// The pages of 1-based page numbers `numbers` with their numbers, in that order,
+    /// each page object once (numbers past the end and repeats are passed over).
+    pub fn distinct_pages(&self, numbers: &[u32]) -> Vec<(u32, ObjectId)> {
+        let mut seen = HashSet::new();
+        numbers
+            .iter()
+            .filter_map(|&n| Some((n, self.page(n)?)))
+            .filter(|&(_, page)| seen.insert(page))
+            .collect()
     }
 }
 
@@ -442,6 +496,12 @@ pub fn required_range<'a>(
         })
 }
 
+/// The first given page-range setting of `values` (a setting and its aliases), trimmed;
+/// empty when none is given.
+pub fn optional_range<'a>(values: &[Option<&'a str>]) -> &'a str {
+    values.iter().flatten().next().map_or("", |s| s.trim())
+}
+
 /// A new PDF named `file_name` of pages `numbers` (1-based; any order, repeats allowed) of
 /// `doc`, each copied with only the objects it reaches; its extra fields are `pageCount` and
 /// `sourcePageCount`.
@@ -454,15 +514,8 @@ pub fn pdf_of_pages(
     let pages: Vec<_> = numbers.iter().filter_map(|&n| tree.page(n)).collect();
     let mut builder = PdfBuilder::new();
     builder.add_pages(doc, tree, &pages)?;
-    let bytes = save(&mut builder.finish())?;
-    Ok(
-        lathe_tool_sdk::Output::file(lathe_tool_sdk::OutputFile::new(
-            file_name,
-            "application/pdf",
-            bytes,
-        ))
-        .with_extra(serde_json::json!({"pageCount": pages.len(), "sourcePageCount": tree.len()})),
-    )
+    Ok(pdf_output(&mut builder.finish(), file_name)?
+        .with_extra(serde_json::json!({"pageCount": pages.len(), "sourcePageCount": tree.len()})))
 }
 
 /// Most decompressed content bytes [`page_text`] reads for one page.

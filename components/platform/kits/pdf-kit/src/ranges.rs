@@ -19,6 +19,16 @@ pub fn parse_page_ranges(spec: &str, page_count: u32) -> Result<Vec<u32>, ToolEr
         .collect())
 }
 
+/// The pages an optional page range selects: every page (`1..=page_count`) when `spec`
+/// is empty, else [`parse_page_ranges`].
+pub fn pages_or_all(spec: &str, page_count: u32) -> Result<Vec<u32>, ToolError> {
+    if spec.is_empty() {
+        Ok((1..=page_count).collect())
+    } else {
+        parse_page_ranges(spec, page_count)
+    }
+}
+
 /// Like [`parse_page_ranges`], but keeps each comma-separated item as its own group.
 pub fn parse_page_groups(spec: &str, page_count: u32) -> Result<Vec<Vec<u32>>, ToolError> {
     if spec.trim().is_empty() {

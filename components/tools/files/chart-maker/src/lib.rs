@@ -3,13 +3,11 @@
 //!
 //! Data comes from an uploaded `.csv`/`.tsv` (header row; first column = labels, numeric
 //! columns = series) or `.json` file, or from the `data` setting (same JSON shapes, see
-//! `data::from_json`). The chart is drawn with `plotters`' SVG backend; PNG output is that
+//! `series::from_json`). The chart is drawn with `plotters`' SVG backend; PNG output is that
 //! SVG rendered by `resvg` with the bundled DejaVu fonts (no system fonts). Settings:
 //! `kind` (bar, line, pie, scatter, area; default bar), `title` (≤ 120 characters), `width`
 //! (320..=2048, default 960), `height` (240..=1536, default 540), `format` (png or svg),
 //! `xLabel`, `yLabel`, `colors` (hex colours) and `legend` (default: when several series).
-
-mod data;
 
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
@@ -20,7 +18,8 @@ use resvg::{tiny_skia, usvg};
 use serde::Deserialize;
 use serde_json::Value;
 
-use data::Data;
+use lathe_data_kit::series::{self, Data};
+use lathe_data_kit::settings::optional_text;
 
 /// The most bytes of data accepted.
 const MAX_INPUT: usize = 10 << 20;
@@ -81,25 +80,6 @@ struct Chart {
     y_label: Option<String>,
     colors: Vec<RGBColor>,
     legend: Option<bool>,
-}
-
-/// An optional text setting of at most `max` characters.
-fn text(name: &str, v: Option<&Value>, max: usize) -> Result<Option<String>, ToolError> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => {
-            let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
-            if t.chars().count() > max {
-                return Err(invalid_settings(format!(
-                    "{name} must be at most {max} characters"
-                )));
-            }
-            Ok((!t.is_empty()).then_some(t))
-        }
-        Some(other) => Err(invalid_settings(format!(
-            "{name} must be a string, got {other}"
-        ))),
-    }
 }
 
 /// An integer setting in a range, with a default.
@@ -205,12 +185,12 @@ impl Chart {
         };
         Ok(Chart {
             kind,
-            title: text("title", s.title.as_ref(), MAX_TITLE)?,
+            title: optional_text("title", s.title.as_ref(), MAX_TITLE)?,
             width: int("width", s.width.as_ref(), 320, 2048, 960)?,
             height: int("height", s.height.as_ref(), 240, 1536, 540)?,
             svg,
-            x_label: text("xLabel", s.x_label.as_ref(), MAX_TITLE)?,
-            y_label: text("yLabel", s.y_label.as_ref(), MAX_TITLE)?,
+            x_label: optional_text("xLabel", s.x_label.as_ref(), MAX_TITLE)?,
+            y_label: optional_text("yLabel", s.y_label.as_ref(), MAX_TITLE)?,
             colors,
             legend,
         })
@@ -541,20 +521,20 @@ fn load_data(inputs: &[Input], setting: Option<&Value>) -> Result<Data, ToolErro
             "json" => {
                 let v: Value = serde_json::from_str(text)
                     .map_err(|e| unsupported(format!("'{}' is not valid JSON: {e}", input.name)))?;
-                data::from_json(&v)
+                series::from_json(&v)
             }
-            _ => data::from_csv(text),
+            _ => series::from_csv(text),
         };
     }
     match setting.filter(|v| !v.is_null()) {
         Some(Value::String(s)) => {
             // A string holds CSV text or JSON text.
             match serde_json::from_str::<Value>(s) {
-                Ok(v) if v.is_array() || v.is_object() => data::from_json(&v),
-                _ => data::from_csv(s),
+                Ok(v) if v.is_array() || v.is_object() => series::from_json(&v),
+                _ => series::from_csv(s),
             }
         }
-        Some(v) => data::from_json(v).map_err(|e| match e {
+        Some(v) => series::from_json(v).map_err(|e| match e {
             ToolError::UnsupportedInput(m) => invalid_settings(format!("data: {m}")),
             other => other,
         }),

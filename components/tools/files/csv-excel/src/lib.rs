@@ -14,11 +14,12 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader};
-use lathe_data_kit::delimited::sniff_delimiter;
+use lathe_data_kit::delimited::{flexible_reader, sniff_delimiter};
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
     Tool, ToolError, ToolInfo,
 };
+use lathe_zip_kit::Wording;
 use serde::Deserialize;
 
 /// Largest CSV turned into a workbook.
@@ -80,11 +81,7 @@ fn csv_to_xlsx(data: &[u8], delimiter: Option<u8>) -> Result<(Vec<u8>, u64, usiz
     }
     let text = lathe_data_kit::text(data)?;
     let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(text));
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(false)
-        .from_reader(text.as_bytes());
+    let mut reader = flexible_reader(text, delimiter, false);
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let sheet = workbook.add_worksheet();
@@ -140,14 +137,14 @@ fn csv_to_xlsx(data: &[u8], delimiter: Option<u8>) -> Result<(Vec<u8>, u64, usiz
 
 /// Refuses XLSX packages whose ZIP directory promises too much.
 fn check_package(data: &[u8]) -> Result<(), ToolError> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(data))
-        .map_err(|e| unsupported(format!("not an XLSX workbook: {e}")))?;
-    if archive.len() > MAX_PARTS {
-        return Err(ToolError::TooLarge(format!(
-            "the workbook has {} parts (max {MAX_PARTS})",
-            archive.len()
-        )));
-    }
+    let words = Wording {
+        unreadable: "not an XLSX workbook",
+        noun: "workbook",
+        entries: "parts",
+        encrypted_note: "",
+        mismatch_shows_size: false,
+    };
+    let mut archive = lathe_zip_kit::open(data, MAX_PARTS, &words)?;
     let mut total = 0u64;
     for i in 0..archive.len() {
         let part = archive
@@ -227,23 +224,15 @@ struct CsvExcel;
 
 impl Tool for CsvExcel {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "csv-excel",
-            section: Section::Files,
-            name: "CSV ↔ Excel",
-            description: "Convert CSV or TSV to an XLSX workbook (bold header row, numbers as numbers), or one sheet of an XLSX workbook to CSV.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "sheet": {"type": "integer", "minimum": 1, "default": 1,
-                        "description": "XLSX → CSV: the sheet to convert, from 1."}
-                }
+        ToolInfo::one_file(
+            ("csv-excel", Section::Files, "CSV ↔ Excel", "Convert CSV or TSV to an XLSX workbook (bold header row, numbers as numbers), or one sheet of an XLSX workbook to CSV."),
+            serde_json::json!({
+                "sheet": {"type": "integer", "minimum": 1, "default": 1,
+                    "description": "XLSX → CSV: the sheet to convert, from 1."}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["csv", "tsv", "xlsx"],
-            produces: Produces::types(&["csv", "xlsx"]),
-        }
+            &["csv", "tsv", "xlsx"],
+            Produces::types(&["csv", "xlsx"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -11,7 +11,7 @@ mod stream;
 use std::borrow::Cow;
 
 use indexmap::IndexSet;
-use lathe_data_kit::delimited::{csv_error, sniff_delimiter};
+use lathe_data_kit::delimited::{csv_error, sniff_delimiter, strict_reader};
 use lathe_data_kit::{write_indent, write_json_str, Value};
 use lathe_tool_sdk::{
     parse_settings, unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError,
@@ -132,11 +132,7 @@ fn csv_to_json(
 ) -> Result<(Vec<u8>, u64, usize), ToolError> {
     let text = lathe_data_kit::text(data)?;
     let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(text));
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(false)
-        .has_headers(true)
-        .from_reader(text.as_bytes());
+    let mut reader = strict_reader(text, delimiter);
     let keys = json_keys(reader.headers().map_err(|e| csv_error(None, e))?);
     let pretty = settings.pretty;
     let mut out = Vec::with_capacity(text.len() + text.len() / 2 + 16);
@@ -234,24 +230,16 @@ struct CsvJson;
 
 impl Tool for CsvJson {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "csv-json",
-            section: Section::Files,
-            name: "CSV ↔ JSON",
-            description: "Convert CSV or TSV to a JSON array of objects keyed by the header row, or a JSON array of objects to CSV.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "inferTypes": {"type": "boolean", "default": true,
-                        "description": "CSV → JSON: numbers, true/false and empty cells become JSON numbers, booleans and null."},
-                    "pretty": {"type": "boolean", "default": true, "description": "CSV → JSON: indent the output."}
-                }
+        ToolInfo::one_file(
+            ("csv-json", Section::Files, "CSV ↔ JSON", "Convert CSV or TSV to a JSON array of objects keyed by the header row, or a JSON array of objects to CSV."),
+            serde_json::json!({
+                "inferTypes": {"type": "boolean", "default": true,
+                    "description": "CSV → JSON: numbers, true/false and empty cells become JSON numbers, booleans and null."},
+                "pretty": {"type": "boolean", "default": true, "description": "CSV → JSON: indent the output."}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["csv", "tsv", "json"],
-            produces: Produces::types(&["csv", "json"]),
-        }
+            &["csv", "tsv", "json"],
+            Produces::types(&["csv", "json"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -363,23 +363,15 @@ struct JsonXml;
 
 impl Tool for JsonXml {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "json-xml",
-            section: Section::Files,
-            name: "JSON ↔ XML",
-            description: "Convert JSON to XML (keys as elements, @keys as attributes, #text as text) or XML to JSON.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "rootName": {"type": "string", "default": "root", "description": "JSON → XML: name of the root element."},
-                    "pretty": {"type": "boolean", "default": true, "description": "Indent the output."}
-                }
+        ToolInfo::one_file(
+            ("json-xml", Section::Files, "JSON ↔ XML", "Convert JSON to XML (keys as elements, @keys as attributes, #text as text) or XML to JSON."),
+            serde_json::json!({
+                "rootName": {"type": "string", "default": "root", "description": "JSON → XML: name of the root element."},
+                "pretty": {"type": "boolean", "default": true, "description": "Indent the output."}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["json", "xml"],
-            produces: Produces::types(&["json", "xml"]),
-        }
+            &["json", "xml"],
+            Produces::types(&["json", "xml"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

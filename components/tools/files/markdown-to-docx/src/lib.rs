@@ -13,7 +13,7 @@ use lathe_tool_sdk::{
     parse_settings, unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError,
     ToolInfo,
 };
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
 
 /// The most bytes of Markdown accepted.
@@ -50,14 +50,8 @@ fn convert(markdown: &str) -> DocxBuilder {
         match event {
             Event::Start(Tag::Heading { level, .. }) => {
                 flush(&mut doc, &mut current);
-                let n = match level {
-                    HeadingLevel::H1 => 1,
-                    HeadingLevel::H2 => 2,
-                    HeadingLevel::H3 => 3,
-                    HeadingLevel::H4 => 4,
-                    HeadingLevel::H5 => 5,
-                    HeadingLevel::H6 => 6,
-                };
+                // HeadingLevel numbers its variants from H1 = 1.
+                let n = level as u8;
                 current = Some(Paragraph {
                     style: Style::Heading(n),
                     indent: 0,
@@ -229,17 +223,12 @@ struct MarkdownToDocx;
 
 impl Tool for MarkdownToDocx {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "markdown-to-docx",
-            section: Section::Files,
-            name: "Markdown to Word",
-            description: "Convert Markdown to a Word (.docx) document with headings, lists, formatting and code blocks.",
-            settings_schema: serde_json::json!({"type": "object", "properties": {}}),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["md", "markdown", "txt"],
-            produces: Produces::types(&["docx"]),
-        }
+        ToolInfo::one_file(
+            ("markdown-to-docx", Section::Files, "Markdown to Word", "Convert Markdown to a Word (.docx) document with headings, lists, formatting and code blocks."),
+            serde_json::json!({}),
+            &["md", "markdown", "txt"],
+            Produces::types(&["docx"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -93,22 +93,14 @@ struct MarkdownToHtml;
 
 impl Tool for MarkdownToHtml {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "markdown-to-html",
-            section: Section::Files,
-            name: "Markdown to HTML",
-            description: "Convert Markdown (tables, footnotes, strikethrough, task lists) to a standalone HTML5 page.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "allowHtml": {"type": "boolean", "default": false, "description": "pass raw HTML through instead of escaping it"}
-                }
+        ToolInfo::one_file(
+            ("markdown-to-html", Section::Files, "Markdown to HTML", "Convert Markdown (tables, footnotes, strikethrough, task lists) to a standalone HTML5 page."),
+            serde_json::json!({
+                "allowHtml": {"type": "boolean", "default": false, "description": "pass raw HTML through instead of escaping it"}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["md", "markdown", "txt"],
-            produces: Produces::types(&["html"]),
-        }
+            &["md", "markdown", "txt"],
+            Produces::types(&["html"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -22,25 +22,17 @@ struct MarkdownToPdf;
 
 impl Tool for MarkdownToPdf {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "markdown-to-pdf",
-            section: Section::Files,
-            name: "Markdown to PDF",
-            description: "Convert Markdown to a paginated PDF with selectable text: headings, lists, code, quotes, tables.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "pageSize": {"enum": ["A4", "Letter", "Legal", "A3", "A5"], "default": "A4"},
-                    "orientation": {"enum": ["portrait", "landscape"], "default": "portrait"},
-                    "margin": {"type": "number", "minimum": 0, "maximum": 200, "default": 56.69, "description": "points"},
-                    "fontSize": {"type": "number", "minimum": 6, "maximum": 36, "default": 11, "description": "points"}
-                }
+        ToolInfo::one_file(
+            ("markdown-to-pdf", Section::Files, "Markdown to PDF", "Convert Markdown to a paginated PDF with selectable text: headings, lists, code, quotes, tables."),
+            serde_json::json!({
+                "pageSize": {"enum": ["A4", "Letter", "Legal", "A3", "A5"], "default": "A4"},
+                "orientation": {"enum": ["portrait", "landscape"], "default": "portrait"},
+                "margin": {"type": "number", "minimum": 0, "maximum": 200, "default": 56.69, "description": "points"},
+                "fontSize": {"type": "number", "minimum": 6, "maximum": 36, "default": 11, "description": "points"}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["md", "markdown", "txt"],
-            produces: Produces::types(&["pdf"]),
-        }
+            &["md", "markdown", "txt"],
+            Produces::types(&["pdf"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

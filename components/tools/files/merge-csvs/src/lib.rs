@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use lathe_data_kit::delimited::{csv_error, sniff_delimiter};
+use lathe_data_kit::delimited::{csv_error, sniff_delimiter, strict_reader};
 use lathe_tool_sdk::{
     unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
 };
@@ -62,11 +62,7 @@ fn merge(inputs: &[Input]) -> Result<(Vec<u8>, u64, usize), ToolError> {
         } else {
             sniff_delimiter(text)
         };
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(delimiter)
-            .flexible(false)
-            .has_headers(true)
-            .from_reader(text.as_bytes());
+        let mut reader = strict_reader(text, delimiter);
         let header: Vec<String> = reader
             .headers()
             .map_err(|e| csv_error(Some(name), e))?

@@ -6,7 +6,7 @@
 //! With `keepHeader` (the default) every part starts with the header row; without it the
 //! header row stays only at the top of the first part, as it was in the source.
 
-use lathe_data_kit::delimited::{csv_error, sniff_delimiter};
+use lathe_data_kit::delimited::{csv_error, flexible_reader, sniff_delimiter};
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
     parse_settings, unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError,
@@ -50,11 +50,7 @@ fn split(
 ) -> Result<(Vec<Vec<u8>>, u64), ToolError> {
     let text = lathe_data_kit::text(data)?;
     let delimiter = delimiter.unwrap_or_else(|| sniff_delimiter(text));
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(text.as_bytes());
+    let mut reader = flexible_reader(text, delimiter, true);
     let header = reader.headers().map_err(|e| csv_error(None, e))?.clone();
     let new_writer = || {
         csv::WriterBuilder::new()
@@ -121,25 +117,17 @@ struct SplitCsv;
 
 impl Tool for SplitCsv {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "split-csv",
-            section: Section::Files,
-            name: "Split CSV",
-            description: "Split a CSV or TSV file into parts of rowsPerFile data rows (<name>-1.csv, <name>-2.csv, ... in a ZIP); with keepHeader every part starts with the header row, otherwise only the first. At most 1000 parts.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "rowsPerFile": {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1000,
-                        "description": "Data rows per output file."},
-                    "keepHeader": {"type": "boolean", "default": true,
-                        "description": "Repeat the header row in every output file."}
-                }
+        ToolInfo::one_file(
+            ("split-csv", Section::Files, "Split CSV", "Split a CSV or TSV file into parts of rowsPerFile data rows (<name>-1.csv, <name>-2.csv, ... in a ZIP); with keepHeader every part starts with the header row, otherwise only the first. At most 1000 parts."),
+            serde_json::json!({
+                "rowsPerFile": {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1000,
+                    "description": "Data rows per output file."},
+                "keepHeader": {"type": "boolean", "default": true,
+                    "description": "Repeat the header row in every output file."}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["csv", "tsv"],
-            produces: Produces::types(&["*", "zip"]),
-        }
+            &["csv", "tsv"],
+            Produces::types(&["*", "zip"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

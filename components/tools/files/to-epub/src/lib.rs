@@ -8,20 +8,19 @@
 //! Markdown is rendered with pulldown-cmark, raw HTML in it shown as text. HTML input is
 //! reduced to headings, paragraphs and list items of plain text: every tag is dropped,
 //! `script`, `style`, `head` and similar elements with their content. Text becomes
-//! paragraphs split on blank lines. Word (`.docx`) documents are read by [`docx`]: their
-//! paragraphs, headings (styles `Heading1`…`Heading6`, `Title`, or a style named
-//! "heading N"), list paragraphs, code paragraphs, bold and italic become Markdown, which
-//! then goes the Markdown way.
+//! paragraphs split on blank lines. Word (`.docx`) documents are read by
+//! `lathe_docx_kit::read`: their paragraphs, headings (styles `Heading1`…`Heading6`,
+//! `Title`, or a style named "heading N"), list paragraphs, code paragraphs, bold and
+//! italic become Markdown, which then goes the Markdown way. The book is packaged by
+//! `lathe_zip_kit::epub`.
 
-mod docx;
-
-use std::io::{Cursor, Write};
-
+use lathe_data_kit::settings::optional_text;
 use lathe_tool_sdk::escape_markup as escape;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
-    Tool, ToolError, ToolInfo,
+    parse_settings, unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError,
+    ToolInfo,
 };
+use lathe_zip_kit::epub::{book_uuid, iso_date, write_epub, EpubChapter, EpubMeta, EPUB_MIME};
 use pulldown_cmark::{html, Event, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
 
@@ -38,35 +37,6 @@ struct Settings {
     author: Option<serde_json::Value>,
 }
 
-/// An optional text setting: absent, null or blank is `None`; anything but a string is refused.
-fn text_setting(
-    name: &str,
-    value: Option<&serde_json::Value>,
-) -> Result<Option<String>, ToolError> {
-    match value {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(s)) => {
-            let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
-            if t.chars().count() > MAX_META_CHARS {
-                return Err(invalid_settings(format!(
-                    "{name} must be at most {MAX_META_CHARS} characters"
-                )));
-            }
-            Ok((!t.is_empty()).then_some(t))
-        }
-        Some(other) => Err(invalid_settings(format!(
-            "{name} must be a string, got {other}"
-        ))),
-    }
-}
-
-/// One chapter: its title and its XHTML body content.
-#[derive(Debug)]
-struct Chapter {
-    title: String,
-    body: String,
-}
-
 /// A block of a text or HTML document.
 #[derive(Debug)]
 enum Block {
@@ -81,7 +51,7 @@ fn md_options() -> Options {
 }
 
 /// Splits Markdown into chapters at its highest heading level; returns them and the first heading.
-fn markdown_chapters(markdown: &str, fallback: &str) -> (Vec<Chapter>, Option<String>) {
+fn markdown_chapters(markdown: &str, fallback: &str) -> (Vec<EpubChapter>, Option<String>) {
     let events: Vec<Event> = Parser::new_ext(markdown, md_options())
         .map(|event| match event {
             Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
@@ -101,12 +71,12 @@ fn markdown_chapters(markdown: &str, fallback: &str) -> (Vec<Chapter>, Option<St
     let mut title: Option<String> = None;
     let mut heading_text: Option<String> = None;
     let flush =
-        |current: &mut Vec<Event>, title: &mut Option<String>, chapters: &mut Vec<Chapter>| {
+        |current: &mut Vec<Event>, title: &mut Option<String>, chapters: &mut Vec<EpubChapter>| {
             let has_content = current.iter().any(|e| !matches!(e, Event::SoftBreak));
             if has_content {
                 let mut body = String::new();
                 html::push_html(&mut body, current.drain(..));
-                chapters.push(Chapter {
+                chapters.push(EpubChapter {
                     title: title.take().unwrap_or_else(|| fallback.to_string()),
                     body,
                 });
@@ -294,7 +264,7 @@ fn text_blocks(source: &str) -> Vec<Block> {
 }
 
 /// Groups blocks into chapters at the highest heading level; returns them and the first heading.
-fn block_chapters(blocks: Vec<Block>, fallback: &str) -> (Vec<Chapter>, Option<String>) {
+fn block_chapters(blocks: Vec<Block>, fallback: &str) -> (Vec<EpubChapter>, Option<String>) {
     let top = blocks
         .iter()
         .filter_map(|b| match b {
@@ -306,8 +276,8 @@ fn block_chapters(blocks: Vec<Block>, fallback: &str) -> (Vec<Chapter>, Option<S
         Block::Heading(_, t) => Some(t.clone()),
         _ => None,
     });
-    let mut chapters: Vec<Chapter> = Vec::new();
-    let mut current: Option<Chapter> = None;
+    let mut chapters: Vec<EpubChapter> = Vec::new();
+    let mut current: Option<EpubChapter> = None;
     let mut in_list = false;
     for block in blocks {
         if let Block::Heading(level, t) = &block {
@@ -319,13 +289,13 @@ fn block_chapters(blocks: Vec<Block>, fallback: &str) -> (Vec<Chapter>, Option<S
                     chapters.push(c);
                 }
                 in_list = false;
-                current = Some(Chapter {
+                current = Some(EpubChapter {
                     title: t.clone(),
                     body: String::new(),
                 });
             }
         }
-        let chapter = current.get_or_insert_with(|| Chapter {
+        let chapter = current.get_or_insert_with(|| EpubChapter {
             title: fallback.to_string(),
             body: String::new(),
         });
@@ -364,143 +334,6 @@ fn block_chapters(blocks: Vec<Block>, fallback: &str) -> (Vec<Chapter>, Option<S
     (chapters, first_heading)
 }
 
-/// A 64-bit FNV-1a hash.
-fn fnv(data: &[u8], seed: u64) -> u64 {
-    let mut h = 0xcbf2_9ce4_8422_2325u64 ^ seed;
-    for b in data {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
-/// A UUID (version 4 layout) derived from the content and the time.
-fn uuid(data: &[u8], now: u64) -> String {
-    let a = fnv(data, now);
-    let b = fnv(data, a ^ 0x9e37_79b9_7f4a_7c15);
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&a.to_be_bytes());
-    bytes[8..].copy_from_slice(&b.to_be_bytes());
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
-}
-
-/// `YYYY-MM-DDThh:mm:ssZ` for a Unix time.
-fn iso_date(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil-from-days (Howard Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// The XHTML page of one chapter.
-fn chapter_xhtml(chapter: &Chapter) -> String {
-    format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:epub=\"http://www.idpf.org/2007/ops\" xml:lang=\"en\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>{}</title>\n</head>\n<body>\n{}</body>\n</html>\n",
-        escape(&chapter.title),
-        chapter.body
-    )
-}
-
-/// Everything that goes into the book's metadata.
-struct Meta<'a> {
-    title: &'a str,
-    author: Option<&'a str>,
-    uuid: String,
-    modified: String,
-}
-
-/// Writes the EPUB archive.
-fn build_epub(chapters: &[Chapter], meta: &Meta) -> Result<Vec<u8>, ToolError> {
-    use zip::write::SimpleFileOptions;
-    let fail =
-        |e: &dyn std::fmt::Display| ToolError::Failed(format!("could not write the EPUB: {e}"));
-    let stored = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    let deflated =
-        SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let add = |zip: &mut zip::ZipWriter<Cursor<Vec<u8>>>,
-               name: &str,
-               options: SimpleFileOptions,
-               data: &[u8]|
-     -> Result<(), ToolError> {
-        zip.start_file(name, options).map_err(|e| fail(&e))?;
-        zip.write_all(data).map_err(|e| fail(&e))
-    };
-    add(&mut zip, "mimetype", stored, b"application/epub+zip")?;
-    add(
-        &mut zip,
-        "META-INF/container.xml",
-        deflated,
-        b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<container version=\"1.0\" xmlns=\"urn:oasis:names:tc:opendocument:xmlns:container\">\n<rootfiles>\n<rootfile full-path=\"OEBPS/content.opf\" media-type=\"application/oebps-package+xml\"/>\n</rootfiles>\n</container>\n",
-    )?;
-    let mut manifest = String::from(
-        "<item id=\"nav\" href=\"nav.xhtml\" media-type=\"application/xhtml+xml\" properties=\"nav\"/>\n",
-    );
-    let mut spine = String::new();
-    let mut toc = String::new();
-    for (i, chapter) in chapters.iter().enumerate() {
-        let n = i + 1;
-        manifest.push_str(&format!(
-            "<item id=\"chapter-{n}\" href=\"chapter-{n}.xhtml\" media-type=\"application/xhtml+xml\"/>\n"
-        ));
-        spine.push_str(&format!("<itemref idref=\"chapter-{n}\"/>\n"));
-        toc.push_str(&format!(
-            "<li><a href=\"chapter-{n}.xhtml\">{}</a></li>\n",
-            escape(&chapter.title)
-        ));
-    }
-    let creator = meta
-        .author
-        .map(|a| format!("<dc:creator>{}</dc:creator>\n", escape(a)))
-        .unwrap_or_default();
-    let opf = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<package xmlns=\"http://www.idpf.org/2007/opf\" version=\"3.0\" unique-identifier=\"bookid\" xml:lang=\"en\">\n<metadata xmlns:dc=\"http://purl.org/dc/elements/1.1/\">\n<dc:identifier id=\"bookid\">urn:uuid:{}</dc:identifier>\n<dc:title>{}</dc:title>\n{creator}<dc:language>en</dc:language>\n<meta property=\"dcterms:modified\">{}</meta>\n</metadata>\n<manifest>\n{manifest}</manifest>\n<spine>\n{spine}</spine>\n</package>\n",
-        meta.uuid,
-        escape(meta.title),
-        meta.modified
-    );
-    add(&mut zip, "OEBPS/content.opf", deflated, opf.as_bytes())?;
-    let nav = format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" xmlns:epub=\"http://www.idpf.org/2007/ops\" xml:lang=\"en\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>{}</title>\n</head>\n<body>\n<nav epub:type=\"toc\" id=\"toc\">\n<h1>Contents</h1>\n<ol>\n{toc}</ol>\n</nav>\n</body>\n</html>\n",
-        escape(meta.title)
-    );
-    add(&mut zip, "OEBPS/nav.xhtml", deflated, nav.as_bytes())?;
-    for (i, chapter) in chapters.iter().enumerate() {
-        add(
-            &mut zip,
-            &format!("OEBPS/chapter-{}.xhtml", i + 1),
-            deflated,
-            chapter_xhtml(chapter).as_bytes(),
-        )?;
-    }
-    let cursor = zip.finish().map_err(|e| fail(&e))?;
-    Ok(cursor.into_inner())
-}
-
 /// Converts one input to EPUB bytes; returns them, the title and the chapter count.
 fn convert(
     input: &Input,
@@ -517,7 +350,7 @@ fn convert(
     }
     let from_docx;
     let text = if input.extension() == "docx" {
-        from_docx = docx::to_markdown(&input.data)?;
+        from_docx = lathe_docx_kit::read::to_markdown(&input.data)?;
         from_docx.as_str()
     } else {
         let data = input
@@ -554,13 +387,13 @@ fn convert(
         )));
     }
     let title = title.or(first_heading).unwrap_or(stem);
-    let meta = Meta {
+    let meta = EpubMeta {
         title: &title,
         author: author.as_deref(),
-        uuid: uuid(&input.data, now),
+        uuid: book_uuid(&input.data, now),
         modified: iso_date(now),
     };
-    let bytes = build_epub(&chapters, &meta)?;
+    let bytes = write_epub(&chapters, &meta)?;
     Ok((bytes, title, chapters.len()))
 }
 
@@ -568,29 +401,21 @@ struct ToEpub;
 
 impl Tool for ToEpub {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "to-epub",
-            section: Section::Files,
-            name: "Convert to EPUB",
-            description: "Turn a Word document, Markdown, HTML or plain text into an EPUB 3 e-book, one chapter per top-level heading.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "title": {"type": "string", "description": "book title; default the first heading or the file name"},
-                    "author": {"type": "string", "description": "author (optional)"}
-                }
+        ToolInfo::one_file(
+            ("to-epub", Section::Files, "Convert to EPUB", "Turn a Word document, Markdown, HTML or plain text into an EPUB 3 e-book, one chapter per top-level heading."),
+            serde_json::json!({
+                "title": {"type": "string", "description": "book title; default the first heading or the file name"},
+                "author": {"type": "string", "description": "author (optional)"}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["docx", "md", "markdown", "html", "htm", "txt"],
-            produces: Produces::types(&["epub"]),
-        }
+            &["docx", "md", "markdown", "html", "htm", "txt"],
+            Produces::types(&["epub"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
-        let title = text_setting("title", settings.title.as_ref())?;
-        let author = text_setting("author", settings.author.as_ref())?;
+        let title = optional_text("title", settings.title.as_ref(), MAX_META_CHARS)?;
+        let author = optional_text("author", settings.author.as_ref(), MAX_META_CHARS)?;
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -599,7 +424,7 @@ impl Tool for ToEpub {
         let (bytes, title, chapters) = convert(input, title, author, now)?;
         Ok(Output::file(OutputFile::new(
             format!("{}.epub", input.stem()),
-            "application/epub+zip",
+            EPUB_MIME,
             bytes,
         ))
         .with_extra(serde_json::json!({"title": title, "chapters": chapters})))
@@ -613,7 +438,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn splits_and_dates() {
+    fn splits() {
         let (c, h) = markdown_chapters("intro\n\n# One\n\ntext\n\n## sub\n\n# Two\n\nmore", "B");
         assert_eq!(c.len(), 3);
         assert_eq!(c[1].title, "One");
@@ -621,7 +446,5 @@ mod tests {
         let b = html_blocks("<html><head><title>x</title><script>bad()</script></head><body><h1>A &amp; B</h1><p>x<script>y</script> z</p></body></html>");
         assert!(matches!(&b[0], Block::Heading(1, t) if t == "A & B"));
         assert!(matches!(&b[1], Block::Para(t) if t == "x z"));
-        assert_eq!(iso_date(0), "1970-01-01T00:00:00Z");
-        assert_eq!(iso_date(951_782_400), "2000-02-29T00:00:00Z");
     }
 }

@@ -285,17 +285,12 @@ struct XmlToCsv;
 
 impl Tool for XmlToCsv {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "xml-to-csv",
-            section: Section::Files,
-            name: "XML to CSV",
-            description: "Convert the repeating element of an XML file (e.g. <row> in <rows>) to CSV rows: child elements and @attributes become columns in first-seen order. 10 MB cap; DOCTYPEs are refused.",
-            settings_schema: serde_json::json!({"type": "object", "properties": {}}),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["xml"],
-            produces: Produces::types(&["csv"]),
-        }
+        ToolInfo::one_file(
+            ("xml-to-csv", Section::Files, "XML to CSV", "Convert the repeating element of an XML file (e.g. <row> in <rows>) to CSV rows: child elements and @attributes become columns in first-seen order. 10 MB cap; DOCTYPEs are refused."),
+            serde_json::json!({}),
+            &["xml"],
+            Produces::types(&["csv"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -85,25 +85,21 @@ struct YamlJson;
 
 impl Tool for YamlJson {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "yaml-json",
-            section: Section::Files,
-            name: "YAML ↔ JSON",
-            description:
+        ToolInfo::one_file(
+            (
+                "yaml-json",
+                Section::Files,
+                "YAML ↔ JSON",
                 "Convert YAML (several documents become an array) to JSON, or JSON to YAML.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "pretty": {"type": "boolean", "default": true, "description": "YAML → JSON: indent the output."},
-                    "multiDocument": {"type": "boolean", "default": false,
-                        "description": "JSON → YAML: write a top-level array as one YAML document per item."}
-                }
+            ),
+            serde_json::json!({
+                "pretty": {"type": "boolean", "default": true, "description": "YAML → JSON: indent the output."},
+                "multiDocument": {"type": "boolean", "default": false,
+                    "description": "JSON → YAML: write a top-level array as one YAML document per item."}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["yaml", "yml", "json"],
-            produces: Produces::types(&["json", "yaml"]),
-        }
+            &["yaml", "yml", "json"],
+            Produces::types(&["json", "yaml"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -6,35 +6,18 @@
 //! stapled, the sheets read in order. With `perSheet` 4, two such sides share one sheet
 //! (one above the other), to be cut apart after printing.
 
-use lathe_pdf_kit::impose::{displayed_size, impose, Grid};
-use lathe_pdf_kit::{load, save, PageTree};
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
-    ToolError, ToolInfo,
-};
-use serde::Deserialize;
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Settings {
-    #[serde(alias = "persheet", alias = "per_sheet")]
-    per_sheet: Option<serde_json::Value>,
-}
+use lathe_pdf_kit::impose::{displayed_size, impose, Grid, PerSheetSettings};
+use lathe_pdf_kit::{load, one_pdf_tool_info, pdf_output, PageTree};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 
 /// `perSheet`: 2 (default) or 4.
-fn per_sheet(value: Option<&serde_json::Value>) -> Result<u32, ToolError> {
-    let n = match value {
-        None | Some(serde_json::Value::Null) => Some(2),
-        Some(serde_json::Value::Number(n)) => n.as_u64(),
-        Some(serde_json::Value::String(s)) => s.trim().parse::<u64>().ok(),
-        Some(_) => None,
-    };
-    match n {
+fn per_sheet(settings: &PerSheetSettings) -> Result<u32, ToolError> {
+    match settings.count(2) {
         Some(2) => Ok(2),
         Some(4) => Ok(4),
         _ => Err(invalid_settings(format!(
             "perSheet must be 2 or 4, got {}",
-            value.map(ToString::to_string).unwrap_or_default()
+            settings.given()
         ))),
     }
 }
@@ -75,27 +58,22 @@ struct Booklet;
 
 impl Tool for Booklet {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "booklet-pdf",
-            section: Section::Pdf,
-            name: "Booklet PDF",
-            description: "Arrange pages for a saddle-stitched booklet: two pages per side of a landscape sheet, in folding order.",
-            settings_schema: serde_json::json!({
+        one_pdf_tool_info(
+            "booklet-pdf",
+            "Booklet PDF",
+            "Arrange pages for a saddle-stitched booklet: two pages per side of a landscape sheet, in folding order.",
+            serde_json::json!({
                 "type": "object",
                 "properties": {
                     "perSheet": {"enum": [2, 4], "default": 2, "description": "pages per printed side: 2, or 4 (two booklet sides stacked, to be cut apart)"}
                 }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["pdf"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
-        let settings: Settings = parse_settings(settings)?;
-        let per_sheet = per_sheet(settings.per_sheet.as_ref())?;
+        let settings: PerSheetSettings = parse_settings(settings)?;
+        let per_sheet = per_sheet(&settings)?;
         let input = &inputs[0];
         let doc = load(input)?;
         let tree = PageTree::of(&doc)?;
@@ -110,18 +88,16 @@ impl Tool for Booklet {
             (Grid { cols: 2, rows: 1 }, (2.0 * w, h))
         };
         let mut out = impose(&doc, &tree, &order, grid, sheet)?;
-        let bytes = save(&mut out)?;
         let sides = order.len().div_ceil(grid.cells());
-        Ok(Output::file(OutputFile::new(
-            format!("{}-booklet.pdf", input.stem()),
-            "application/pdf",
-            bytes,
-        ))
-        .with_extra(serde_json::json!({
-            "pageCount": sides,
-            "sourcePageCount": tree.len(),
-            "blankPages": order.iter().filter(|s| s.is_none()).count(),
-        })))
+        Ok(
+            pdf_output(&mut out, format!("{}-booklet.pdf", input.stem()))?.with_extra(
+                serde_json::json!({
+                    "pageCount": sides,
+                    "sourcePageCount": tree.len(),
+                    "blankPages": order.iter().filter(|s| s.is_none()).count(),
+                }),
+            ),
+        )
     }
 }
 

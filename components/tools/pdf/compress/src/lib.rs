@@ -25,11 +25,12 @@ use std::io::Cursor;
 use lathe_image_kit::image::{self, ImageDecoder};
 use lathe_image_kit::{encode, resize_exact, DynamicImage, EncodeOptions, ImageFormat};
 use lathe_pdf_kit::lopdf::{Document, Object, ObjectId, SaveOptions, Stream};
-use lathe_pdf_kit::{load, PageTree};
+use lathe_pdf_kit::{
+    fix_lengths, int_entry, load, one_pdf_tool_info, prepare_for_save, PageTree, PDF_MIME,
+};
 use lathe_tool_sdk::settings::optional_number as number;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -134,12 +135,6 @@ fn components(doc: &Document, space: &Object, depth: usize) -> Option<u8> {
     }
 }
 
-/// An integer entry of a dictionary (references resolved).
-fn int(doc: &Document, dict: &lathe_pdf_kit::lopdf::Dictionary, key: &[u8]) -> Option<i64> {
-    let v = dict.get(key).ok()?;
-    doc.dereference(v).ok()?.1.as_i64().ok()
-}
-
 /// The filter names of a stream, in order.
 fn filters(doc: &Document, stream: &Stream) -> Vec<Vec<u8>> {
     let Ok(v) = stream.dict.get(b"Filter") else {
@@ -178,7 +173,10 @@ fn candidates(doc: &Document) -> Vec<Candidate> {
         {
             continue;
         }
-        let (Some(w), Some(h)) = (int(doc, dict, b"Width"), int(doc, dict, b"Height")) else {
+        let (Some(w), Some(h)) = (
+            int_entry(doc, dict, b"Width"),
+            int_entry(doc, dict, b"Height"),
+        ) else {
             continue;
         };
         if w <= 0 || h <= 0 || w > 65_535 || h > 65_535 {
@@ -188,7 +186,7 @@ fn candidates(doc: &Document) -> Vec<Candidate> {
         if !(MIN_IMAGE_PIXELS..=MAX_IMAGE_PIXELS).contains(&pixels) {
             continue;
         }
-        if int(doc, dict, b"BitsPerComponent").unwrap_or(8) != 8 {
+        if int_entry(doc, dict, b"BitsPerComponent").unwrap_or(8) != 8 {
             continue;
         }
         let Some(n) = dict
@@ -355,25 +353,10 @@ fn compress_plain_streams(doc: &mut Document) -> usize {
 
 /// Writes the document with object streams and a cross-reference stream.
 fn save_compact(doc: &mut Document) -> Result<Vec<u8>, ToolError> {
-    let mut trailer = lathe_pdf_kit::lopdf::Dictionary::new();
-    for key in [b"Root".as_slice(), b"Info", b"ID"] {
-        if let Ok(v) = doc.trailer.get(key) {
-            trailer.set(key, v.clone());
-        }
-    }
-    doc.trailer = trailer;
     // Object and cross-reference streams of the source were unpacked by lopdf; new ones
     // are written.
-    doc.objects.retain(|_, object| {
-        !matches!(object.type_name(), Ok(name) if name == b"ObjStm" || name == b"XRef" || name == b"Linearized")
-    });
-    for object in doc.objects.values_mut() {
-        if let Object::Stream(stream) = object {
-            let len = stream.content.len() as i64;
-            stream.dict.set("Length", len);
-        }
-    }
-    doc.max_id = doc.objects.keys().next_back().map(|id| id.0).unwrap_or(0);
+    prepare_for_save(doc);
+    fix_lengths(doc);
     let options = SaveOptions::builder()
         .use_object_streams(true)
         .use_xref_streams(true)
@@ -401,12 +384,11 @@ struct Compress;
 
 impl Tool for Compress {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "compress-pdf",
-            section: Section::Pdf,
-            name: "Compress PDF",
-            description: "Make a PDF smaller: re-encode and downsample photos, compress streams, drop unused objects.",
-            settings_schema: json!({
+        one_pdf_tool_info(
+            "compress-pdf",
+            "Compress PDF",
+            "Make a PDF smaller: re-encode and downsample photos, compress streams, drop unused objects.",
+            json!({
                 "type": "object",
                 "properties": {
                     "mode": {"enum": ["quality", "targetSize"], "default": "quality"},
@@ -414,11 +396,7 @@ impl Tool for Compress {
                     "targetSizeKb": {"type": "number", "exclusiveMinimum": 0, "description": "Required in targetSize mode."}
                 }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["pdf"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -529,7 +507,7 @@ impl Tool for Compress {
         }
         Ok(Output::file(OutputFile::new(
             format!("{}.pdf", input.stem()),
-            "application/pdf",
+            PDF_MIME,
             data,
         ))
         .with_extra(extra))

@@ -5,11 +5,8 @@
 //! content are left as they are.
 
 use lathe_pdf_kit::impose::visible_box;
-use lathe_pdf_kit::{load, save, PageTree};
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
-    ToolError, ToolInfo,
-};
+use lathe_pdf_kit::{load, one_pdf_tool_info, pdf_output, set_page_entry, PageTree};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// The largest margin, in points.
@@ -46,23 +43,17 @@ struct Crop;
 
 impl Tool for Crop {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "crop-pdf",
-            section: Section::Pdf,
-            name: "Crop PDF",
-            description:
-                "Trim a margin (in points) from every side of every page by setting its CropBox.",
-            settings_schema: serde_json::json!({
+        one_pdf_tool_info(
+            "crop-pdf",
+            "Crop PDF",
+            "Trim a margin (in points) from every side of every page by setting its CropBox.",
+            serde_json::json!({
                 "type": "object",
                 "properties": {
                     "margin": {"type": "number", "minimum": 0, "maximum": MAX_MARGIN, "default": DEFAULT_MARGIN, "description": "points trimmed from each side"}
                 }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["pdf"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -89,19 +80,10 @@ impl Tool for Crop {
             boxes.push((page, rect));
         }
         for (page, rect) in boxes {
-            doc.get_dictionary_mut(page)
-                .map_err(|_| {
-                    ToolError::UnsupportedInput("a page of the PDF is not a dictionary".into())
-                })?
-                .set("CropBox", rect.to_object());
+            set_page_entry(&mut doc, page, "CropBox", rect.to_object())?;
         }
-        let bytes = save(&mut doc)?;
-        Ok(Output::file(OutputFile::new(
-            format!("{}.pdf", input.stem()),
-            "application/pdf",
-            bytes,
-        ))
-        .with_extra(serde_json::json!({"pageCount": tree.len(), "margin": margin})))
+        Ok(pdf_output(&mut doc, format!("{}.pdf", input.stem()))?
+            .with_extra(serde_json::json!({"pageCount": tree.len(), "margin": margin})))
     }
 }
 

@@ -2,8 +2,10 @@
 //!
 //! Each page is copied with only the objects it reaches; stream data is kept as it is.
 
-use lathe_pdf_kit::{load, parse_page_ranges, pdf_of_pages, required_range, PageTree};
-use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
+use lathe_pdf_kit::{
+    load_range, one_pdf_tool_info, pdf_of_pages, required_range, required_range_schema,
+};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -16,24 +18,16 @@ struct ExtractPages;
 
 impl Tool for ExtractPages {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "extract-pages",
-            section: Section::Pdf,
-            name: "Extract Pages",
-            description: "Extract the pages a page range selects (e.g. 1-5,8,10-z) into a new PDF, in that order.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "range": {"type": "string", "description": "qpdf page range, e.g. 1-5,8,10-z; z is the last page, rN the N-th from the end, a-b with a > b runs backwards"},
-                    "pages": {"type": "string", "description": "alias of range"}
-                },
-                "required": ["range"]
-            }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["pdf"]),
-        }
+        one_pdf_tool_info(
+            "extract-pages",
+            "Extract Pages",
+            "Extract the pages a page range selects (e.g. 1-5,8,10-z) into a new PDF, in that order.",
+            required_range_schema(
+                "range",
+                "pages",
+                "qpdf page range, e.g. 1-5,8,10-z; z is the last page, rN the N-th from the end, a-b with a > b runs backwards",
+            ),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -44,9 +38,7 @@ impl Tool for ExtractPages {
             "1-5,8,10-z",
         )?;
         let input = &inputs[0];
-        let doc = load(input)?;
-        let tree = PageTree::of(&doc)?;
-        let numbers = parse_page_ranges(spec, tree.len())?;
+        let (doc, tree, numbers) = load_range(input, spec)?;
         pdf_of_pages(
             &doc,
             &tree,

@@ -18,11 +18,8 @@ use std::fmt::Write as _;
 
 use lathe_pdf_kit::impose::Rect;
 use lathe_pdf_kit::lopdf::{dictionary, Dictionary, Document, Object, ObjectId, Stream};
-use lathe_pdf_kit::{inherited, load, save, PageTree};
-use lathe_tool_sdk::{
-    parse_settings, unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError,
-    ToolInfo,
-};
+use lathe_pdf_kit::{inherited, load, number, one_pdf_tool_info, pdf_output, PageTree};
+use lathe_tool_sdk::{parse_settings, unsupported, Input, Output, Tool, ToolError, ToolInfo};
 use serde_json::{json, Value};
 
 /// How far up the field tree inherited field attributes are looked for.
@@ -99,15 +96,6 @@ fn pdf_text(bytes: &[u8]) -> Option<String> {
     Some(bytes.iter().map(|&b| char::from(b)).collect())
 }
 
-/// A number from an object.
-fn num(o: &Object) -> Option<f64> {
-    match o {
-        Object::Integer(i) => Some(*i as f64),
-        Object::Real(r) => Some(f64::from(*r)),
-        _ => None,
-    }
-}
-
 /// A form's `/Matrix` (identity when absent or malformed).
 fn matrix(doc: &Document, dict: &Dictionary) -> [f64; 6] {
     let m = dict
@@ -118,7 +106,7 @@ fn matrix(doc: &Document, dict: &Dictionary) -> [f64; 6] {
         .and_then(|items| {
             let v: Option<Vec<f64>> = items
                 .iter()
-                .map(|i| doc.dereference(i).ok().and_then(|(_, i)| num(i)))
+                .map(|i| doc.dereference(i).ok().and_then(|(_, i)| number(i)))
                 .collect();
             v.filter(|v| v.len() == 6 && v.iter().all(|x| x.is_finite()))
         });
@@ -540,17 +528,12 @@ struct Flatten;
 
 impl Tool for Flatten {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "flatten-pdf",
-            section: Section::Pdf,
-            name: "Flatten PDF",
-            description: "Bake form fields and annotations into the page content so they can no longer be edited.",
-            settings_schema: json!({"type": "object", "properties": {}}),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["pdf"]),
-        }
+        one_pdf_tool_info(
+            "flatten-pdf",
+            "Flatten PDF",
+            "Bake form fields and annotations into the page content so they can no longer be edited.",
+            json!({"type": "object", "properties": {}}),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -599,7 +582,6 @@ impl Tool for Flatten {
             catalog.remove(b"AcroForm");
         }
         doc.prune_objects();
-        let bytes = save(&mut doc)?;
         let mut extra = json!({
             "pageCount": tree.len(),
             "flattened": report.flattened,
@@ -614,12 +596,7 @@ impl Tool for Flatten {
                 "the form asked readers to regenerate its appearances (NeedAppearances); the stored ones were used"
             );
         }
-        Ok(Output::file(OutputFile::new(
-            format!("{}.pdf", input.stem()),
-            "application/pdf",
-            bytes,
-        ))
-        .with_extra(extra))
+        Ok(pdf_output(&mut doc, format!("{}.pdf", input.stem()))?.with_extra(extra))
     }
 }
 

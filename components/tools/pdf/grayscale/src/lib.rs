@@ -23,10 +23,8 @@ use lathe_image_kit::image::{self, ImageDecoder};
 use lathe_image_kit::{encode, DynamicImage, EncodeOptions, ImageFormat};
 use lathe_pdf_kit::lopdf::content::{Content, Operation};
 use lathe_pdf_kit::lopdf::{Dictionary, Document, Object, ObjectId, Stream};
-use lathe_pdf_kit::{inherited, load, save, PageTree};
-use lathe_tool_sdk::{
-    parse_settings, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_pdf_kit::{inherited, int_entry, load, number, one_pdf_tool_info, pdf_output, PageTree};
+use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -87,15 +85,6 @@ fn cmyk_luma(c: f64, m: f64, y: f64, k: f64) -> f64 {
     )
 }
 
-/// A numeric operand.
-fn num(o: &Object) -> Option<f64> {
-    match o {
-        Object::Integer(i) => Some(*i as f64),
-        Object::Real(r) => Some(f64::from(*r)),
-        _ => None,
-    }
-}
-
 /// A PDF number rounded to 4 decimals.
 fn real(v: f64) -> Object {
     Object::Real(((v * 10_000.0).round() / 10_000.0) as f32)
@@ -103,7 +92,7 @@ fn real(v: f64) -> Object {
 
 /// The gray level of `values` in `family`, if they are plain numbers of the right count.
 fn gray_of(family: Family, values: &[Object]) -> Option<f64> {
-    let v: Option<Vec<f64>> = values.iter().map(num).collect();
+    let v: Option<Vec<f64>> = values.iter().map(number).collect();
     match (family, v?.as_slice()) {
         (Family::Rgb, [r, g, b]) => Some(luma(*r, *g, *b)),
         (Family::Cmyk, [c, m, y, k]) => Some(cmyk_luma(*c, *m, *y, *k)),
@@ -412,12 +401,6 @@ fn convert_content(doc: &mut Document, id: ObjectId, resources: &Dictionary, sta
     }
 }
 
-/// An integer entry of a dictionary (references resolved).
-fn int(doc: &Document, dict: &Dictionary, key: &[u8]) -> Option<i64> {
-    let v = dict.get(key).ok()?;
-    doc.dereference(v).ok()?.1.as_i64().ok()
-}
-
 /// Converts one image XObject to DeviceGray if it can; `None` when it is not an RGB or
 /// CMYK image (indexed images get a gray palette elsewhere), `Some(Err(()))` when it is
 /// one that stays in colour.
@@ -431,13 +414,16 @@ fn convert_image(doc: &Document, stream: &Stream) -> Option<Result<Stream, ()>> 
     if !matches!(family, Family::Rgb | Family::Cmyk) {
         return None;
     }
-    let (Some(w), Some(h)) = (int(doc, dict, b"Width"), int(doc, dict, b"Height")) else {
+    let (Some(w), Some(h)) = (
+        int_entry(doc, dict, b"Width"),
+        int_entry(doc, dict, b"Height"),
+    ) else {
         return Some(Err(()));
     };
     let pixels = (w.max(0) as u64) * (h.max(0) as u64);
     if pixels == 0
         || pixels > MAX_IMAGE_PIXELS
-        || int(doc, dict, b"BitsPerComponent").unwrap_or(8) != 8
+        || int_entry(doc, dict, b"BitsPerComponent").unwrap_or(8) != 8
         || dict.has(b"Decode")
     {
         return Some(Err(()));
@@ -519,7 +505,7 @@ fn gray_palette(doc: &Document, items: &[Object]) -> Option<Vec<Object>> {
         Family::Cmyk => 4,
         _ => return None,
     };
-    let hival = num(doc.dereference(&items[2]).ok()?.1)? as usize;
+    let hival = number(doc.dereference(&items[2]).ok()?.1)? as usize;
     let lookup = match doc.dereference(&items[3]).ok()?.1 {
         Object::String(bytes, _) => bytes.clone(),
         Object::Stream(s) => s.decompressed_content_with_limit(4 * 256 + 16).ok()?,
@@ -649,23 +635,17 @@ struct Grayscale;
 
 impl Tool for Grayscale {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "grayscale-pdf",
-            section: Section::Pdf,
-            name: "Grayscale PDF",
-            description:
-                "Convert a PDF's text, drawings and images to shades of gray; text stays text.",
-            settings_schema: json!({
+        one_pdf_tool_info(
+            "grayscale-pdf",
+            "Grayscale PDF",
+            "Convert a PDF's text, drawings and images to shades of gray; text stays text.",
+            json!({
                 "type": "object",
                 "properties": {
                     "mode": {"enum": ["vector"], "default": "vector", "description": "Colours are rewritten in place (no rasterising)."}
                 }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["pdf"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -716,31 +696,27 @@ impl Tool for Grayscale {
             convert_nested(&doc, &mut object, &mut stats, 0);
             doc.objects.insert(id, object);
         }
-        let bytes = save(&mut doc)?;
         let unconverted = stats.unconverted_colour_spaces
             + stats.unconverted_images
             + stats.unconverted_shadings
             + stats.unreadable_streams;
-        Ok(Output::file(OutputFile::new(
-            format!("{}.pdf", input.stem()),
-            "application/pdf",
-            bytes,
-        ))
-        .with_extra(json!({
-            "pageCount": tree.len(),
-            "contentStreams": stats.content_streams,
-            "colourOperators": stats.colour_operators,
-            "images": stats.images,
-            "palettes": stats.palettes,
-            "shadings": stats.shadings,
-            "unconverted": unconverted,
-            "unconvertedDetail": {
-                "colourSpaceUses": stats.unconverted_colour_spaces,
-                "images": stats.unconverted_images,
-                "shadings": stats.unconverted_shadings,
-                "unreadableStreams": stats.unreadable_streams,
-            },
-        })))
+        Ok(
+            pdf_output(&mut doc, format!("{}.pdf", input.stem()))?.with_extra(json!({
+                "pageCount": tree.len(),
+                "contentStreams": stats.content_streams,
+                "colourOperators": stats.colour_operators,
+                "images": stats.images,
+                "palettes": stats.palettes,
+                "shadings": stats.shadings,
+                "unconverted": unconverted,
+                "unconvertedDetail": {
+                    "colourSpaceUses": stats.unconverted_colour_spaces,
+                    "images": stats.unconverted_images,
+                    "shadings": stats.unconverted_shadings,
+                    "unreadableStreams": stats.unreadable_streams,
+                },
+            })),
+        )
     }
 }
 

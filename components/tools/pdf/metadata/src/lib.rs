@@ -6,10 +6,9 @@
 //! response only reports its metadata.
 
 use lathe_pdf_kit::lopdf::{Dictionary, Document, Object, StringFormat};
-use lathe_pdf_kit::{load, save, PageTree};
+use lathe_pdf_kit::{load, one_pdf_tool_info, save, PageTree};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -137,12 +136,11 @@ struct Metadata;
 
 impl Tool for Metadata {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "pdf-metadata",
-            section: Section::Pdf,
-            name: "PDF Metadata",
-            description: "Read a PDF's metadata, or set its title, author, subject and keywords (an empty value removes one).",
-            settings_schema: serde_json::json!({
+        one_pdf_tool_info(
+            "pdf-metadata",
+            "PDF Metadata",
+            "Read a PDF's metadata, or set its title, author, subject and keywords (an empty value removes one).",
+            serde_json::json!({
                 "type": "object",
                 "properties": {
                     "title": {"type": "string", "maxLength": MAX_CHARS},
@@ -151,11 +149,7 @@ impl Tool for Metadata {
                     "keywords": {"type": "string", "maxLength": MAX_CHARS}
                 }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["pdf"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

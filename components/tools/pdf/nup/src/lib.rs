@@ -4,33 +4,16 @@
 //! sheet the size of the first page (turned to landscape for the grids that are wider than
 //! tall: 2, 3, 8 and 12 up). Cells are filled row by row from the top left.
 
-use lathe_pdf_kit::impose::{displayed_size, impose, Grid};
-use lathe_pdf_kit::{load, save, PageTree};
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
-    ToolError, ToolInfo,
-};
-use serde::Deserialize;
+use lathe_pdf_kit::impose::{displayed_size, impose, Grid, PerSheetSettings};
+use lathe_pdf_kit::{load, one_pdf_tool_info, pdf_output, PageTree};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 
 /// The pages per sheet when none is given.
 const DEFAULT_PER_SHEET: u64 = 2;
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Settings {
-    #[serde(alias = "persheet", alias = "per_sheet")]
-    per_sheet: Option<serde_json::Value>,
-}
-
 /// The grid for `perSheet` (columns × rows).
-fn grid(value: Option<&serde_json::Value>) -> Result<Grid, ToolError> {
-    let n = match value {
-        None | Some(serde_json::Value::Null) => Some(DEFAULT_PER_SHEET),
-        Some(serde_json::Value::Number(n)) => n.as_u64(),
-        Some(serde_json::Value::String(s)) => s.trim().parse::<u64>().ok(),
-        Some(_) => None,
-    };
-    let (cols, rows) = match n {
+fn grid(settings: &PerSheetSettings) -> Result<Grid, ToolError> {
+    let (cols, rows) = match settings.count(DEFAULT_PER_SHEET) {
         Some(2) => (2, 1),
         Some(3) => (3, 1),
         Some(4) => (2, 2),
@@ -41,7 +24,7 @@ fn grid(value: Option<&serde_json::Value>) -> Result<Grid, ToolError> {
         _ => {
             return Err(invalid_settings(format!(
                 "perSheet must be 2, 3, 4, 8, 9, 12 or 16, got {}",
-                value.map(ToString::to_string).unwrap_or_default()
+                settings.given()
             )))
         }
     };
@@ -52,28 +35,22 @@ struct Nup;
 
 impl Tool for Nup {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "nup-pdf",
-            section: Section::Pdf,
-            name: "N-up PDF",
-            description:
-                "Place 2, 3, 4, 8, 9, 12 or 16 pages on each sheet, each scaled to fit its cell.",
-            settings_schema: serde_json::json!({
+        one_pdf_tool_info(
+            "nup-pdf",
+            "N-up PDF",
+            "Place 2, 3, 4, 8, 9, 12 or 16 pages on each sheet, each scaled to fit its cell.",
+            serde_json::json!({
                 "type": "object",
                 "properties": {
                     "perSheet": {"enum": [2, 3, 4, 8, 9, 12, 16], "default": DEFAULT_PER_SHEET}
                 }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["pdf"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
-        let settings: Settings = parse_settings(settings)?;
-        let grid = grid(settings.per_sheet.as_ref())?;
+        let settings: PerSheetSettings = parse_settings(settings)?;
+        let grid = grid(&settings)?;
         let input = &inputs[0];
         let doc = load(input)?;
         let tree = PageTree::of(&doc)?;
@@ -86,18 +63,16 @@ impl Tool for Nup {
         };
         let slots: Vec<Option<u32>> = (1..=tree.len()).map(Some).collect();
         let mut out = impose(&doc, &tree, &slots, grid, sheet)?;
-        let bytes = save(&mut out)?;
         let sheets = slots.len().div_ceil(grid.cells());
-        Ok(Output::file(OutputFile::new(
-            format!("{}-nup.pdf", input.stem()),
-            "application/pdf",
-            bytes,
-        ))
-        .with_extra(serde_json::json!({
-            "pageCount": sheets,
-            "sourcePageCount": tree.len(),
-            "perSheet": grid.cells(),
-        })))
+        Ok(
+            pdf_output(&mut out, format!("{}-nup.pdf", input.stem()))?.with_extra(
+                serde_json::json!({
+                    "pageCount": sheets,
+                    "sourcePageCount": tree.len(),
+                    "perSheet": grid.cells(),
+                }),
+            ),
+        )
     }
 }
 

@@ -10,14 +10,9 @@
 #[path = "../../watermark/src/stamp.rs"]
 mod stamp;
 
-use std::collections::HashSet;
-
-use lathe_pdf_kit::{load, parse_page_ranges, save, PageTree};
+use lathe_pdf_kit::{load, one_pdf_tool_info, optional_range, pdf_output, PageTree};
 use lathe_tool_sdk::settings::lenient_integer;
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
-    ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 use stamp::{add_font, encode_latin1, parse_color, stamp_page, Position, Style};
 
@@ -53,12 +48,11 @@ struct PageNumbers;
 
 impl Tool for PageNumbers {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "pdf-page-numbers",
-            section: Section::Pdf,
-            name: "Add Page Numbers",
-            description: "Write page numbers on all or some pages of a PDF.",
-            settings_schema: serde_json::json!({
+        one_pdf_tool_info(
+            "pdf-page-numbers",
+            "Add Page Numbers",
+            "Write page numbers on all or some pages of a PDF.",
+            serde_json::json!({
                 "type": "object",
                 "properties": {
                     "position": {"enum": ["bl", "bc", "br", "tl", "tc", "tr"], "default": "bc"},
@@ -70,11 +64,7 @@ impl Tool for PageNumbers {
                     "color": {"type": "string", "default": "#000000"}
                 }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["pdf"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -102,25 +92,16 @@ impl Tool for PageNumbers {
         let input = &inputs[0];
         let mut doc = load(input)?;
         let tree = PageTree::of(&doc)?;
-        let spec = settings
-            .range
-            .as_deref()
-            .or(settings.pages.as_deref())
-            .map(str::trim)
-            .unwrap_or("");
-        let numbers: Vec<u32> = if spec.is_empty() || spec.eq_ignore_ascii_case("all") {
-            (1..=tree.len()).collect()
+        let spec = optional_range(&[settings.range.as_deref(), settings.pages.as_deref()]);
+        let spec = if spec.eq_ignore_ascii_case("all") {
+            ""
         } else {
-            parse_page_ranges(spec, tree.len())?
+            spec
         };
+        let pages = tree.selected_pages(spec)?;
         let total = i64::from(tree.len()) - 1 + start_at;
         let font = add_font(&mut doc);
-        let mut done = HashSet::new();
-        for p in numbers {
-            let Some(page) = tree.page(p) else { continue };
-            if !done.insert(page) {
-                continue;
-            }
+        for &(p, page) in &pages {
             let n = i64::from(p) - 1 + start_at;
             let text = format
                 .replace("{total}", &total.to_string())
@@ -128,13 +109,8 @@ impl Tool for PageNumbers {
             let encoded = encode_latin1(&text, "format")?;
             stamp_page(&mut doc, page, &encoded, &style, font)?;
         }
-        let bytes = save(&mut doc)?;
-        Ok(Output::file(OutputFile::new(
-            format!("{}.pdf", input.stem()),
-            "application/pdf",
-            bytes,
-        ))
-        .with_extra(serde_json::json!({"pageCount": tree.len(), "numberedPages": done.len()})))
+        Ok(pdf_output(&mut doc, format!("{}.pdf", input.stem()))?
+            .with_extra(serde_json::json!({"pageCount": tree.len(), "numberedPages": pages.len()})))
     }
 }
 

@@ -9,15 +9,14 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use lathe_pdf_kit::load;
 use lathe_pdf_kit::lopdf::encryption::crypt_filters::{Aes256CryptFilter, CryptFilter};
 use lathe_pdf_kit::lopdf::{
-    dictionary, xref::XrefType, Dictionary, Document, EncryptionState, EncryptionVersion, Object,
-    Permissions, StringFormat,
+    dictionary, xref::XrefType, Document, EncryptionState, EncryptionVersion, Object, Permissions,
+    StringFormat,
 };
+use lathe_pdf_kit::{fix_lengths, load, one_pdf_tool_info, prepare_for_save, write_classic};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, OutputFile, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -63,15 +62,10 @@ fn protect(mut doc: Document, user: &str, owner: &str) -> Result<Vec<u8>, ToolEr
         ToolError::Failed(format!("could not encrypt the PDF: {e}"))
     };
     // Same clean-up as pdf-kit's save, done before encrypting so that /Encrypt survives.
-    let mut trailer = Dictionary::new();
-    for key in [b"Root".as_slice(), b"Info", b"ID"] {
-        if let Ok(v) = doc.trailer.get(key) {
-            trailer.set(key, v.clone());
-        }
-    }
-    if !trailer.has(b"ID") {
+    prepare_for_save(&mut doc);
+    if !doc.trailer.has(b"ID") {
         let id = random::<16>()?.to_vec();
-        trailer.set(
+        doc.trailer.set(
             "ID",
             vec![
                 Object::String(id.clone(), StringFormat::Hexadecimal),
@@ -79,11 +73,7 @@ fn protect(mut doc: Document, user: &str, owner: &str) -> Result<Vec<u8>, ToolEr
             ],
         );
     }
-    doc.trailer = trailer;
     doc.reference_table.cross_reference_type = XrefType::CrossReferenceTable;
-    doc.objects.retain(|_, object| {
-        !matches!(object.type_name(), Ok(name) if name == b"ObjStm" || name == b"XRef" || name == b"Linearized")
-    });
     doc.max_id = doc.objects.keys().next_back().map(|id| id.0).unwrap_or(0);
     // AES-256 is PDF 2.0 (or 1.7 with Adobe extension level 8, as qpdf writes it).
     if doc.version.as_str() < "1.7" || doc.version.len() > 8 {
@@ -113,29 +103,19 @@ fn protect(mut doc: Document, user: &str, owner: &str) -> Result<Vec<u8>, ToolEr
     })
     .map_err(failed)?;
     doc.encrypt(&state).map_err(failed)?;
-    for object in doc.objects.values_mut() {
-        if let Object::Stream(stream) = object {
-            let len = stream.content.len() as i64;
-            stream.dict.set("Length", len);
-        }
-    }
-    doc.max_id = doc.objects.keys().next_back().map(|id| id.0).unwrap_or(0);
-    let mut out = Vec::new();
-    doc.save_to(&mut out)
-        .map_err(|e| ToolError::Failed(format!("could not write the PDF: {e}")))?;
-    Ok(out)
+    fix_lengths(&mut doc);
+    write_classic(&mut doc)
 }
 
 struct Protect;
 
 impl Tool for Protect {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "protect-pdf",
-            section: Section::Pdf,
-            name: "Protect PDF",
-            description: "Encrypt a PDF with AES-256 so that it opens only with a password.",
-            settings_schema: serde_json::json!({
+        one_pdf_tool_info(
+            "protect-pdf",
+            "Protect PDF",
+            "Encrypt a PDF with AES-256 so that it opens only with a password.",
+            serde_json::json!({
                 "type": "object",
                 "properties": {
                     "userPassword": {"type": "string", "minLength": 1, "maxLength": MAX_PASSWORD, "description": "password needed to open the PDF"},
@@ -143,11 +123,7 @@ impl Tool for Protect {
                 },
                 "required": ["userPassword"]
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["pdf"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -11,10 +11,9 @@
 
 use lathe_pdf_kit::lopdf::content::{Content, Operation};
 use lathe_pdf_kit::lopdf::{Document, Object, ObjectId};
-use lathe_pdf_kit::{load, save};
+use lathe_pdf_kit::{load, one_pdf_tool_info, pdf_output};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
-    Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -434,12 +433,11 @@ struct RedactPdf;
 
 impl Tool for RedactPdf {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "redact-pdf",
-            section: Section::Pdf,
-            name: "Redact PDF",
-            description: "Remove every occurrence of the given words or phrases from a PDF's text and metadata (the text is taken out, not covered).",
-            settings_schema: serde_json::json!({
+        one_pdf_tool_info(
+            "redact-pdf",
+            "Redact PDF",
+            "Remove every occurrence of the given words or phrases from a PDF's text and metadata (the text is taken out, not covered).",
+            serde_json::json!({
                 "type": "object",
                 "required": ["terms"],
                 "properties": {
@@ -447,11 +445,7 @@ impl Tool for RedactPdf {
                     "caseSensitive": {"type": "boolean", "default": false, "description": "match letter case exactly"}
                 }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["pdf"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -463,13 +457,11 @@ impl Tool for RedactPdf {
             redactions += redact_stream(&mut doc, id, &terms)?;
         }
         let metadata = scrub_metadata(&mut doc, &terms);
-        let bytes = save(&mut doc)?;
-        Ok(Output::file(OutputFile::new(
-            format!("{}-redacted.pdf", input.stem()),
-            "application/pdf",
-            bytes,
-        ))
-        .with_extra(serde_json::json!({"redactions": redactions, "metadataRedactions": metadata})))
+        Ok(
+            pdf_output(&mut doc, format!("{}-redacted.pdf", input.stem()))?.with_extra(
+                serde_json::json!({"redactions": redactions, "metadataRedactions": metadata}),
+            ),
+        )
     }
 }
 

@@ -4,10 +4,10 @@
 
 use std::collections::HashSet;
 
-use lathe_pdf_kit::{load, parse_page_ranges, pdf_of_pages, required_range, PageTree};
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
+use lathe_pdf_kit::{
+    load_range, one_pdf_tool_info, pdf_of_pages, required_range, required_range_schema,
 };
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -20,24 +20,16 @@ struct RemovePages;
 
 impl Tool for RemovePages {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "remove-pages",
-            section: Section::Pdf,
-            name: "Remove Pages",
-            description: "Remove the pages a page range selects (e.g. 2-3,z) from a PDF.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "pages": {"type": "string", "description": "qpdf page range of the pages to remove, e.g. 2-3,z"},
-                    "range": {"type": "string", "description": "alias of pages"}
-                },
-                "required": ["pages"]
-            }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["pdf"]),
-        }
+        one_pdf_tool_info(
+            "remove-pages",
+            "Remove Pages",
+            "Remove the pages a page range selects (e.g. 2-3,z) from a PDF.",
+            required_range_schema(
+                "pages",
+                "range",
+                "qpdf page range of the pages to remove, e.g. 2-3,z",
+            ),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -48,9 +40,8 @@ impl Tool for RemovePages {
             "2-3,z",
         )?;
         let input = &inputs[0];
-        let doc = load(input)?;
-        let tree = PageTree::of(&doc)?;
-        let removed: HashSet<u32> = parse_page_ranges(spec, tree.len())?.into_iter().collect();
+        let (doc, tree, numbers) = load_range(input, spec)?;
+        let removed: HashSet<u32> = numbers.into_iter().collect();
         let kept: Vec<u32> = (1..=tree.len()).filter(|n| !removed.contains(n)).collect();
         if kept.is_empty() {
             return Err(invalid_settings(

@@ -11,10 +11,9 @@
 use std::collections::BTreeMap;
 
 use lathe_pdf_kit::lopdf::{dictionary, Document, Object, ObjectId};
-use lathe_pdf_kit::{save, PageTree, MAX_PAGES};
+use lathe_pdf_kit::{one_pdf_tool_info, save, PageTree, MAX_PAGES};
 use lathe_tool_sdk::{
-    parse_settings, unsupported, Input, Output, OutputFile, Produces, Section, Tool, ToolError,
-    ToolInfo,
+    parse_settings, unsupported, Input, Output, OutputFile, Tool, ToolError, ToolInfo,
 };
 
 /// The most bytes of PDF accepted.
@@ -262,17 +261,12 @@ struct Repair;
 
 impl Tool for Repair {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "repair-pdf",
-            section: Section::Pdf,
-            name: "Repair PDF",
-            description: "Rebuild a damaged PDF (broken cross-reference table, missing page tree) as a clean file.",
-            settings_schema: serde_json::json!({"type": "object", "properties": {}}),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["pdf"]),
-        }
+        one_pdf_tool_info(
+            "repair-pdf",
+            "Repair PDF",
+            "Rebuild a damaged PDF (broken cross-reference table, missing page tree) as a clean file.",
+            serde_json::json!({"type": "object", "properties": {}}),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

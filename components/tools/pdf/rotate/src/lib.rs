@@ -3,13 +3,10 @@
 //! The angle is added to each selected page's effective `/Rotate` (its own or the one it
 //! inherits from the page tree) modulo 360; nothing else in the document changes.
 
-use std::collections::HashSet;
-
-use lathe_pdf_kit::{effective_rotate, load, parse_page_ranges, save, PageTree};
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
-    ToolError, ToolInfo,
+use lathe_pdf_kit::{
+    effective_rotate, load, one_pdf_tool_info, optional_range, pdf_output, set_page_entry, PageTree,
 };
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -47,12 +44,11 @@ struct Rotate;
 
 impl Tool for Rotate {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "rotate-pdf",
-            section: Section::Pdf,
-            name: "Rotate PDF",
-            description: "Rotate all or some pages of a PDF by 90, 180 or 270 degrees.",
-            settings_schema: serde_json::json!({
+        one_pdf_tool_info(
+            "rotate-pdf",
+            "Rotate PDF",
+            "Rotate all or some pages of a PDF by 90, 180 or 270 degrees.",
+            serde_json::json!({
                 "type": "object",
                 "properties": {
                     "angle": {"enum": [90, 180, 270, -90]},
@@ -61,11 +57,7 @@ impl Tool for Rotate {
                 },
                 "required": ["angle"]
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["pdf"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -74,37 +66,14 @@ impl Tool for Rotate {
         let input = &inputs[0];
         let mut doc = load(input)?;
         let tree = PageTree::of(&doc)?;
-        let spec = settings
-            .range
-            .as_deref()
-            .or(settings.pages.as_deref())
-            .map(str::trim)
-            .unwrap_or("");
-        let numbers = if spec.is_empty() {
-            (1..=tree.len()).collect()
-        } else {
-            parse_page_ranges(spec, tree.len())?
-        };
-        let mut done = HashSet::new();
-        for n in numbers {
-            let Some(page) = tree.page(n) else { continue };
-            if !done.insert(page) {
-                continue;
-            }
+        let spec = optional_range(&[settings.range.as_deref(), settings.pages.as_deref()]);
+        let pages = tree.selected_pages(spec)?;
+        for &(_, page) in &pages {
             let rotate = (effective_rotate(&doc, page) + angle).rem_euclid(360);
-            doc.get_dictionary_mut(page)
-                .map_err(|_| {
-                    ToolError::UnsupportedInput("a page of the PDF is not a dictionary".into())
-                })?
-                .set("Rotate", rotate);
+            set_page_entry(&mut doc, page, "Rotate", rotate)?;
         }
-        let bytes = save(&mut doc)?;
-        Ok(Output::file(OutputFile::new(
-            format!("{}.pdf", input.stem()),
-            "application/pdf",
-            bytes,
-        ))
-        .with_extra(serde_json::json!({"pageCount": tree.len(), "rotatedPages": done.len()})))
+        Ok(pdf_output(&mut doc, format!("{}.pdf", input.stem()))?
+            .with_extra(serde_json::json!({"pageCount": tree.len(), "rotatedPages": pages.len()})))
     }
 }
 

@@ -96,24 +96,16 @@ struct Split;
 
 impl Tool for Split {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "split-pdf",
-            section: Section::Pdf,
-            name: "Split PDF",
-            description: "Split a PDF into several files by page ranges (each comma-separated range becomes a file) or every N pages.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
-                    "mode": {"enum": ["range", "every"], "default": "range"},
-                    "range": {"type": "string", "description": "qpdf page ranges, e.g. 1-3,5,z; each comma-separated item becomes one file; default one file per page"},
-                    "everyN": {"type": "integer", "minimum": 1, "maximum": MAX_EVERY}
-                }
+        ToolInfo::one_file(
+            ("split-pdf", Section::Pdf, "Split PDF", "Split a PDF into several files by page ranges (each comma-separated range becomes a file) or every N pages."),
+            serde_json::json!({
+                "mode": {"enum": ["range", "every"], "default": "range"},
+                "range": {"type": "string", "description": "qpdf page ranges, e.g. 1-3,5,z; each comma-separated item becomes one file; default one file per page"},
+                "everyN": {"type": "integer", "minimum": 1, "maximum": MAX_EVERY}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["pdf", "zip"]),
-        }
+            &["pdf"],
+            Produces::types(&["pdf", "zip"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

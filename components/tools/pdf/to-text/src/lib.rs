@@ -27,17 +27,12 @@ struct PdfToText;
 
 impl Tool for PdfToText {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "pdf-to-text",
-            section: Section::Pdf,
-            name: "PDF to Text",
-            description: "Extract the text of every page of a PDF as plain text (pages separated by form feeds).",
-            settings_schema: serde_json::json!({"type": "object", "properties": {}}),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["txt"]),
-        }
+        ToolInfo::one_file(
+            ("pdf-to-text", Section::Pdf, "PDF to Text", "Extract the text of every page of a PDF as plain text (pages separated by form feeds)."),
+            serde_json::json!({}),
+            &["pdf"],
+            Produces::types(&["txt"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -23,17 +23,12 @@ struct PdfToWord;
 
 impl Tool for PdfToWord {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "pdf-to-word",
-            section: Section::Pdf,
-            name: "PDF to Word",
-            description: "Extract the text of every page of a PDF into a Word (.docx) document, one paragraph per line and a page break between pages.",
-            settings_schema: serde_json::json!({"type": "object", "properties": {}}),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["docx"]),
-        }
+        ToolInfo::one_file(
+            ("pdf-to-word", Section::Pdf, "PDF to Word", "Extract the text of every page of a PDF into a Word (.docx) document, one paragraph per line and a page break between pages."),
+            serde_json::json!({}),
+            &["pdf"],
+            Produces::types(&["docx"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

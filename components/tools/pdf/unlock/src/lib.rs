@@ -11,10 +11,9 @@
 //! decompressed object streams.
 
 use lathe_pdf_kit::lopdf::{Document, EncryptionState, Error, LoadOptions, Object};
-use lathe_pdf_kit::{save, PageTree};
+use lathe_pdf_kit::{one_pdf_tool_info, pdf_output, PageTree};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
-    Tool, ToolError, ToolInfo,
+    invalid_settings, parse_settings, unsupported, Input, Output, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -97,23 +96,18 @@ struct Unlock;
 
 impl Tool for Unlock {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "unlock-pdf",
-            section: Section::Pdf,
-            name: "Unlock PDF",
-            description: "Remove the password from a PDF, given its password.",
-            settings_schema: serde_json::json!({
+        one_pdf_tool_info(
+            "unlock-pdf",
+            "Unlock PDF",
+            "Remove the password from a PDF, given its password.",
+            serde_json::json!({
                 "type": "object",
                 "properties": {
                     "password": {"type": "string", "minLength": 1, "maxLength": MAX_PASSWORD}
                 },
                 "required": ["password"]
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["pdf"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -134,13 +128,8 @@ impl Tool for Unlock {
         // The objects are plaintext now: drop the security handler.
         doc.trailer.remove(b"Encrypt");
         doc.encryption_state = None;
-        let bytes = save(&mut doc)?;
-        Ok(Output::file(OutputFile::new(
-            format!("{}.pdf", input.stem()),
-            "application/pdf",
-            bytes,
-        ))
-        .with_extra(serde_json::json!({"pageCount": tree.len()})))
+        Ok(pdf_output(&mut doc, format!("{}.pdf", input.stem()))?
+            .with_extra(serde_json::json!({"pageCount": tree.len()})))
     }
 }
 

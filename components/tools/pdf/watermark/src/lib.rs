@@ -6,12 +6,9 @@
 
 pub mod stamp;
 
-use lathe_pdf_kit::{load, save, PageTree};
+use lathe_pdf_kit::{load, one_pdf_tool_info, pdf_output, PageTree};
 use lathe_tool_sdk::settings::lenient_number;
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
-    ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 use stamp::{add_font, encode_latin1, parse_color, stamp_page, Position, Style};
 
@@ -43,12 +40,11 @@ struct Watermark;
 
 impl Tool for Watermark {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "watermark-pdf",
-            section: Section::Pdf,
-            name: "Watermark PDF",
-            description: "Stamp a text watermark on every page of a PDF.",
-            settings_schema: serde_json::json!({
+        one_pdf_tool_info(
+            "watermark-pdf",
+            "Watermark PDF",
+            "Stamp a text watermark on every page of a PDF.",
+            serde_json::json!({
                 "type": "object",
                 "properties": {
                     "text": {"type": "string", "minLength": 1, "maxLength": 200, "description": "Latin-1 text"},
@@ -60,11 +56,7 @@ impl Tool for Watermark {
                 },
                 "required": ["text"]
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["pdf"],
-            produces: Produces::types(&["pdf"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -98,13 +90,8 @@ impl Tool for Watermark {
                 stamp_page(&mut doc, page, &encoded, &style, font)?;
             }
         }
-        let bytes = save(&mut doc)?;
-        Ok(Output::file(OutputFile::new(
-            format!("{}.pdf", input.stem()),
-            "application/pdf",
-            bytes,
-        ))
-        .with_extra(serde_json::json!({"pageCount": tree.len()})))
+        Ok(pdf_output(&mut doc, format!("{}.pdf", input.stem()))?
+            .with_extra(serde_json::json!({"pageCount": tree.len()})))
     }
 }
 
