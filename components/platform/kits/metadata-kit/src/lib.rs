@@ -9,11 +9,19 @@
 //!
 //! Nothing here decodes pixels, and nothing panics on malformed input.
 
+pub mod dates;
 mod iptc;
+mod subroute;
+mod write;
 mod xmp;
 
 pub use iptc::iptc_json;
-pub use xmp::{parse_xmp, write_xmp, XmpProperty, XmpValue};
+pub use subroute::one_image_operation;
+pub use write::write_blocks;
+pub use xmp::{
+    parse_xmp, remove_property, set_keywords, set_property, write_xmp, XmpProperty, XmpValue, DC,
+    PHOTOSHOP,
+};
 
 use exif::{In, Tag, Value as ExifValue};
 use img_parts::jpeg::{markers, Jpeg};
@@ -66,6 +74,20 @@ impl Container {
             Container::Png => "png",
             Container::WebP => "webp",
         }
+    }
+
+    /// The usual file extension (`jpg`, `png`, `webp`).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Container::Jpeg => "jpg",
+            Container::Png => "png",
+            Container::WebP => "webp",
+        }
+    }
+
+    /// The media type (`image/jpeg`, `image/png`, `image/webp`).
+    pub fn media_type(self) -> String {
+        format!("image/{}", self.name())
     }
 }
 
@@ -172,6 +194,23 @@ pub fn read_blocks(data: &[u8]) -> Result<(Container, Blocks), ToolError> {
         }
     }
     Ok((container, blocks))
+}
+
+/// The metadata blocks of any image file: split from the container for JPEG, PNG and
+/// WebP, otherwise only the EXIF and ICC blocks its decoder found (`exif`, `icc`).
+pub fn read_any_blocks(
+    data: &[u8],
+    exif: Option<&Vec<u8>>,
+    icc: Option<&Vec<u8>>,
+) -> Result<Blocks, ToolError> {
+    Ok(match Container::detect(data) {
+        Some(_) => read_blocks(data)?.1,
+        None => Blocks {
+            exif: exif.cloned(),
+            icc: icc.cloned(),
+            ..Default::default()
+        },
+    })
 }
 
 /// Whether a PNG iTXt chunk body holds XMP.
@@ -334,6 +373,29 @@ fn ascii_first(exif: &exif::Exif, tag: Tag) -> Option<u8> {
     }
 }
 
+/// The text of an ASCII field of the primary image (its first string, trimmed), e.g. a
+/// date.
+pub fn exif_text(exif: &exif::Exif, tag: Tag) -> Option<String> {
+    match &exif.get_field(tag, In::PRIMARY)?.value {
+        ExifValue::Ascii(parts) => Some(String::from_utf8_lossy(parts.first()?).trim().to_string()),
+        _ => None,
+    }
+}
+
+/// Decimal degrees (sign ignored) as the three EXIF GPS rationals, each
+/// `(numerator, denominator)`: whole degrees, whole minutes, and seconds to 1/10000.
+pub fn gps_dms(value: f64) -> [(u32, u32); 3] {
+    let v = value.abs();
+    let deg = v.floor();
+    let min = ((v - deg) * 60.0).floor();
+    let sec = (v - deg - min / 60.0) * 3600.0;
+    [
+        (deg as u32, 1),
+        (min as u32, 1),
+        ((sec * 10000.0).round() as u32, 10000),
+    ]
+}
+
 fn degrees(exif: &exif::Exif, tag: Tag, reference: Tag, negative: u8) -> Option<f64> {
     let parts = rationals(exif, tag)?;
     let mut value = 0.0;
@@ -395,11 +457,11 @@ pub fn xmp_json(packet: &str) -> Value {
 }
 
 /// Everything readable from an image's metadata: `{"format", "exif", "gps", "xmp", "iptc",
-/// "icc", "comments"}`, each null when absent.
-pub fn inspect_json(container: Container, blocks: &Blocks) -> Value {
+/// "icc", "comments"}`, each null when absent; `format` is the image format's name.
+pub fn inspect_json(format: &str, blocks: &Blocks) -> Value {
     let parsed = blocks.exif.as_deref().and_then(parse_exif);
     json!({
-        "format": container.name(),
+        "format": format,
         "exif": parsed.as_ref().map(exif_json),
         "exifReadable": blocks.exif.is_none() || parsed.is_some(),
         "gps": parsed.as_ref().and_then(gps_position).map(GpsPosition::to_json),

@@ -269,6 +269,79 @@ fn push_item(p: &mut Pending) {
     }
 }
 
+/// Namespace URI of Dublin Core (`dc:title`, `dc:creator`, `dc:subject`, ...).
+pub const DC: &str = "http://purl.org/dc/elements/1.1/";
+/// Namespace URI of Photoshop's IPTC-style properties (`photoshop:City`, ...).
+pub const PHOTOSHOP: &str = "http://ns.adobe.com/photoshop/1.0/";
+
+impl XmpValue {
+    /// A language alternative with the one `x-default` entry `text` (how `dc:title`,
+    /// `dc:rights` and `dc:description` hold plain text).
+    pub fn default_alt(text: &str) -> XmpValue {
+        XmpValue::Alt(vec![("x-default".into(), text.into())])
+    }
+}
+
+/// Sets the property `name` of `namespace` to `value`: replaces it where it is, or adds
+/// it (written with `prefix`) at the end.
+pub fn set_property(
+    props: &mut Vec<XmpProperty>,
+    namespace: &str,
+    prefix: &str,
+    name: &str,
+    value: XmpValue,
+) {
+    match props
+        .iter_mut()
+        .find(|p| p.namespace == namespace && p.name == name)
+    {
+        Some(p) => p.value = value,
+        None => props.push(XmpProperty::new(namespace, prefix, name, value)),
+    }
+}
+
+/// Sets the keywords (`dc:subject`, a bag): `keywords` are trimmed, empty and repeated
+/// ones dropped, and they follow the keywords already there when `add` is true, or
+/// replace them. An empty result removes `dc:subject`. Returns the change for a report:
+/// `dc:subject`, or `-dc:subject` when it was removed.
+pub fn set_keywords(
+    props: &mut Vec<XmpProperty>,
+    keywords: Vec<String>,
+    add: bool,
+) -> &'static str {
+    let mut list = Vec::new();
+    if add {
+        if let Some(XmpValue::Bag(old) | XmpValue::Seq(old)) = props
+            .iter()
+            .find(|p| p.namespace == DC && p.name == "subject")
+            .map(|p| p.value.clone())
+        {
+            list = old;
+        }
+    }
+    for k in keywords {
+        let k = k.trim().to_string();
+        if !k.is_empty() && !list.contains(&k) {
+            list.push(k);
+        }
+    }
+    if list.is_empty() {
+        props.retain(|p| !(p.namespace == DC && p.name == "subject"));
+        "-dc:subject"
+    } else {
+        set_property(props, DC, "dc", "subject", XmpValue::Bag(list));
+        "dc:subject"
+    }
+}
+
+/// Removes the properties written `prefix:name` (the prefix compared ignoring case);
+/// returns whether there was one.
+pub fn remove_property(props: &mut Vec<XmpProperty>, prefix: &str, name: &str) -> bool {
+    let before = props.len();
+    props.retain(|p| !(p.prefix.eq_ignore_ascii_case(prefix) && p.name == name));
+    props.len() < before
+}
+
 /// Writes an XMP packet (with `xpacket` wrapper and padding for in-place editing).
 pub fn write_xmp(props: &[XmpProperty]) -> String {
     let mut namespaces: Vec<(&str, &str)> = Vec::new();
@@ -354,6 +427,28 @@ mod tests {
         ];
         let packet = write_xmp(&props);
         assert_eq!(parse_xmp(&packet), props);
+    }
+
+    #[test]
+    fn keywords_add_set_and_clear() {
+        let mut props = Vec::new();
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            set_keywords(&mut props, words(&[" a", "b", "a", ""]), true),
+            "dc:subject"
+        );
+        assert_eq!(
+            set_keywords(&mut props, words(&["c", "b"]), true),
+            "dc:subject"
+        );
+        assert_eq!(props[0].value, XmpValue::Bag(words(&["a", "b", "c"])));
+        set_keywords(&mut props, words(&["z"]), false);
+        assert_eq!(props[0].value, XmpValue::Bag(words(&["z"])));
+        assert_eq!(set_keywords(&mut props, Vec::new(), false), "-dc:subject");
+        assert!(props.is_empty());
+        set_property(&mut props, DC, "dc", "title", XmpValue::default_alt("T"));
+        assert!(remove_property(&mut props, "DC", "title"));
+        assert!(!remove_property(&mut props, "dc", "title"));
     }
 
     #[test]

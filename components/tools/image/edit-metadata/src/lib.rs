@@ -14,16 +14,11 @@
 //! The sub-route `inspect` answers the image's EXIF (grouped, GPS as decimal degrees),
 //! XMP and IPTC fields as JSON.
 
-mod dates;
-
 use exif::Context;
 use lathe_image_kit::probe;
-use lathe_metadata_kit::img_parts::jpeg::{markers, Jpeg, JpegSegment};
-use lathe_metadata_kit::img_parts::png::{Png, PngChunk};
-use lathe_metadata_kit::img_parts::riff::{RiffChunk, RiffContent};
-use lathe_metadata_kit::img_parts::webp::WebP;
-use lathe_metadata_kit::img_parts::{Bytes, ImageEXIF};
-use lathe_metadata_kit::{self as mk, Container, XmpProperty, XmpValue};
+use lathe_metadata_kit::{
+    self as mk, dates, set_property as set_xmp, Container, XmpProperty, XmpValue, DC, PHOTOSHOP,
+};
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
@@ -36,11 +31,6 @@ use little_exif::metadata::Metadata;
 use little_exif::rational::uR64;
 use serde::Deserialize;
 
-const DC: &str = "http://purl.org/dc/elements/1.1/";
-const PHOTOSHOP: &str = "http://ns.adobe.com/photoshop/1.0/";
-/// Largest EXIF block a JPEG APP1 segment holds.
-const MAX_JPEG_SEGMENT: usize = 65533;
-
 /// Keywords as an array or a comma-separated string.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
@@ -50,19 +40,12 @@ enum Keywords {
 }
 
 impl Keywords {
-    fn into_list(self) -> Vec<String> {
-        let raw = match self {
-            Keywords::List(v) => v,
+    /// The keywords as given (the kit trims them and drops empty and repeated ones).
+    fn items(&self) -> Vec<String> {
+        match self {
+            Keywords::List(v) => v.clone(),
             Keywords::Text(t) => t.split(',').map(str::to_string).collect(),
-        };
-        let mut out: Vec<String> = Vec::new();
-        for k in raw {
-            let k = k.trim().to_string();
-            if !k.is_empty() && !out.contains(&k) {
-                out.push(k);
-            }
         }
-        out
     }
 }
 
@@ -117,39 +100,13 @@ fn group_of(ctx: Context) -> Option<ExifTagGroup> {
 
 /// Degrees as three EXIF rationals (degrees, minutes, seconds with 1/10000 precision).
 fn dms(value: f64) -> Vec<uR64> {
-    let v = value.abs();
-    let deg = v.floor();
-    let min = ((v - deg) * 60.0).floor();
-    let sec = (v - deg - min / 60.0) * 3600.0;
-    vec![
-        uR64 {
-            nominator: deg as u32,
-            denominator: 1,
-        },
-        uR64 {
-            nominator: min as u32,
-            denominator: 1,
-        },
-        uR64 {
-            nominator: (sec * 10000.0).round() as u32,
-            denominator: 10000,
-        },
-    ]
-}
-
-/// Upserts an XMP property by namespace and name.
-fn set_xmp(props: &mut Vec<XmpProperty>, ns: &str, prefix: &str, name: &str, value: XmpValue) {
-    match props
-        .iter_mut()
-        .find(|p| p.namespace == ns && p.name == name)
-    {
-        Some(p) => p.value = value,
-        None => props.push(XmpProperty::new(ns, prefix, name, value)),
-    }
-}
-
-fn alt(text: &str) -> XmpValue {
-    XmpValue::Alt(vec![("x-default".into(), text.into())])
+    mk::gps_dms(value)
+        .iter()
+        .map(|&(nominator, denominator)| uR64 {
+            nominator,
+            denominator,
+        })
+        .collect()
 }
 
 /// What an edit did, for the response.
@@ -206,15 +163,7 @@ fn edit_exif(
         let seconds = dates::parse_shift(&shift)?;
         // Shift the dates as they are after the edits above.
         let current = |tag: exif::Tag, fresh: Option<String>| -> Option<String> {
-            fresh.or_else(|| {
-                let field = existing?.get_field(tag, exif::In::PRIMARY)?;
-                match &field.value {
-                    exif::Value::Ascii(p) => {
-                        Some(String::from_utf8_lossy(p.first()?).trim().to_string())
-                    }
-                    _ => None,
-                }
-            })
+            fresh.or_else(|| mk::exif_text(existing?, tag))
         };
         let all = text(&s.set_all_dates);
         let dt = current(exif::Tag::DateTime, text(&s.date_time).or(all.clone()));
@@ -337,16 +286,16 @@ fn edit_xmp(
         changes.xmp.push(format!("{prefix}:{name}"));
     };
     if let Some(v) = text(&s.title).or_else(|| text(&s.iptc_title)) {
-        set(DC, "dc", "title", alt(&v));
+        set(DC, "dc", "title", XmpValue::default_alt(&v));
     }
     if let Some(v) = text(&s.author).or_else(|| text(&s.artist)) {
         set(DC, "dc", "creator", XmpValue::Seq(vec![v]));
     }
     if let Some(v) = text(&s.copyright) {
-        set(DC, "dc", "rights", alt(&v));
+        set(DC, "dc", "rights", XmpValue::default_alt(&v));
     }
     if let Some(v) = text(&s.image_description) {
-        set(DC, "dc", "description", alt(&v));
+        set(DC, "dc", "description", XmpValue::default_alt(&v));
     }
     for (value, name) in [
         (&s.iptc_headline, "Headline"),
@@ -365,139 +314,20 @@ fn edit_xmp(
         )));
     }
     if let Some(k) = &s.keywords {
-        let new = match k {
-            Keywords::List(v) => Keywords::List(v.clone()),
-            Keywords::Text(t) => Keywords::Text(t.clone()),
-        }
-        .into_list();
-        let mut list = Vec::new();
-        if mode == "add" {
-            if let Some(XmpValue::Bag(old) | XmpValue::Seq(old)) = props
-                .iter()
-                .find(|p| p.namespace == DC && p.name == "subject")
-                .map(|p| p.value.clone())
-            {
-                list = old;
-            }
-        }
-        for k in new {
-            if !list.contains(&k) {
-                list.push(k);
-            }
-        }
-        if list.is_empty() {
-            props.retain(|p| !(p.namespace == DC && p.name == "subject"));
-            changes.xmp.push("-dc:subject".into());
-        } else {
-            set_xmp(props, DC, "dc", "subject", XmpValue::Bag(list));
-            changes.xmp.push("dc:subject".into());
-        }
+        let change = mk::set_keywords(props, k.items(), mode == "add");
+        changes.xmp.push(change.into());
     }
     for name in &s.fields_to_remove {
         let Some((prefix, local)) = name.trim().split_once(':') else {
             continue;
         };
-        let before = props.len();
-        props.retain(|p| !(p.prefix.eq_ignore_ascii_case(prefix) && p.name == local));
-        if props.len() < before {
+        if mk::remove_property(props, prefix, local) {
             changes.xmp.push(format!("-{prefix}:{local}"));
         } else {
             changes.not_found.push(name.trim().to_string());
         }
     }
     Ok(())
-}
-
-fn write_fail(e: impl std::fmt::Display) -> ToolError {
-    ToolError::Failed(format!("cannot write the edited file: {e}"))
-}
-
-/// Writes new EXIF and/or XMP blocks into the container; everything else is kept.
-fn rewrite(
-    data: &[u8],
-    container: Container,
-    exif: Option<Vec<u8>>,
-    xmp: Option<String>,
-) -> Result<Vec<u8>, ToolError> {
-    let bytes = Bytes::copy_from_slice(data);
-    let corrupt = |e: lathe_metadata_kit::img_parts::Error| {
-        ToolError::UnsupportedInput(format!("the {} file is corrupt: {e}", container.name()))
-    };
-    let mut out = Vec::with_capacity(data.len() + 4096);
-    match container {
-        Container::Jpeg => {
-            let mut jpeg = Jpeg::from_bytes(bytes).map_err(corrupt)?;
-            if let Some(exif) = exif {
-                if exif.len() + 6 > MAX_JPEG_SEGMENT {
-                    return Err(ToolError::TooLarge(
-                        "the EXIF block would not fit in a JPEG segment (64 KiB)".into(),
-                    ));
-                }
-                jpeg.set_exif(Some(exif.into()));
-            }
-            if let Some(packet) = xmp {
-                let mut contents = mk::JPEG_XMP_ID.to_vec();
-                contents.extend_from_slice(packet.as_bytes());
-                if contents.len() > MAX_JPEG_SEGMENT {
-                    return Err(ToolError::TooLarge(
-                        "the XMP packet would not fit in a JPEG segment (64 KiB)".into(),
-                    ));
-                }
-                let segments = jpeg.segments_mut();
-                segments.retain(|seg| {
-                    !(seg.marker() == markers::APP1
-                        && (seg.contents().starts_with(mk::JPEG_XMP_ID)
-                            || seg
-                                .contents()
-                                .starts_with(b"http://ns.adobe.com/xmp/extension/\0")))
-                });
-                // After the APP0/APP1 segments at the start, before anything else.
-                let at = segments
-                    .iter()
-                    .position(|seg| !matches!(seg.marker(), markers::APP0 | markers::APP1))
-                    .unwrap_or(segments.len());
-                segments.insert(
-                    at,
-                    JpegSegment::new_with_contents(markers::APP1, contents.into()),
-                );
-            }
-            jpeg.encoder().write_to(&mut out).map_err(write_fail)?;
-        }
-        Container::Png => {
-            let mut png = Png::from_bytes(bytes).map_err(corrupt)?;
-            if let Some(exif) = exif {
-                png.set_exif(Some(exif.into()));
-            }
-            if let Some(packet) = xmp {
-                let chunks = png.chunks_mut();
-                chunks.retain(|c| !(&c.kind() == b"iTXt" && mk::is_png_xmp(c.contents())));
-                let at = chunks.len().min(1);
-                chunks.insert(
-                    at,
-                    PngChunk::new(*b"iTXt", mk::png_xmp_itxt(&packet).into()),
-                );
-            }
-            png.encoder().write_to(&mut out).map_err(write_fail)?;
-        }
-        Container::WebP => {
-            let mut webp = WebP::from_bytes(bytes).map_err(corrupt)?;
-            let exif = match exif {
-                Some(e) => Some(Bytes::from(e)),
-                None => webp.exif(),
-            };
-            if let Some(packet) = xmp {
-                webp.remove_chunks_by_id(*b"XMP ");
-                webp.chunks_mut().push(RiffChunk::new(
-                    *b"XMP ",
-                    RiffContent::Data(packet.into_bytes().into()),
-                ));
-            }
-            // Setting EXIF also recomputes the VP8X flags (EXIF, XMP) and adds VP8X.
-            webp.set_exif(exif);
-            webp.encoder().write_to(&mut out).map_err(write_fail)?;
-        }
-    }
-    Ok(out)
 }
 
 /// Whether the settings ask for any EXIF change.
@@ -596,46 +426,26 @@ fn edit(input: &Input, s: &Settings) -> Result<Output, ToolError> {
     } else {
         None
     };
-    let bytes = rewrite(&input.data, container, new_exif, new_xmp)?;
-    let ext = match container {
-        Container::Jpeg => "jpg",
-        Container::Png => "png",
-        Container::WebP => "webp",
-    };
-    let name = format!("{}.{}", input.stem(), ext);
-    let media = format!("image/{}", container.name());
+    let bytes = mk::write_blocks(&input.data, container, new_exif, new_xmp)?;
+    let name = format!("{}.{}", input.stem(), container.extension());
     Ok(
-        Output::file(OutputFile::new(name, media, bytes)).with_extra(serde_json::json!({
-            "exifChanged": changes.exif,
-            "xmpChanged": changes.xmp,
-            "notFound": changes.not_found,
-            "exifRebuilt": rebuilt,
-        })),
+        Output::file(OutputFile::new(name, container.media_type(), bytes)).with_extra(
+            serde_json::json!({
+                "exifChanged": changes.exif,
+                "xmpChanged": changes.xmp,
+                "notFound": changes.not_found,
+                "exifRebuilt": rebuilt,
+            }),
+        ),
     )
 }
 
 /// The `inspect` report: EXIF, GPS, XMP, IPTC, ICC and comments of an image.
 fn inspect(input: &Input) -> Result<serde_json::Value, ToolError> {
     let head = probe(input)?;
-    let mut report = match Container::detect(&input.data) {
-        Some(_) => {
-            let (container, blocks) = mk::read_blocks(&input.data)?;
-            mk::inspect_json(container, &blocks)
-        }
-        None => {
-            let parsed = head.exif.as_deref().and_then(mk::parse_exif);
-            serde_json::json!({
-                "format": format!("{:?}", head.format).to_ascii_lowercase(),
-                "exif": parsed.as_ref().map(mk::exif_json),
-                "exifReadable": head.exif.is_none() || parsed.is_some(),
-                "gps": parsed.as_ref().and_then(mk::gps_position).map(mk::GpsPosition::to_json),
-                "xmp": null,
-                "iptc": null,
-                "icc": head.icc.as_ref().map(|icc| serde_json::json!({"size": icc.len(), "description": mk::icc_description(icc)})),
-                "comments": [],
-            })
-        }
-    };
+    let blocks = mk::read_any_blocks(&input.data, head.exif.as_ref(), head.icc.as_ref())?;
+    let format = format!("{:?}", head.format).to_ascii_lowercase();
+    let mut report = mk::inspect_json(&format, &blocks);
     if let Some(map) = report.as_object_mut() {
         map.insert("size".into(), input.data.len().into());
         map.insert("width".into(), head.width.into());
@@ -648,14 +458,9 @@ struct EditMetadata;
 
 impl Tool for EditMetadata {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "edit-metadata",
-            section: Section::Image,
-            name: "Edit Metadata",
-            description: "Set or remove EXIF, GPS, keywords and IPTC-style fields of a JPEG, PNG or WebP without re-encoding it.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        ToolInfo::one_file(
+            ("edit-metadata", Section::Image, "Edit Metadata", "Set or remove EXIF, GPS, keywords and IPTC-style fields of a JPEG, PNG or WebP without re-encoding it."),
+            serde_json::json!({
                     "title": {"type": "string"},
                     "author": {"type": "string"},
                     "artist": {"type": "string"},
@@ -679,13 +484,10 @@ impl Tool for EditMetadata {
                     "iptcCity": {"type": "string"},
                     "iptcState": {"type": "string"},
                     "iptcCountry": {"type": "string"}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::SAME,
-        }
+            &[],
+            Produces::SAME,
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -700,11 +502,14 @@ impl Tool for EditMetadata {
         inputs: Vec<Input>,
         settings: &str,
     ) -> Result<Output, ToolError> {
-        if operation != "inspect" {
-            return Err(unsupported(format!("unknown operation '{operation}'")));
-        }
-        let _: serde_json::Value = parse_settings(settings)?;
-        Ok(Output::default().with_extra(inspect(one_input(&inputs)?)?))
+        let input = mk::one_image_operation(
+            operation,
+            "inspect",
+            &inputs,
+            settings,
+            "this tool takes one image at a time",
+        )?;
+        Ok(Output::default().with_extra(inspect(input)?))
     }
 }
 

@@ -72,6 +72,21 @@ impl Report {
             self.removed.push(what);
         }
     }
+
+    /// Copies `block` to `out`, or only records it when it is `dropped` (named).
+    fn copy_unless(&mut self, dropped: Option<&'static str>, block: &[u8], out: &mut Vec<u8>) {
+        match dropped {
+            Some(what) => self.add(what),
+            None => out.extend_from_slice(block),
+        }
+    }
+
+    /// Removes the GPS IFD from an EXIF block in place, recording it when there was one.
+    fn strip_gps(&mut self, tiff: &mut [u8]) {
+        if remove_gps(tiff) == Some(true) {
+            self.add("gps");
+        }
+    }
 }
 
 fn corrupt(what: &str) -> ToolError {
@@ -223,45 +238,31 @@ fn strip_jpeg(data: &[u8], plan: Plan, report: &mut Report) -> Result<Vec<u8>, T
             return Err(corrupt("JPEG"));
         }
         let payload = &data[pos + 4..end];
-        let mut keep = true;
-        match marker {
+        let dropped = match marker {
             0xE1 if payload.starts_with(EXIF_ID) => {
                 if plan.exif {
-                    keep = false;
-                    report.add("exif");
+                    Some("exif")
                 } else if plan.gps {
                     let mut seg = data[pos..end].to_vec();
-                    if remove_gps(&mut seg[4 + EXIF_ID.len()..]) == Some(true) {
-                        report.add("gps");
-                    }
+                    report.strip_gps(&mut seg[4 + EXIF_ID.len()..]);
                     out.extend_from_slice(&seg);
                     pos = end;
                     continue;
+                } else {
+                    None
                 }
             }
             0xE1 if plan.xmp
                 && (payload.starts_with(XMP_ID) || payload.starts_with(XMP_EXT_ID)) =>
             {
-                keep = false;
-                report.add("xmp");
+                Some("xmp")
             }
-            0xE2 if plan.icc && payload.starts_with(ICC_ID) => {
-                keep = false;
-                report.add("icc");
-            }
-            0xED if plan.all => {
-                keep = false;
-                report.add("iptc");
-            }
-            0xFE if plan.all => {
-                keep = false;
-                report.add("comment");
-            }
-            _ => {}
-        }
-        if keep {
-            out.extend_from_slice(&data[pos..end]);
-        }
+            0xE2 if plan.icc && payload.starts_with(ICC_ID) => Some("icc"),
+            0xED if plan.all => Some("iptc"),
+            0xFE if plan.all => Some("comment"),
+            _ => None,
+        };
+        report.copy_unless(dropped, &data[pos..end], &mut out);
         pos = end;
     }
 }
@@ -305,41 +306,28 @@ fn strip_png(data: &[u8], plan: Plan, report: &mut Report) -> Result<Vec<u8>, To
             .filter(|&e| e <= data.len())
             .ok_or_else(|| corrupt("PNG"))?;
         let body = &data[pos + 8..pos + 8 + len];
-        let mut keep = true;
-        match &kind {
+        let dropped = match &kind {
             b"eXIf" => {
                 if plan.exif {
-                    keep = false;
-                    report.add("exif");
+                    Some("exif")
                 } else if plan.gps {
                     let mut body = body.to_vec();
-                    if remove_gps(&mut body) == Some(true) {
-                        report.add("gps");
-                    }
+                    report.strip_gps(&mut body);
                     out.extend_from_slice(&data[pos..pos + 8]);
                     out.extend_from_slice(&body);
                     out.extend_from_slice(&crc32(&[&kind, &body]).to_be_bytes());
                     pos = end;
                     continue;
+                } else {
+                    None
                 }
             }
-            b"iCCP" if plan.icc => {
-                keep = false;
-                report.add("icc");
-            }
-            b"iTXt" if plan.xmp && body.starts_with(b"XML:com.adobe.xmp\0") => {
-                keep = false;
-                report.add("xmp");
-            }
-            b"iTXt" | b"tEXt" | b"zTXt" if plan.all => {
-                keep = false;
-                report.add("text");
-            }
-            _ => {}
-        }
-        if keep {
-            out.extend_from_slice(&data[pos..end]);
-        }
+            b"iCCP" if plan.icc => Some("icc"),
+            b"iTXt" if plan.xmp && body.starts_with(b"XML:com.adobe.xmp\0") => Some("xmp"),
+            b"iTXt" | b"tEXt" | b"zTXt" if plan.all => Some("text"),
+            _ => None,
+        };
+        report.copy_unless(dropped, &data[pos..end], &mut out);
         pos = end;
         if &kind == b"IEND" {
             break;
@@ -372,53 +360,42 @@ fn strip_webp(data: &[u8], plan: Plan, report: &mut Report) -> Result<Vec<u8>, T
         if pos + 8 + len as usize > riff_end {
             return Err(corrupt("WebP"));
         }
-        let mut keep = true;
-        match &kind {
+        let dropped = match &kind {
+            b"EXIF" if plan.exif => Some("exif"),
             b"EXIF" => {
-                if plan.exif {
-                    keep = false;
-                    report.add("exif");
-                } else {
-                    has_exif = true;
-                    if plan.gps {
-                        let mut chunk = data[pos..end].to_vec();
-                        let body = &mut chunk[8..8 + len as usize];
-                        let skip = if body.starts_with(EXIF_ID) {
-                            EXIF_ID.len()
-                        } else {
-                            0
-                        };
-                        if remove_gps(&mut body[skip..]) == Some(true) {
-                            report.add("gps");
-                        }
-                        out.extend_from_slice(&chunk);
-                        pos = end;
-                        continue;
-                    }
+                has_exif = true;
+                if plan.gps {
+                    let mut chunk = data[pos..end].to_vec();
+                    let body = &mut chunk[8..8 + len as usize];
+                    let skip = if body.starts_with(EXIF_ID) {
+                        EXIF_ID.len()
+                    } else {
+                        0
+                    };
+                    report.strip_gps(&mut body[skip..]);
+                    out.extend_from_slice(&chunk);
+                    pos = end;
+                    continue;
                 }
+                None
             }
+            b"XMP " if plan.xmp => Some("xmp"),
             b"XMP " => {
-                if plan.xmp {
-                    keep = false;
-                    report.add("xmp");
-                } else {
-                    has_xmp = true;
-                }
+                has_xmp = true;
+                None
             }
+            b"ICCP" if plan.icc => Some("icc"),
             b"ICCP" => {
-                if plan.icc {
-                    keep = false;
-                    report.add("icc");
-                } else {
-                    has_icc = true;
-                }
+                has_icc = true;
+                None
             }
-            b"VP8X" => vp8x_at = Some(out.len()),
-            _ => {}
-        }
-        if keep {
-            out.extend_from_slice(&data[pos..end]);
-        }
+            b"VP8X" => {
+                vp8x_at = Some(out.len());
+                None
+            }
+            _ => None,
+        };
+        report.copy_unless(dropped, &data[pos..end], &mut out);
         pos = end;
     }
     if let Some(at) = vp8x_at {
@@ -456,15 +433,7 @@ fn inspect(input: &Input) -> Result<serde_json::Value, ToolError> {
     use lathe_metadata_kit as mk;
     use serde_json::{json, Value};
     let head = probe(input)?;
-    let blocks = match mk::Container::detect(&input.data) {
-        Some(_) => mk::read_blocks(&input.data)?.1,
-        // TIFF, BMP, GIF, ICO: what the decoder exposes.
-        None => mk::Blocks {
-            exif: head.exif.clone(),
-            icc: head.icc.clone(),
-            ..Default::default()
-        },
-    };
+    let blocks = mk::read_any_blocks(&input.data, head.exif.as_ref(), head.icc.as_ref())?;
     let parsed = blocks.exif.as_deref().and_then(mk::parse_exif);
     let gps = parsed.as_ref().and_then(mk::gps_position);
     let has_gps = parsed.as_ref().is_some_and(mk::has_gps);
@@ -524,26 +493,18 @@ struct StripMetadata;
 
 impl Tool for StripMetadata {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "strip-metadata",
-            section: Section::Image,
-            name: "Strip Metadata",
-            description: "Remove EXIF, GPS, ICC, XMP and IPTC metadata without re-encoding the pixels (JPEG, PNG, WebP).",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        ToolInfo::one_file(
+            ("strip-metadata", Section::Image, "Strip Metadata", "Remove EXIF, GPS, ICC, XMP and IPTC metadata without re-encoding the pixels (JPEG, PNG, WebP)."),
+            serde_json::json!({
                     "stripAll": {"type": "boolean", "default": true},
                     "stripExif": {"type": "boolean", "default": false},
                     "stripGps": {"type": "boolean", "default": false},
                     "stripIcc": {"type": "boolean", "default": false},
                     "stripXmp": {"type": "boolean", "default": false}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::SAME,
-        }
+            &[],
+            Produces::SAME,
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -609,19 +570,14 @@ impl Tool for StripMetadata {
         inputs: Vec<Input>,
         settings: &str,
     ) -> Result<Output, ToolError> {
-        if operation != "inspect" {
-            return Err(ToolError::UnsupportedInput(format!(
-                "unknown operation '{operation}'"
-            )));
-        }
-        let _: serde_json::Value = parse_settings(settings)?;
-        match inputs.as_slice() {
-            [one] => Ok(Output::default().with_extra(inspect(one)?)),
-            [] => Err(ToolError::UnsupportedInput("upload one image".into())),
-            _ => Err(ToolError::UnsupportedInput(
-                "inspect takes one image at a time".into(),
-            )),
-        }
+        let input = lathe_metadata_kit::one_image_operation(
+            operation,
+            "inspect",
+            &inputs,
+            settings,
+            "inspect takes one image at a time",
+        )?;
+        Ok(Output::default().with_extra(inspect(input)?))
     }
 }
 

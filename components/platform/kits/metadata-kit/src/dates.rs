@@ -1,6 +1,7 @@
 //! EXIF date strings (`YYYY:MM:DD HH:MM:SS`): normalising and shifting.
 //!
-//! Hand-written: a few lines of civil-calendar arithmetic, not worth a date crate.
+//! Errors name the setting they came from (`dateShift` for shifts), as Lathe's metadata
+//! tools call them. Hand-written: a few lines of civil-calendar arithmetic, not worth a date crate.
 
 use lathe_tool_sdk::{invalid_settings, ToolError};
 
