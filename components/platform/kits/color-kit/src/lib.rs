@@ -5,7 +5,14 @@
 //! * [`SrgbLut`]: fast sRGB ⇄ linear-light conversion through lookup tables.
 //! * [`gaussian_blur`]: a separable Gaussian blur of interleaved `f32` pixels.
 //! * [`Picture`], [`load`], [`save`]: decode an input to RGBA8 and encode the result in the
-//!   input's format (PNG when Lathe cannot write that format), keeping alpha where possible.
+//!   input's format (PNG when Lathe cannot write that format), keeping alpha where possible;
+//!   [`retouch`] does all three around an in-place pixel edit.
+//! * [`code_tool_info`], [`code_colors`], [`code_png`]: the catalog entry, colours and PNG
+//!   of the code generators (QR, barcodes).
+
+mod code;
+
+pub use code::{code_colors, code_png, code_tool_info};
 
 use lathe_image_kit::{decode, encode, image, DynamicImage, EncodeOptions, ImageFormat};
 use lathe_tool_sdk::{invalid_settings, Input, Output, OutputFile, ToolError};
@@ -355,6 +362,19 @@ pub fn save(
 pub fn save_picture(input: &Input, picture: Picture) -> Result<Output, ToolError> {
     let keep = picture.has_alpha;
     save(input, picture.rgba, picture.format, keep)
+}
+
+/// Decodes `input`, lets `edit` change its RGBA pixels in place (it is given the width
+/// and height as the `usize` the pixel loops index with), and writes the result back in
+/// the input's format with [`save_picture`].
+pub fn retouch(
+    input: &Input,
+    edit: impl FnOnce(&mut image::RgbaImage, usize, usize),
+) -> Result<Output, ToolError> {
+    let mut picture = load(input)?;
+    let (w, h) = picture.size();
+    edit(&mut picture.rgba, w, h);
+    save_picture(input, picture)
 }
 
 #[cfg(test)]

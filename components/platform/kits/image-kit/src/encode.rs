@@ -160,3 +160,21 @@ pub fn output_file(
         bytes,
     ))
 }
+
+/// The answer of a tool that turns `input` into one edited `image`: the file in the
+/// `source` format (PNG when Lathe cannot write it) at `quality`, with the image's
+/// `width` and `height` and the fields of `extra` (a JSON object) in the answer.
+pub fn edited_output(
+    input: &lathe_tool_sdk::Input,
+    image: &DynamicImage,
+    source: image::ImageFormat,
+    quality: u8,
+    extra: serde_json::Value,
+) -> Result<lathe_tool_sdk::Output, ToolError> {
+    let file = output_file(input, image, ImageFormat::same_as(source), quality)?;
+    let mut answer = serde_json::json!({"width": image.width(), "height": image.height()});
+    if let (Some(map), serde_json::Value::Object(more)) = (answer.as_object_mut(), extra) {
+        map.extend(more);
+    }
+    Ok(lathe_tool_sdk::Output::file(file).with_extra(answer))
+}

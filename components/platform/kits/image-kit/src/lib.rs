@@ -16,7 +16,7 @@ mod resize;
 mod webp;
 
 pub use decode::{decode, decode_with_target, probe, Decoded, ImageProbe, MAX_PIXELS};
-pub use encode::{encode, output_file, EncodeOptions};
+pub use encode::{edited_output, encode, output_file, EncodeOptions};
 pub use format::ImageFormat;
 pub use resize::resize_exact;
 

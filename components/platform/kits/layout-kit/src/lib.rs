@@ -1,6 +1,11 @@
 //! Layout helpers shared by Lathe's layout tools (border, circle-crop, image-pad, stitch,
 //! split, sprite-sheet, collage): hex colours, canvas limits, rounded-rectangle masks,
-//! cover/contain scaling and output-format choice.
+//! cover/contain scaling and output-format choice; [`decode_all`] and [`canvas_file`]
+//! read the inputs and write the canvas of the multi-image layouts.
+
+mod sheet;
+
+pub use sheet::{canvas_file, decode_all};
 
 use lathe_image_kit::image::{self, Rgba, RgbaImage};
 use lathe_image_kit::{encode, resize_exact, DynamicImage, EncodeOptions, ImageFormat};

@@ -9,6 +9,9 @@
 //!   image with an opacity.
 //! * [`Anchor`], [`save`]: placing a layer on an image and writing the result in the
 //!   source's format, shared by the overlay tools.
+//! * [`caption_tool_info`], [`pair_tool_info`], [`draw_pair`]: the catalog entries of the
+//!   caption tools (`text`, `font`) and of the two-image overlay tools, and drawing the
+//!   second image of a pair onto the first.
 //!
 //! # Fonts and licence
 //!
@@ -19,6 +22,10 @@
 //! sold on their own and a modified font is renamed. Nothing here modifies the fonts.
 //! Glyphs are rasterised with `ab_glyph` (Apache-2.0), which gives exact per-pixel coverage,
 //! so edges are antialiased and blending happens in straight sRGB alpha.
+
+mod catalog;
+
+pub use catalog::{caption_tool_info, pair_tool_info, MAX_CAPTION_CHARS};
 
 use ab_glyph::{point, Font, FontRef, GlyphId, ScaleFont};
 use lathe_image_kit::image::{DynamicImage, Rgba, RgbaImage};
@@ -633,6 +640,22 @@ pub fn draw_on(
     let (w, h) = img.dimensions();
     let file = save(input, img, decoded.format, quality)?;
     Ok(Output::file(file).with_extra(serde_json::json!({"width": w, "height": h})))
+}
+
+/// Decodes the base image (`inputs[0]`) and the one laid over it (`inputs[1]`), lets
+/// `draw` change the base's pixels with the top image, and saves the result as [`save`]
+/// does; `draw` returns the answer's extra JSON.
+pub fn draw_pair(
+    inputs: &[Input],
+    quality: u8,
+    draw: impl FnOnce(&mut RgbaImage, &DynamicImage) -> Result<serde_json::Value, ToolError>,
+) -> Result<Output, ToolError> {
+    let base = lathe_image_kit::decode(&inputs[0])?;
+    let top = lathe_image_kit::decode(&inputs[1])?;
+    let mut img = base.image.to_rgba8();
+    let extra = draw(&mut img, &top.image)?;
+    let file = save(&inputs[0], img, base.format, quality)?;
+    Ok(Output::file(file).with_extra(extra))
 }
 
 /// Encodes an edited image as the download for `input`: in the `source` format when it can

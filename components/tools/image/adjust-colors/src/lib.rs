@@ -6,9 +6,7 @@
 //! saturation and the effect then work on the sRGB-encoded values as editors do; the
 //! result is clamped, and sharpness (an unsharp mask) is applied last. Alpha is untouched.
 
-use lathe_color_kit::{
-    clamp_u8, gaussian_blur, load, number, save_picture, to_u8, SrgbLut, LUMA_709,
-};
+use lathe_color_kit::{clamp_u8, gaussian_blur, number, retouch, to_u8, SrgbLut, LUMA_709};
 use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
@@ -264,14 +262,12 @@ impl Tool for AdjustColors {
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
         let plan = plan(&settings)?;
-        let input = &inputs[0];
-        let mut picture = load(input)?;
-        let (w, h) = picture.size();
-        apply_colors(&mut picture.rgba, &plan);
-        if plan.sharpen > 0.0 {
-            sharpen(&mut picture.rgba, w, h, plan.sharpen);
-        }
-        save_picture(input, picture)
+        retouch(&inputs[0], |rgba, w, h| {
+            apply_colors(rgba, &plan);
+            if plan.sharpen > 0.0 {
+                sharpen(rgba, w, h, plan.sharpen);
+            }
+        })
     }
 }
 
