@@ -7,13 +7,10 @@
 //! hold (letters in EAN-13, a wrong check digit, an odd-length ITF, ...) is a 400.
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
-use lathe_color_kit::{hex_or, number, Rgba8};
-use lathe_image_kit::{encode, image, DynamicImage, EncodeOptions, ImageFormat, MAX_PIXELS};
+use lathe_color_kit::{code_colors, code_png, code_tool_info, whole};
+use lathe_image_kit::{image, MAX_PIXELS};
 use lathe_tool_sdk::settings::required_text;
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
-    ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use rxing::{BarcodeFormat, EncodeHints, MultiFormatWriter, Writer};
 use serde::Deserialize;
 use serde_json::json;
@@ -288,10 +285,6 @@ fn modules(kind: Kind, content: &str) -> Result<Modules, ToolError> {
     })
 }
 
-fn rgba(c: Rgba8) -> image::Rgba<u8> {
-    image::Rgba([c.r, c.g, c.b, c.a])
-}
-
 /// The human-readable line under a linear code.
 fn caption(kind: Kind, content: &str) -> String {
     match kind {
@@ -350,8 +343,7 @@ fn render(
     m: &Modules,
     scale: u32,
     text: Option<&str>,
-    dark: image::Rgba<u8>,
-    light: image::Rgba<u8>,
+    (dark, light): (image::Rgba<u8>, image::Rgba<u8>),
 ) -> Result<image::RgbaImage, ToolError> {
     let quiet = if kind.is_linear() { QUIET_1D } else { QUIET_2D };
     let symbol_h = if kind.is_linear() {
@@ -391,59 +383,33 @@ struct BarcodeGenerate;
 impl Tool for BarcodeGenerate {
     fn describe() -> ToolInfo {
         let names: Vec<&str> = KINDS.iter().map(|(_, n)| *n).collect();
-        ToolInfo {
-            id: "barcode-generate",
-            section: Section::Image,
-            name: "Barcode generator",
-            description: "Generate a barcode PNG (Code 128, EAN-13, UPC-A, Code 39, ITF-14, Data Matrix, QR, PDF417, ...) from text.",
-            settings_schema: json!({
-                "type": "object",
-                "properties": {
-                    "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT},
+        code_tool_info(
+            ("barcode-generate", "Barcode generator", "Generate a barcode PNG (Code 128, EAN-13, UPC-A, Code 39, ITF-14, Data Matrix, QR, PDF417, ...) from text."),
+            MAX_TEXT,
+            json!({
                     "type": {"type": "string", "enum": names, "default": "code128"},
                     "scale": {"type": "integer", "minimum": 1, "maximum": 8, "default": 3,
                               "description": "Pixels per module."},
                     "includeText": {"type": "boolean", "default": true,
-                                    "description": "Human-readable text under linear codes."},
-                    "foreground": {"type": "string", "default": "#000000"},
-                    "background": {"type": "string", "default": "#FFFFFF"}
-                },
-                "required": ["text"]
+                                    "description": "Human-readable text under linear codes."}
             }),
-            min_inputs: 0,
-            max_inputs: 0,
-            accepts: &[],
-            produces: Produces::types(&["png"]),
-        }
+        )
     }
 
     fn run(_inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let s: Settings = parse_settings(settings)?;
         let text = required_text(s.text.as_deref(), MAX_TEXT)?.to_string();
         let kind = Kind::parse(s.kind.as_deref().unwrap_or("code128"))?;
-        let scale = number("scale", s.scale, 3.0, 1.0, 8.0)?;
-        if scale.fract() != 0.0 {
-            return Err(invalid_settings(format!(
-                "scale must be a whole number, got {scale}"
-            )));
-        }
-        let scale = scale as u32;
-        let dark = hex_or("foreground", s.foreground.as_deref(), "#000000")?;
-        let light = hex_or("background", s.background.as_deref(), "#FFFFFF")?;
+        let scale = whole("scale", s.scale, 3.0, 1.0, 8.0)?;
+        let colors = code_colors(s.foreground.as_deref(), s.background.as_deref())?;
         let content = content_for(kind, &text)?;
         let m = modules(kind, &content)?;
         let label =
             (s.include_text.unwrap_or(true) && kind.is_linear()).then(|| caption(kind, &content));
-        let img = render(kind, &m, scale, label.as_deref(), rgba(dark), rgba(light))?;
+        let img = render(kind, &m, scale, label.as_deref(), colors)?;
         let (width, height) = img.dimensions();
-        let image = if dark.a == 255 && light.a == 255 {
-            DynamicImage::ImageRgb8(DynamicImage::ImageRgba8(img).to_rgb8())
-        } else {
-            DynamicImage::ImageRgba8(img)
-        };
-        let png = encode(&image, ImageFormat::Png, EncodeOptions::default())?;
         Ok(
-            Output::file(OutputFile::new("barcode.png", "image/png", png)).with_extra(json!({
+            Output::file(code_png("barcode.png", img, colors)?).with_extra(json!({
                 "type": kind.name(),
                 "text": content,
                 "width": width,

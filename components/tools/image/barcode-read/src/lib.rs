@@ -94,25 +94,21 @@ struct BarcodeRead;
 
 impl Tool for BarcodeRead {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "barcode-read",
-            section: Section::Image,
-            name: "Barcode reader",
-            description:
+        ToolInfo::one_file(
+            (
+                "barcode-read",
+                Section::Image,
+                "Barcode reader",
                 "Find and decode the barcodes and QR/Data Matrix/PDF417/Aztec codes in an image.",
-            settings_schema: json!({
-                "type": "object",
-                "properties": {
+            ),
+            json!({
                     "tryHarder": {"type": "boolean", "default": true}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[
+            &[
                 "jpg", "jpeg", "png", "webp", "gif", "tif", "tiff", "bmp", "ico",
             ],
-            produces: Produces::NO_FILE,
-        }
+            Produces::NO_FILE,
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

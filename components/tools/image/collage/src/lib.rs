@@ -6,11 +6,9 @@
 //! template's own ratio). Cell `i` shows image `i` (images repeat when there are fewer
 //! images than cells; extra images are unused).
 
-use lathe_image_kit::{decode, encode, DynamicImage, EncodeOptions};
 use lathe_layout_kit as kit;
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
-    ToolError, ToolInfo,
+    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 
@@ -223,10 +221,7 @@ impl Tool for Collage {
             })
             .collect::<Result<Vec<_>, _>>()?;
 
-        let images = inputs
-            .iter()
-            .map(|i| decode(i).map(|d| d.image))
-            .collect::<Result<Vec<_>, _>>()?;
+        let images = kit::decode_all(&inputs)?;
         let mut cells = Vec::with_capacity(rects.len());
         for (i, &(x, y, w, h)) in rects.iter().enumerate() {
             let index = i % images.len();
@@ -237,16 +232,9 @@ impl Tool for Collage {
                 serde_json::json!({"imageIndex": index, "x": x, "y": y, "width": w, "height": h}),
             );
         }
-        let bytes = encode(
-            &DynamicImage::ImageRgba8(canvas),
-            format,
-            EncodeOptions { quality },
-        )?;
-        let name = format!("collage.{}", format.extension());
-        Ok(
-            Output::file(OutputFile::new(name, format.media_type(), bytes))
-                .with_extra(serde_json::json!({"width": cw, "height": ch, "cells": cells})),
-        )
+        let file = kit::canvas_file("collage", canvas, format, quality)?;
+        Ok(Output::file(file)
+            .with_extra(serde_json::json!({"width": cw, "height": ch, "cells": cells})))
     }
 }
 

@@ -6,7 +6,7 @@
 //! the Rec. 709 luminance; `blueConeMonochromacy` keeps a luminance weighted towards the
 //! blue (S) cones. Gray stays gray (every matrix row sums to 1). Alpha is untouched.
 
-use lathe_color_kit::{load, save_picture, SrgbLut, LUMA_709};
+use lathe_color_kit::{retouch, SrgbLut, LUMA_709};
 use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
@@ -127,10 +127,9 @@ impl Tool for ColorBlindness {
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
-        let input = &inputs[0];
-        let mut picture = load(input)?;
-        simulate(&mut picture.rgba, &matrix(settings.simulation_type));
-        save_picture(input, picture)
+        retouch(&inputs[0], |rgba, _, _| {
+            simulate(rgba, &matrix(settings.simulation_type))
+        })
     }
 }
 

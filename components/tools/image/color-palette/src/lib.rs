@@ -6,7 +6,7 @@
 //! is one palette colour; colours are ordered by how many pixels they cover. The result is
 //! deterministic for a given image and settings.
 
-use lathe_color_kit::number;
+use lathe_color_kit::whole;
 use lathe_image_kit::{decode, image};
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, unsupported, Input, Output, Produces, Section, Tool,
@@ -153,33 +153,25 @@ struct ColorPalette;
 
 impl Tool for ColorPalette {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "color-palette",
-            section: Section::Image,
-            name: "Color palette",
-            description: "Extract an image's dominant colours (median cut) as hex, rgb or hsl.",
-            settings_schema: json!({
-                "type": "object",
-                "properties": {
+        ToolInfo::one_file(
+            (
+                "color-palette",
+                Section::Image,
+                "Color palette",
+                "Extract an image's dominant colours (median cut) as hex, rgb or hsl.",
+            ),
+            json!({
                     "count": {"type": "integer", "minimum": 2, "maximum": 16, "default": 8},
                     "format": {"type": "string", "enum": ["hex", "rgb", "hsl"], "default": "hex"}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::NO_FILE,
-        }
+            &[],
+            Produces::NO_FILE,
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let s: Settings = parse_settings(settings)?;
-        let count = number("count", s.count, 8.0, 2.0, 16.0)?;
-        if count.fract() != 0.0 {
-            return Err(invalid_settings(format!(
-                "count must be a whole number, got {count}"
-            )));
-        }
+        let count = whole("count", s.count, 8.0, 2.0, 16.0)?;
         let notation = match s.format.as_deref().map(str::to_ascii_lowercase).as_deref() {
             None | Some("hex") => Notation::Hex,
             Some("rgb") => Notation::Rgb,

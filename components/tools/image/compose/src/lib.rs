@@ -9,13 +9,10 @@
 //! colour is mixed with the overlay colour by the base's alpha, then composited
 //! source-over with the overlay's alpha times `opacity`.
 
-use lathe_image_kit::decode;
 use lathe_image_kit::image::{Rgba, RgbaImage};
 use lathe_layout_kit as kit;
 use lathe_text_kit as text;
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// The blend modes, as the peer names them.
@@ -169,26 +166,17 @@ struct Compose;
 
 impl Tool for Compose {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "compose",
-            section: Section::Image,
-            name: "Image Composition",
-            description: "Layer a second image on top of the first at a position, with opacity and a blend mode.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        text::pair_tool_info(
+            "compose",
+            "Image Composition",
+            "Layer a second image on top of the first at a position, with opacity and a blend mode.",
+            serde_json::json!({
                     "x": {"type": "integer", "minimum": 0, "default": 0},
                     "y": {"type": "integer", "minimum": 0, "default": 0},
                     "opacity": {"type": "number", "minimum": 0, "maximum": 100, "default": 100},
-                    "blendMode": {"type": "string", "enum": BLEND_MODES, "default": "over"},
-                    "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 90}
-                }
+                    "blendMode": {"type": "string", "enum": BLEND_MODES, "default": "over"}
             }),
-            min_inputs: 2,
-            max_inputs: 2,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -204,13 +192,11 @@ impl Tool for Compose {
             ))
         })?;
         let quality = kit::int("quality", s.quality, 1, 100)? as u8;
-        let base = decode(&inputs[0])?;
-        let top = decode(&inputs[1])?;
-        let mut img = base.image.to_rgba8();
-        layer(&mut img, &top.image.to_rgba8(), x, y, mode, opacity);
-        let (w, h) = img.dimensions();
-        let file = text::save(&inputs[0], img, base.format, quality)?;
-        Ok(Output::file(file).with_extra(serde_json::json!({"width": w, "height": h})))
+        text::draw_pair(&inputs, quality, |img, top| {
+            layer(img, &top.to_rgba8(), x, y, mode, opacity);
+            let (w, h) = img.dimensions();
+            Ok(serde_json::json!({"width": w, "height": h}))
+        })
     }
 }
 

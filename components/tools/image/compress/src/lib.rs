@@ -210,25 +210,16 @@ struct Compress;
 
 impl Tool for Compress {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "compress",
-            section: Section::Image,
-            name: "Compress",
-            description:
-                "Make an image smaller: re-encode at a quality, or fit it under a target file size.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        ToolInfo::one_file(
+            ("compress", Section::Image, "Compress", "Make an image smaller: re-encode at a quality, or fit it under a target file size."),
+            serde_json::json!({
                     "mode": {"enum": ["quality", "targetSize"], "default": "quality"},
                     "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": DEFAULT_QUALITY},
                     "targetSizeKb": {"type": "number", "exclusiveMinimum": 0, "description": "Required in targetSize mode."}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "jpg", "png"]),
-        }
+            &[],
+            Produces::types(&["*", "jpg", "png"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

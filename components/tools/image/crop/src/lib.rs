@@ -1,9 +1,7 @@
 //! `image/crop`: cut a rectangle out of an image, in pixels or in percent of its size.
 
-use lathe_image_kit::{decode, output_file, ImageFormat};
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_image_kit::{decode, edited_output};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 /// JPEG quality of the re-encoded result.
@@ -110,28 +108,20 @@ struct Crop;
 
 impl Tool for Crop {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "crop",
-            section: Section::Image,
-            name: "Crop",
-            description:
-                "Cut a rectangle out of an image, given in pixels or in percent of the image size.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "required": ["width", "height"],
-                "properties": {
-                    "left": {"type": "number", "minimum": 0, "default": 0},
-                    "top": {"type": "number", "minimum": 0, "default": 0},
-                    "width": {"type": "number", "exclusiveMinimum": 0},
-                    "height": {"type": "number", "exclusiveMinimum": 0},
-                    "unit": {"enum": ["px", "percent"], "default": "px"}
-                }
+        let mut info = lathe_image_kit::one_image_tool_info(
+            "crop",
+            "Crop",
+            "Cut a rectangle out of an image, given in pixels or in percent of the image size.",
+            serde_json::json!({
+                "left": {"type": "number", "minimum": 0, "default": 0},
+                "top": {"type": "number", "minimum": 0, "default": 0},
+                "width": {"type": "number", "exclusiveMinimum": 0},
+                "height": {"type": "number", "exclusiveMinimum": 0},
+                "unit": {"enum": ["px", "percent"], "default": "px"}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        );
+        info.settings_schema["required"] = serde_json::json!(["width", "height"]);
+        info
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -145,15 +135,8 @@ impl Tool for Crop {
             return Err(invalid_settings("the crop box is not inside the image"));
         }
         let result = decoded.image.crop_imm(b.x, b.y, b.w, b.h);
-        let file = output_file(
-            input,
-            &result,
-            ImageFormat::same_as(decoded.format),
-            JPEG_QUALITY,
-        )?;
-        Ok(Output::file(file).with_extra(serde_json::json!({
-            "width": b.w, "height": b.h, "left": b.x, "top": b.y
-        })))
+        let extra = serde_json::json!({"left": b.x, "top": b.y});
+        edited_output(input, &result, decoded.format, JPEG_QUALITY, extra)
     }
 }
 

@@ -5,7 +5,7 @@
 //! Luminance is Rec. 709 on the encoded values; the gradient is precomputed for the 256
 //! luminance levels. Alpha is untouched.
 
-use lathe_color_kit::{hex_or, load, number, save_picture};
+use lathe_color_kit::{hex_or, number, retouch};
 use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
@@ -67,10 +67,7 @@ impl Tool for Duotone {
         let intensity = number("intensity", s.intensity, 100.0, 0.0, 100.0)? as f32 / 100.0;
         let rgb = |c: lathe_color_kit::Rgba8| [c.r as f32, c.g as f32, c.b as f32];
         let lut = gradient(rgb(shadow), rgb(highlight));
-        let input = &inputs[0];
-        let mut picture = load(input)?;
-        duotone(&mut picture.rgba, &lut, intensity);
-        save_picture(input, picture)
+        retouch(&inputs[0], |rgba, _, _| duotone(rgba, &lut, intensity))
     }
 }
 

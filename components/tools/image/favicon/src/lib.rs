@@ -145,28 +145,25 @@ struct Favicon;
 
 impl Tool for Favicon {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "favicon",
-            section: Section::Image,
-            name: "Favicon Generator",
-            description: "Make a favicon set from an image: favicon.ico (16/32/48), PNG icons, \
+        ToolInfo::one_file(
+            (
+                "favicon",
+                Section::Image,
+                "Favicon Generator",
+                "Make a favicon set from an image: favicon.ico (16/32/48), PNG icons, \
                           apple-touch-icon and site.webmanifest, in one ZIP.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+            ),
+            serde_json::json!({
                     "background": {"type": "string", "description": "hex colour; transparent when absent"},
                     "padding": {"type": "integer", "minimum": 0, "maximum": 40, "default": 0},
                     "radius": {"type": "integer", "minimum": 0, "maximum": 50, "default": 0},
                     "sizes": {"type": "array", "items": {"type": "integer", "minimum": 16, "maximum": 1024},
                               "default": DEFAULT_SIZES},
                     "themeColor": {"type": "string", "default": "#ffffff"}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["zip"]),
-        }
+            &[],
+            Produces::types(&["zip"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -7,11 +7,10 @@
 //! duplicates, and duplicates of duplicates join the same group. In each group the largest
 //! file is the one to keep; `spaceSaveable` is the bytes of the others.
 
-use lathe_color_kit::number;
+use lathe_color_kit::whole;
 use lathe_image_kit::{decode_with_target, image, resize_exact, DynamicImage};
 use lathe_tool_sdk::{
-    invalid_settings, parse_settings, unsupported, Input, Output, Produces, Section, Tool,
-    ToolError, ToolInfo,
+    parse_settings, unsupported, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -81,13 +80,7 @@ impl Tool for FindDuplicates {
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let s: Settings = parse_settings(settings)?;
-        let threshold = number("threshold", s.threshold, 8.0, 0.0, 20.0)?;
-        if threshold.fract() != 0.0 {
-            return Err(invalid_settings(format!(
-                "threshold must be a whole number, got {threshold}"
-            )));
-        }
-        let threshold = threshold as u32;
+        let threshold = whole("threshold", s.threshold, 8.0, 0.0, 20.0)?;
         let hashes = inputs.iter().map(dhash).collect::<Result<Vec<_>, _>>()?;
         let n = inputs.len();
         let mut parent: Vec<usize> = (0..n).collect();

@@ -299,14 +299,9 @@ struct GifTools;
 
 impl Tool for GifTools {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "gif-tools",
-            section: Section::Image,
-            name: "GIF Tools",
-            description: "Resize, re-encode, speed up, reverse, rotate or caption animated GIFs, or extract their frames.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        ToolInfo::one_file(
+            ("gif-tools", Section::Image, "GIF Tools", "Resize, re-encode, speed up, reverse, rotate or caption animated GIFs, or extract their frames."),
+            serde_json::json!({
                     "action": {"enum": ["resize", "optimize", "speed", "reverse", "extract-frames", "rotate", "add-text"], "default": "resize", "description": "Seed 001's name of mode."},
                     "mode": {"enum": ["resize", "optimize", "speed", "reverse", "extract", "rotate", "add-text"], "default": "resize"},
                     "text": {"type": "string", "minLength": 1, "maxLength": 200, "description": "add-text: the caption."},
@@ -327,13 +322,10 @@ impl Tool for GifTools {
                     "flipH": {"type": "boolean", "default": false},
                     "flipV": {"type": "boolean", "default": false},
                     "loop": {"type": "integer", "minimum": 0, "maximum": 100, "default": 0}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["gif"],
-            produces: Produces::types(&["gif", "png", "webp", "zip"]),
-        }
+            &["gif"],
+            Produces::types(&["gif", "png", "webp", "zip"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -243,26 +243,18 @@ struct GifWebp;
 
 impl Tool for GifWebp {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "gif-webp",
-            section: Section::Image,
-            name: "GIF / WebP converter",
-            description: "Convert animated GIF to animated WebP (lossless) and WebP to GIF, keeping frames, delays and loop count.",
-            settings_schema: json!({
-                "type": "object",
-                "properties": {
+        ToolInfo::one_file(
+            ("gif-webp", Section::Image, "GIF / WebP converter", "Convert animated GIF to animated WebP (lossless) and WebP to GIF, keeping frames, delays and loop count."),
+            json!({
                     "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 80,
                                 "description": "GIF output: colour quantisation effort. WebP output is always lossless."},
                     "lossless": {"type": "boolean", "default": false,
                                  "description": "Accepted for compatibility; WebP output is always lossless."},
                     "resizePercent": {"type": "integer", "minimum": 10, "maximum": 100, "default": 100}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &["gif", "webp"],
-            produces: Produces::types(&["gif", "webp"]),
-        }
+            &["gif", "webp"],
+            Produces::types(&["gif", "webp"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -95,22 +95,14 @@ struct Histogram;
 
 impl Tool for Histogram {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "histogram",
-            section: Section::Image,
-            name: "Histogram",
-            description: "Chart an image's red, green and blue histograms as a PNG, with per-channel statistics and counts.",
-            settings_schema: json!({
-                "type": "object",
-                "properties": {
+        ToolInfo::one_file(
+            ("histogram", Section::Image, "Histogram", "Chart an image's red, green and blue histograms as a PNG, with per-channel statistics and counts."),
+            json!({
                     "scale": {"type": "string", "enum": ["linear", "log"], "default": "linear"}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["png"]),
-        }
+            &[],
+            Produces::types(&["png"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

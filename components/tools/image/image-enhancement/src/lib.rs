@@ -512,14 +512,9 @@ impl Tool for Enhancement {
     const OPERATIONS: &'static [&'static str] = &["analyze"];
 
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "image-enhancement",
-            section: Section::Image,
-            name: "Image Enhancement",
-            description: "Automatic exposure, contrast, white balance, saturation, sharpness and noise correction from measured image statistics.",
-            settings_schema: json!({
-                "type": "object",
-                "properties": {
+        ToolInfo::one_file(
+            ("image-enhancement", Section::Image, "Image Enhancement", "Automatic exposure, contrast, white balance, saturation, sharpness and noise correction from measured image statistics."),
+            json!({
                     "mode": {"enum": ["auto", "portrait", "landscape", "low-light", "food", "document", "exposure", "contrast", "color", "sharpness"], "default": "auto"},
                     "intensity": {"type": "number", "minimum": 0, "maximum": 100, "default": 50},
                     "corrections": {
@@ -534,13 +529,10 @@ impl Tool for Enhancement {
                         }
                     },
                     "deepEnhance": {"type": "boolean", "default": false, "description": "accepted; the classic denoiser runs either way"}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+            &[],
+            Produces::types(&["*", "png"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

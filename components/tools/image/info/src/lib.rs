@@ -200,17 +200,12 @@ struct Info;
 
 impl Tool for Info {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "info",
-            section: Section::Image,
-            name: "Image info",
-            description: "Report an image's dimensions, format, colour layout, orientation, resolution and EXIF summary.",
-            settings_schema: serde_json::json!({"type": "object", "properties": {}}),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::NO_FILE,
-        }
+        ToolInfo::one_file(
+            ("info", Section::Image, "Image info", "Report an image's dimensions, format, colour layout, orientation, resolution and EXIF summary."),
+            serde_json::json!({}),
+            &[],
+            Produces::NO_FILE,
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -120,27 +120,23 @@ struct Lqip;
 
 impl Tool for Lqip {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "lqip-placeholder",
-            section: Section::Image,
-            name: "LQIP placeholder",
-            description:
+        ToolInfo::one_file(
+            (
+                "lqip-placeholder",
+                Section::Image,
+                "LQIP placeholder",
                 "Make a tiny blurred, pixelated or solid placeholder image and its data URI.",
-            settings_schema: json!({
-                "type": "object",
-                "properties": {
+            ),
+            json!({
                     "width": {"type": "integer", "minimum": 4, "maximum": 64, "default": 16},
                     "blur": {"type": "number", "minimum": 0, "maximum": 20, "default": 2},
                     "strategy": {"type": "string", "enum": ["blur", "pixelate", "solid"], "default": "blur"},
                     "format": {"type": "string", "enum": ["webp", "png", "jpeg"], "default": "webp"},
                     "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::by_setting("format", &["webp", "png", "jpg"]),
-        }
+            &[],
+            Produces::by_setting("format", &["webp", "png", "jpg"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

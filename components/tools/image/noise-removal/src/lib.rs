@@ -124,18 +124,24 @@ fn box_sum(src: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
     out
 }
 
-/// Non-local means on one region (`w` × `h` interleaved RGB), edges clamped. `h2` is the
-/// filtering parameter squared, `sigma2` the noise variance that patch distances are
-/// discounted by.
-fn nlm_region(
-    rgb: &[f32],
-    w: usize,
-    h: usize,
+/// Non-local-means parameters: the search and patch radii, `h2` the filtering parameter
+/// squared, `sigma2` the noise variance that patch distances are discounted by.
+#[derive(Clone, Copy)]
+struct Nlm {
     search: usize,
     patch: usize,
     h2: f32,
     sigma2: f32,
-) -> Vec<f32> {
+}
+
+/// Non-local means on one region (`w` × `h` interleaved RGB), edges clamped.
+fn nlm_region(rgb: &[f32], w: usize, h: usize, p: &Nlm) -> Vec<f32> {
+    let Nlm {
+        search,
+        patch,
+        h2,
+        sigma2,
+    } = *p;
     let n = w * h;
     let mut acc = vec![0.0f32; n * 3];
     let mut weights = vec![0.0f32; n];
@@ -183,16 +189,8 @@ fn nlm_region(
 }
 
 /// Non-local means over the whole image in strips of [`STRIP_ROWS`] rows.
-fn nlm(
-    rgb: &[f32],
-    w: usize,
-    h: usize,
-    search: usize,
-    patch: usize,
-    h2: f32,
-    sigma2: f32,
-) -> Vec<f32> {
-    let margin = search + patch;
+fn nlm(rgb: &[f32], w: usize, h: usize, p: &Nlm) -> Vec<f32> {
+    let margin = p.search + p.patch;
     let mut out = vec![0.0f32; rgb.len()];
     let mut y0 = 0;
     while y0 < h {
@@ -200,7 +198,7 @@ fn nlm(
         let top = y0.saturating_sub(margin);
         let bottom = (y1 + margin).min(h);
         let region = &rgb[top * w * 3..bottom * w * 3];
-        let done = nlm_region(region, w, bottom - top, search, patch, h2, sigma2);
+        let done = nlm_region(region, w, bottom - top, p);
         let from = (y0 - top) * w * 3;
         out[y0 * w * 3..y1 * w * 3].copy_from_slice(&done[from..from + (y1 - y0) * w * 3]);
         y0 = y1;
@@ -293,17 +291,14 @@ fn denoise(rgba: &mut image::RgbaImage, tier: Tier, k: f32, color_noise: f32) {
                 } else {
                     (5, 2)
                 };
-                let search = search_radius(wanted, w * h);
                 let hh = 0.6 * sigma * k;
-                nlm(
-                    &rgb,
-                    w,
-                    h,
-                    search,
+                let p = Nlm {
+                    search: search_radius(wanted, w * h),
                     patch,
-                    (hh * hh).max(1e-3),
-                    sigma * sigma,
-                )
+                    h2: (hh * hh).max(1e-3),
+                    sigma2: sigma * sigma,
+                };
+                nlm(&rgb, w, h, &p)
             }
         };
     }
@@ -321,30 +316,19 @@ struct NoiseRemoval;
 
 impl Tool for NoiseRemoval {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "noise-removal",
-            section: Section::Image,
-            name: "Noise Removal",
-            description: "Remove noise from a photo: median (quick), bilateral (balanced) or non-local means (quality, maximum).",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        ToolInfo::one_file(
+            ("noise-removal", Section::Image, "Noise Removal", "Remove noise from a photo: median (quick), bilateral (balanced) or non-local means (quality, maximum)."),
+            serde_json::json!({
                     "tier": {"enum": ["quick", "balanced", "quality", "maximum"], "default": "balanced"},
                     "strength": {"type": "number", "minimum": 0, "maximum": 100, "default": 50},
                     "detailPreservation": {"type": "number", "minimum": 0, "maximum": 100, "default": 50},
                     "colorNoise": {"type": "number", "minimum": 0, "maximum": 100, "default": 30},
                     "format": {"enum": ["original", "png", "jpeg", "jpg", "webp", "tiff", "bmp"], "default": "original"},
                     "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 90}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::by_setting(
-                "format",
-                &["*", "png", "jpg", "webp", "gif", "tiff", "bmp"],
-            ),
-        }
+            &[],
+            Produces::by_setting("format", &["*", "png", "jpg", "webp", "gif", "tiff", "bmp"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -312,14 +312,9 @@ struct OptimizeForWeb;
 
 impl Tool for OptimizeForWeb {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "optimize-for-web",
-            section: Section::Image,
-            name: "Optimize for Web",
-            description: "Resize to fit, re-encode as WebP, JPEG, PNG or AVIF and strip metadata for fast web pages.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        ToolInfo::one_file(
+            ("optimize-for-web", Section::Image, "Optimize for Web", "Resize to fit, re-encode as WebP, JPEG, PNG or AVIF and strip metadata for fast web pages."),
+            serde_json::json!({
                     "format": {"enum": ["webp", "jpeg", "png", "avif", "jxl"], "default": "webp",
                                "description": "jxl is not writable on this server (400)."},
                     "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 80,
@@ -331,13 +326,10 @@ impl Tool for OptimizeForWeb {
                     "maxHeight": {"type": "integer", "minimum": 1, "maximum": MAX_SIDE},
                     "progressive": {"type": "boolean", "default": true},
                     "stripMetadata": {"type": "boolean", "default": true}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::by_setting("format", &["webp", "jpg", "png", "avif"]),
-        }
+            &[],
+            Produces::by_setting("format", &["webp", "jpg", "png", "avif"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -13,13 +13,10 @@
 //! covered modules are recovered. Only data URLs are read: nothing is fetched.
 
 use base64::Engine;
-use lathe_color_kit::{hex_or, whole, Rgba8};
-use lathe_image_kit::{encode, image, DynamicImage, EncodeOptions, ImageFormat};
+use lathe_color_kit::{code_colors, code_png, code_tool_info, whole};
+use lathe_image_kit::image;
 use lathe_tool_sdk::settings::required_text;
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, OutputFile, Produces, Section, Tool,
-    ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use qrcode::{Color, EcLevel, QrCode, Version};
 use serde::Deserialize;
 use serde_json::json;
@@ -126,39 +123,22 @@ fn logo_image(uri: &str) -> Result<image::RgbaImage, ToolError> {
 /// Most characters of `text`.
 const MAX_TEXT: usize = 2000;
 
-fn rgba(c: Rgba8) -> image::Rgba<u8> {
-    image::Rgba([c.r, c.g, c.b, c.a])
-}
-
 struct QrGenerate;
 
 impl Tool for QrGenerate {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "qr-generate",
-            section: Section::Image,
-            name: "QR code generator",
-            description: "Generate a QR code PNG from text, with size, error correction, colours and quiet zone.",
-            settings_schema: json!({
-                "type": "object",
-                "properties": {
-                    "text": {"type": "string", "minLength": 1, "maxLength": MAX_TEXT},
+        code_tool_info(
+            ("qr-generate", "QR code generator", "Generate a QR code PNG from text, with size, error correction, colours and quiet zone."),
+            MAX_TEXT,
+            json!({
                     "size": {"type": "integer", "minimum": 100, "maximum": 10000, "default": 400},
                     "errorCorrection": {"type": "string", "enum": ["L", "M", "Q", "H"], "default": "M"},
-                    "foreground": {"type": "string", "default": "#000000"},
-                    "background": {"type": "string", "default": "#FFFFFF"},
                     "margin": {"type": "integer", "minimum": 0, "maximum": 32, "default": 4},
                     "dotStyle": {"type": "string", "enum": ["square", "dots", "rounded"], "default": "square"},
                     "cornerStyle": {"type": "string", "enum": ["square", "dots", "rounded"], "default": "square", "description": "Shape of the three finder patterns' modules."},
                     "logo": {"type": "string", "description": "A data:image/...;base64 URL drawn in the middle (error correction then defaults to H)."}
-                },
-                "required": ["text"]
             }),
-            min_inputs: 0,
-            max_inputs: 0,
-            accepts: &[],
-            produces: Produces::types(&["png"]),
-        }
+        )
     }
 
     fn run(_inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -190,8 +170,7 @@ impl Tool for QrGenerate {
                 )))
             }
         };
-        let dark = hex_or("foreground", s.foreground.as_deref(), "#000000")?;
-        let light = hex_or("background", s.background.as_deref(), "#FFFFFF")?;
+        let (dark, light) = code_colors(s.foreground.as_deref(), s.background.as_deref())?;
         let code = QrCode::with_error_correction_level(text.as_bytes(), level).map_err(|e| {
             invalid_settings(format!(
                 "text does not fit in a QR code at errorCorrection {level:?}: {e}"
@@ -205,7 +184,6 @@ impl Tool for QrGenerate {
             )));
         }
         let colors = code.to_colors();
-        let (dark, light) = (rgba(dark), rgba(light));
         let mut img = image::RgbaImage::from_fn(size, size, |x, y| {
             let mx = (x as u64 * total as u64 / size as u64) as u32;
             let my = (y as u64 * total as u64 / size as u64) as u32;
@@ -263,17 +241,11 @@ impl Tool for QrGenerate {
             let (ox, oy) = (c.saturating_sub(tw / 2), c.saturating_sub(th / 2));
             image::imageops::overlay(&mut img, &resized, ox as i64, oy as i64);
         }
-        let image = if dark[3] == 255 && light[3] == 255 {
-            DynamicImage::ImageRgb8(DynamicImage::ImageRgba8(img).to_rgb8())
-        } else {
-            DynamicImage::ImageRgba8(img)
-        };
-        let png = encode(&image, ImageFormat::Png, EncodeOptions::default())?;
         let version = match code.version() {
             Version::Normal(v) | Version::Micro(v) => v,
         };
         Ok(
-            Output::file(OutputFile::new("qr-code.png", "image/png", png)).with_extra(json!({
+            Output::file(code_png("qr-code.png", img, (dark, light))?).with_extra(json!({
                 "width": size,
                 "height": size,
                 "version": version,

@@ -1,8 +1,6 @@
 //! `image/resize`: scale an image by width, height or percentage with the five fit modes.
 
-use lathe_image_kit::{
-    decode_with_target, image, output_file, resize_exact, DynamicImage, ImageFormat,
-};
+use lathe_image_kit::{decode_with_target, edited_output, image, resize_exact, DynamicImage};
 use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
@@ -196,14 +194,13 @@ impl Tool for Resize {
         let decoded = decode_with_target(input, plan.scaled.0, plan.scaled.1)?;
         let result = apply(&decoded.image, &plan)?;
         let quality = settings.quality.unwrap_or(80).clamp(1, 100);
-        let file = output_file(
+        edited_output(
             input,
             &result,
-            ImageFormat::same_as(decoded.format),
+            decoded.format,
             quality,
-        )?;
-        Ok(Output::file(file)
-            .with_extra(serde_json::json!({"width": result.width(), "height": result.height()})))
+            serde_json::json!({}),
+        )
     }
 }
 

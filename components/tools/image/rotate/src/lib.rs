@@ -5,7 +5,7 @@
 //! (white once flattened for formats without alpha, such as JPEG). Mirroring is applied
 //! before the rotation (as sharp does).
 
-use lathe_image_kit::{decode, image, output_file, DynamicImage, ImageFormat, MAX_PIXELS};
+use lathe_image_kit::{decode, edited_output, image, DynamicImage, MAX_PIXELS};
 use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
@@ -162,15 +162,8 @@ impl Tool for Rotate {
         let input = &inputs[0];
         let decoded = decode(input)?;
         let result = transform(decoded.image, &settings, degrees)?;
-        let file = output_file(
-            input,
-            &result,
-            ImageFormat::same_as(decoded.format),
-            JPEG_QUALITY,
-        )?;
-        Ok(Output::file(file).with_extra(serde_json::json!({
-            "width": result.width(), "height": result.height(), "angle": degrees
-        })))
+        let extra = serde_json::json!({"angle": degrees});
+        edited_output(input, &result, decoded.format, JPEG_QUALITY, extra)
     }
 }
 

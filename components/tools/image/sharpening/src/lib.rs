@@ -12,9 +12,7 @@
 //!
 //! Flat areas stay flat with every method. Alpha is untouched.
 
-use lathe_color_kit::{
-    clamp_u8, convolve_separable, gaussian_blur, load, number, save_picture, LUMA_709,
-};
+use lathe_color_kit::{clamp_u8, convolve_separable, gaussian_blur, number, retouch, LUMA_709};
 use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
@@ -71,14 +69,8 @@ enum Denoise {
 
 /// Validated parameters of one run.
 enum Plan {
-    Adaptive {
-        sigma: f32,
-        m1: f32,
-        m2: f32,
-        x1: f32,
-        y2: f32,
-        y3: f32,
-    },
+    /// libvips-style adaptive sharpening: (sigma, m1, m2, x1, y2, y3).
+    Adaptive((f32, f32, f32, f32, f32, f32)),
     Unsharp {
         amount: f32,
         radius: f32,
@@ -112,14 +104,7 @@ fn plan(s: &Settings) -> Result<Plan, ToolError> {
         )));
     }
     Ok(match s.method {
-        Method::Adaptive => Plan::Adaptive {
-            sigma,
-            m1,
-            m2,
-            x1,
-            y2,
-            y3,
-        },
+        Method::Adaptive => Plan::Adaptive((sigma, m1, m2, x1, y2, y3)),
         Method::UnsharpMask => Plan::Unsharp {
             amount: amount / 100.0,
             radius,
@@ -245,37 +230,28 @@ impl Tool for Sharpening {
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
         let plan = plan(&settings)?;
-        let input = &inputs[0];
-        let mut picture = load(input)?;
-        let (w, h) = picture.size();
-        let mut rgb = rgb_f32(&picture.rgba);
         let denoise = match settings.denoise {
             Denoise::Off => 0.0,
             Denoise::Light => 0.5,
             Denoise::Medium => 0.8,
             Denoise::Strong => 1.2,
         };
-        if denoise > 0.0 {
-            rgb = gaussian_blur(&rgb, w, h, 3, denoise);
-        }
-        match plan {
-            Plan::Adaptive {
-                sigma,
-                m1,
-                m2,
-                x1,
-                y2,
-                y3,
-            } => adaptive(&mut rgb, w, h, (sigma, m1, m2, x1, y2, y3)),
-            Plan::Unsharp {
-                amount,
-                radius,
-                threshold,
-            } => unsharp(&mut rgb, w, h, amount, radius, threshold),
-            Plan::HighPass { strength, kernel } => high_pass(&mut rgb, w, h, strength, kernel),
-        }
-        store_rgb(&mut picture.rgba, &rgb);
-        save_picture(input, picture)
+        retouch(&inputs[0], |rgba, w, h| {
+            let mut rgb = rgb_f32(rgba);
+            if denoise > 0.0 {
+                rgb = gaussian_blur(&rgb, w, h, 3, denoise);
+            }
+            match plan {
+                Plan::Adaptive(p) => adaptive(&mut rgb, w, h, p),
+                Plan::Unsharp {
+                    amount,
+                    radius,
+                    threshold,
+                } => unsharp(&mut rgb, w, h, amount, radius, threshold),
+                Plan::HighPass { strength, kernel } => high_pass(&mut rgb, w, h, strength, kernel),
+            }
+            store_rgb(rgba, &rgb);
+        })
     }
 }
 

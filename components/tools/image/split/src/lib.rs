@@ -77,14 +77,14 @@ struct Split;
 
 impl Tool for Split {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "split",
-            section: Section::Image,
-            name: "Split",
-            description: "Cut an image into a grid of tiles (ZIP).",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        ToolInfo::one_file(
+            (
+                "split",
+                Section::Image,
+                "Split",
+                "Cut an image into a grid of tiles (ZIP).",
+            ),
+            serde_json::json!({
                     "mode": {"enum": ["grid", "rows", "cols"], "default": "grid", "description": "grid: rows × cols tiles; rows: horizontal strips; cols: vertical strips."},
                     "cols": {"type": "integer", "minimum": 1, "maximum": MAX_GRID, "default": 3, "description": "Seed 001's name of columns."},
                     "columns": {"type": "integer", "minimum": 1, "maximum": MAX_GRID, "default": 3},
@@ -93,13 +93,10 @@ impl Tool for Split {
                     "tileHeight": {"type": "integer", "minimum": 10},
                     "outputFormat": {"enum": ["original", "png", "jpg", "webp"], "default": "original"},
                     "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 90}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png", "jpg", "webp", "zip"]),
-        }
+            &[],
+            Produces::types(&["*", "png", "jpg", "webp", "zip"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

@@ -5,11 +5,8 @@
 //! the top-left of their cell, unscaled. `padding` surrounds every cell. The response's
 //! extra fields are `{"frames":[{"name","x","y","width","height"}],"width","height"}`.
 
-use lathe_image_kit::{decode, encode, DynamicImage, EncodeOptions};
 use lathe_layout_kit as kit;
-use lathe_tool_sdk::{
-    parse_settings, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -68,10 +65,7 @@ impl Tool for SpriteSheet {
         let format = kit::restricted_format("format", &s.format, &["png", "webp", "jpeg", "jpg"])?;
         let quality = kit::int("quality", s.quality, 1, 100)? as u8;
 
-        let images = inputs
-            .iter()
-            .map(|i| decode(i).map(|d| d.image))
-            .collect::<Result<Vec<_>, _>>()?;
+        let images = kit::decode_all(&inputs)?;
         let cell_w = images.iter().map(|i| i.width()).max().unwrap_or(1) as u64;
         let cell_h = images.iter().map(|i| i.height()).max().unwrap_or(1) as u64;
         let n = images.len() as u64;
@@ -94,17 +88,9 @@ impl Tool for SpriteSheet {
                 "height": img.height(),
             }));
         }
-        let bytes = encode(
-            &DynamicImage::ImageRgba8(sheet),
-            format,
-            EncodeOptions { quality },
-        )?;
-        let name = format!("spritesheet.{}", format.extension());
-        Ok(
-            Output::file(OutputFile::new(name, format.media_type(), bytes)).with_extra(
-                serde_json::json!({"frames": frames, "width": width, "height": height}),
-            ),
-        )
+        let file = kit::canvas_file("spritesheet", sheet, format, quality)?;
+        Ok(Output::file(file)
+            .with_extra(serde_json::json!({"frames": frames, "width": width, "height": height})))
     }
 }
 

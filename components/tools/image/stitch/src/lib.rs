@@ -8,11 +8,9 @@
 //! outer margin in `backgroundColor`. The canvas is capped at 100 MP (413 TOO_LARGE).
 
 use lathe_image_kit::image::RgbaImage;
-use lathe_image_kit::{decode, encode, resize_exact, DynamicImage, EncodeOptions};
+use lathe_image_kit::{resize_exact, DynamicImage};
 use lathe_layout_kit as kit;
-use lathe_tool_sdk::{
-    parse_settings, Input, Output, OutputFile, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -265,10 +263,7 @@ impl Tool for Stitch {
         let format = kit::restricted_format("format", &s.format, &["png", "jpeg", "jpg", "webp"])?;
         let quality = kit::int("quality", s.quality, 1, 100)? as u8;
 
-        let images = inputs
-            .iter()
-            .map(|i| decode(i).map(|d| d.image))
-            .collect::<Result<Vec<_>, _>>()?;
+        let images = kit::decode_all(&inputs)?;
         let sizes: Vec<(u32, u32)> = images.iter().map(|i| (i.width(), i.height())).collect();
         let ((w, h), items) = layout(&sizes, &s, cols, gap, border);
         let mut canvas = kit::canvas(w, h, background)?;
@@ -282,16 +277,8 @@ impl Tool for Stitch {
             kit::overlay(&mut canvas, &tile, x as i64, y as i64);
         }
         let (w, h) = canvas.dimensions();
-        let bytes = encode(
-            &DynamicImage::ImageRgba8(canvas),
-            format,
-            EncodeOptions { quality },
-        )?;
-        let name = format!("stitched.{}", format.extension());
-        Ok(
-            Output::file(OutputFile::new(name, format.media_type(), bytes))
-                .with_extra(serde_json::json!({"width": w, "height": h})),
-        )
+        let file = kit::canvas_file("stitched", canvas, format, quality)?;
+        Ok(Output::file(file).with_extra(serde_json::json!({"width": w, "height": h})))
     }
 }
 

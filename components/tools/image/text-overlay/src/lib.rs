@@ -8,13 +8,8 @@
 use lathe_image_kit::image::{imageops, Rgba, RgbaImage};
 use lathe_layout_kit as kit;
 use lathe_text_kit::{self as text, Align, Anchor, Face, Style};
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
-
-/// Longest accepted caption, in characters.
-const MAX_TEXT_CHARS: usize = 500;
 
 /// `background` may be a switch (`true`) or a colour (`"#000000"`, which switches it on).
 #[derive(Debug, Deserialize)]
@@ -93,7 +88,7 @@ struct Plan {
 }
 
 fn plan(s: &Settings) -> Result<Plan, ToolError> {
-    let text = text::required_text(s.text.as_deref(), MAX_TEXT_CHARS)?;
+    let text = text::required_text(s.text.as_deref(), text::MAX_CAPTION_CHARS)?;
     let face = Face::from_setting(s.font.as_deref(), Face::SansBold);
     let size = kit::number("fontSize", s.font_size, 8.0, 200.0)? as f32;
     let mut style = Style::new(face, size, kit::parse_hex("color", &s.color)?);
@@ -190,17 +185,11 @@ struct TextOverlay;
 
 impl Tool for TextOverlay {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "text-overlay",
-            section: Section::Image,
-            name: "Text Overlay",
-            description: "Write a caption on an image (top, centre, bottom or at x/y) with an optional background box and shadow.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "required": ["text"],
-                "properties": {
-                    "text": {"type": "string", "minLength": 1, "maxLength": 500},
-                    "font": {"type": "string", "description": "sans, bold, serif, mono, impact, ... (bundled DejaVu faces)", "default": "bold"},
+        text::caption_tool_info(
+            "text-overlay",
+            "Text Overlay",
+            "Write a caption on an image (top, centre, bottom or at x/y) with an optional background box and shadow.",
+            serde_json::json!({
                     "fontSize": {"type": "number", "minimum": 8, "maximum": 200, "default": 48},
                     "color": {"type": "string", "default": "#FFFFFF"},
                     "position": {"type": "string", "enum": ["top", "center", "bottom"], "default": "bottom"},
@@ -212,15 +201,9 @@ impl Tool for TextOverlay {
                     "padding": {"type": "integer", "minimum": 0, "maximum": 500, "description": "box padding in px (default 0.4 × fontSize)"},
                     "borderRadius": {"type": "number", "minimum": 0, "maximum": 500, "default": 0},
                     "shadow": {"type": "boolean", "default": true},
-                    "textAlign": {"type": "string", "enum": ["left", "center", "right"], "default": "center"},
-                    "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 90}
-                }
+                    "textAlign": {"type": "string", "enum": ["left", "center", "right"], "default": "center"}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

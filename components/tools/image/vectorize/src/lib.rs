@@ -90,14 +90,14 @@ struct Vectorize;
 
 impl Tool for Vectorize {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "vectorize",
-            section: Section::Image,
-            name: "Vectorize",
-            description: "Trace a raster image into an SVG (black and white or colour).",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        ToolInfo::one_file(
+            (
+                "vectorize",
+                Section::Image,
+                "Vectorize",
+                "Trace a raster image into an SVG (black and white or colour).",
+            ),
+            serde_json::json!({
                     "colorMode": {"enum": ["bw", "color"], "default": "bw"},
                     "threshold": {"type": "integer", "minimum": 0, "maximum": 255, "default": 128},
                     "colorPrecision": {"type": "integer", "minimum": 1, "maximum": 16, "default": 6},
@@ -106,13 +106,10 @@ impl Tool for Vectorize {
                     "pathMode": {"enum": ["none", "polygon", "spline"], "default": "spline"},
                     "cornerThreshold": {"type": "integer", "minimum": 0, "maximum": 180, "default": 60},
                     "invert": {"type": "boolean", "default": false}
-                }
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["svg"]),
-        }
+            &[],
+            Produces::types(&["svg"]),
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {

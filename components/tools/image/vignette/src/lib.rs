@@ -7,7 +7,7 @@
 //! colour is mixed in by up to `strength`. Pixels inside the inner edge are untouched.
 //! Alpha is untouched.
 
-use lathe_color_kit::{hex_or, load, number, save_picture};
+use lathe_color_kit::{hex_or, number, retouch};
 use lathe_tool_sdk::{parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
@@ -120,11 +120,7 @@ impl Tool for Vignette {
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
         let settings: Settings = parse_settings(settings)?;
         let plan = plan(&settings)?;
-        let input = &inputs[0];
-        let mut picture = load(input)?;
-        let (w, h) = picture.size();
-        vignette(&mut picture.rgba, w, h, &plan);
-        save_picture(input, picture)
+        retouch(&inputs[0], |rgba, w, h| vignette(rgba, w, h, &plan))
     }
 }
 

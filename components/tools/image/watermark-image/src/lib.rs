@@ -8,12 +8,9 @@
 //! side). The output keeps the image's size and format; the watermark's own transparency
 //! is respected.
 
-use lathe_image_kit::decode;
 use lathe_layout_kit as kit;
 use lathe_text_kit::{self as text, Anchor};
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -43,26 +40,17 @@ struct WatermarkImage;
 
 impl Tool for WatermarkImage {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "watermark-image",
-            section: Section::Image,
-            name: "Image Watermark",
-            description: "Place a logo (second file) on an image at a corner or the centre, scaled and faded.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "properties": {
+        text::pair_tool_info(
+            "watermark-image",
+            "Image Watermark",
+            "Place a logo (second file) on an image at a corner or the centre, scaled and faded.",
+            serde_json::json!({
                     "position": {"type": "string", "enum": ["center", "top-left", "top-right", "bottom-left", "bottom-right"], "default": "bottom-right"},
                     "opacity": {"type": "number", "minimum": 0, "maximum": 100, "default": 50},
                     "scale": {"type": "number", "minimum": 1, "maximum": 100, "default": 25, "description": "watermark width as a percentage of the image width"},
-                    "margin": {"type": "integer", "minimum": 0, "description": "distance from the edges in px (default 3% of the shorter side)"},
-                    "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 90}
-                }
+                    "margin": {"type": "integer", "minimum": 0, "description": "distance from the edges in px (default 3% of the shorter side)"}
             }),
-            min_inputs: 2,
-            max_inputs: 2,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
@@ -80,26 +68,24 @@ impl Tool for WatermarkImage {
             Some(m) => Some(kit::int("margin", m, 0, 10_000)? as u32),
             None => None,
         };
-        let base = decode(&inputs[0])?;
-        let logo = decode(&inputs[1])?;
-        let mut img = base.image.to_rgba8();
-        let (w, h) = img.dimensions();
-        let (lw, lh) = (logo.image.width() as f64, logo.image.height() as f64);
-        let mut tw = (w as f64 * scale).round().max(1.0);
-        let mut th = (lh * tw / lw).round().max(1.0);
-        if th > h as f64 {
-            th = h as f64;
-            tw = (lw * th / lh).round().max(1.0);
-        }
-        let mark = kit::stretch(&logo.image, tw as u32, th as u32)?;
-        let margin = margin.unwrap_or_else(|| ((w.min(h) as f64) * 0.03).round() as u32);
-        let (x, y) = anchor.place((w, h), mark.dimensions(), margin);
-        text::draw(&mut img, &mark, x, y, opacity as f32);
-        let file = text::save(&inputs[0], img, base.format, quality)?;
-        Ok(Output::file(file).with_extra(serde_json::json!({
-            "width": w, "height": h,
-            "watermarkWidth": tw as u32, "watermarkHeight": th as u32,
-        })))
+        text::draw_pair(&inputs, quality, |img, logo| {
+            let (w, h) = img.dimensions();
+            let (lw, lh) = (logo.width() as f64, logo.height() as f64);
+            let mut tw = (w as f64 * scale).round().max(1.0);
+            let mut th = (lh * tw / lw).round().max(1.0);
+            if th > h as f64 {
+                th = h as f64;
+                tw = (lw * th / lh).round().max(1.0);
+            }
+            let mark = kit::stretch(logo, tw as u32, th as u32)?;
+            let margin = margin.unwrap_or_else(|| ((w.min(h) as f64) * 0.03).round() as u32);
+            let (x, y) = anchor.place((w, h), mark.dimensions(), margin);
+            text::draw(img, &mark, x, y, opacity as f32);
+            Ok(serde_json::json!({
+                "width": w, "height": h,
+                "watermarkWidth": tw as u32, "watermarkHeight": th as u32,
+            }))
+        })
     }
 }
 

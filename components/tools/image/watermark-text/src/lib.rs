@@ -9,13 +9,8 @@
 
 use lathe_layout_kit as kit;
 use lathe_text_kit::{self as text, Anchor, Face, Style};
-use lathe_tool_sdk::{
-    invalid_settings, parse_settings, Input, Output, Produces, Section, Tool, ToolError, ToolInfo,
-};
+use lathe_tool_sdk::{invalid_settings, parse_settings, Input, Output, Tool, ToolError, ToolInfo};
 use serde::Deserialize;
-
-/// Longest accepted watermark text, in characters.
-const MAX_TEXT_CHARS: usize = 500;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
@@ -75,7 +70,7 @@ struct Plan {
 }
 
 fn plan(s: &Settings) -> Result<Plan, ToolError> {
-    let text = text::required_text(s.text.as_deref(), MAX_TEXT_CHARS)?;
+    let text = text::required_text(s.text.as_deref(), text::MAX_CAPTION_CHARS)?;
     let face = Face::from_setting(s.font.as_deref(), Face::SansBold);
     let size = kit::number("fontSize", s.font_size, 8.0, 1000.0)? as f32;
     let color = kit::parse_hex("color", &s.color)?;
@@ -149,32 +144,20 @@ struct WatermarkText;
 
 impl Tool for WatermarkText {
     fn describe() -> ToolInfo {
-        ToolInfo {
-            id: "watermark-text",
-            section: Section::Image,
-            name: "Text Watermark",
-            description: "Stamp a text watermark on an image: at a corner, centred or tiled, with opacity and rotation.",
-            settings_schema: serde_json::json!({
-                "type": "object",
-                "required": ["text"],
-                "properties": {
-                    "text": {"type": "string", "minLength": 1, "maxLength": 500},
-                    "font": {"type": "string", "description": "sans, bold, serif, mono, impact, ... (bundled DejaVu faces)", "default": "bold"},
+        text::caption_tool_info(
+            "watermark-text",
+            "Text Watermark",
+            "Stamp a text watermark on an image: at a corner, centred or tiled, with opacity and rotation.",
+            serde_json::json!({
                     "fontSize": {"type": "number", "minimum": 8, "maximum": 1000, "default": 48},
                     "color": {"type": "string", "default": "#000000"},
                     "opacity": {"type": "number", "minimum": 0, "maximum": 100, "default": 50},
                     "position": {"type": "string", "enum": ["center", "top-left", "top-right", "bottom-left", "bottom-right", "tiled"], "default": "center"},
                     "rotation": {"type": "number", "minimum": -360, "maximum": 360, "default": 0},
                     "tile": {"type": "boolean", "default": false},
-                    "margin": {"type": "integer", "minimum": 0, "description": "distance from the edges in px (default 3% of the shorter side)"},
-                    "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 90}
-                }
+                    "margin": {"type": "integer", "minimum": 0, "description": "distance from the edges in px (default 3% of the shorter side)"}
             }),
-            min_inputs: 1,
-            max_inputs: 1,
-            accepts: &[],
-            produces: Produces::types(&["*", "png"]),
-        }
+        )
     }
 
     fn run(inputs: Vec<Input>, settings: &str) -> Result<Output, ToolError> {
