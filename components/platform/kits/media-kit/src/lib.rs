@@ -4,13 +4,17 @@
 //! - [`probe`]: what an input holds ([`MediaInfo`]), refusing files whose content is not
 //!   what their extension says and media without the stream a tool needs;
 //! - [`formats`]: the encoders and muxer options of each output format;
-//! - [`settings`]: colours, aspect ratios and numbers as ffmpeg wants them;
-//! - [`run`]: scratch names, the one-input-one-output runner and output naming;
+//! - [`settings`]: colours, aspect ratios and numbers as ffmpeg wants them, and the
+//!   settings several tools share (`startS`/`endS`, none at all);
+//! - [`run`]: scratch names, probing the one input, the one-input-one-output runner and
+//!   output naming;
 //! - [`loudness`]: two-pass EBU R128 normalisation;
+//! - [`audio`]: encoders, seeks, measuring passes and the `-af` runner of the audio tools;
 //! - [`video_edit`]: the settings shared by the tools that edit one video;
+//! - [`video_compose`]: the video tools that combine files;
 //! - [`redraw`]: the tools that draw every frame anew into an MP4;
 //! - [`catalog`]: the catalog entries of the one-file tools;
-//! - [`concat`]: graphs that join inputs one after the other.
+//! - [`concat`](mod@concat): graphs that join inputs one after the other.
 
 pub mod audio;
 pub mod catalog;

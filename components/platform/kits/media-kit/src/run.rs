@@ -1,5 +1,5 @@
-//! Scratch names, output naming and the runner for the common shape of a media tool: one
-//! input, ffmpeg arguments, one output.
+//! Scratch names, probing, output naming and the runner for the common shape of a media
+//! tool: one input, ffmpeg arguments, one output.
 
 use lathe_native_sdk::FfmpegRun;
 use lathe_tool_sdk::{Input, Output, OutputFile, ToolError};

@@ -1,6 +1,7 @@
 //! Settings values as ffmpeg wants them. Every value that reaches a filter string is
 //! checked here (colours, numbers), so no setting can inject filter options; free text goes
-//! to ffmpeg as a file ([`crate::text_file`]), never inside an argument.
+//! to ffmpeg as a file ([`crate::text_file`]), never inside an argument. The settings
+//! several tools share (a trim's `startS`/`endS`, no settings at all) are read here too.
 
 use lathe_tool_sdk::{invalid_settings, parse_settings, ToolError};
 use serde::Deserialize;
@@ -152,7 +153,10 @@ mod tests {
     fn spans_need_an_end_after_a_start_of_zero_or_more() {
         let span = |json: &str| -> Span { parse_settings(json).unwrap() };
         assert_eq!(span(r#"{"endS": 3}"#).bounds(), Ok((0.0, 3.0)));
-        assert_eq!(span(r#"{"startS": 1, "endS": 2.5}"#).bounds(), Ok((1.0, 2.5)));
+        assert_eq!(
+            span(r#"{"startS": 1, "endS": 2.5}"#).bounds(),
+            Ok((1.0, 2.5))
+        );
         let missing = span(r#"{"startS": 1}"#).bounds().unwrap_err();
         assert_eq!(missing.detail(), "endS is required");
         assert!(span(r#"{"startS": -1, "endS": 2}"#).bounds().is_err());
