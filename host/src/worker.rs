@@ -23,6 +23,7 @@ use lathe_factor_ffmpeg::bindings::lathe::tool::types::{
     InputFile, OutputFile, ToolError, ToolInfo, ToolKind,
 };
 use lathe_factor_ffmpeg::{CancelCheck, FfmpegState, MediaLimits};
+use lathe_factor_image_codecs::ImageCodecsState;
 use lathe_factor_key_value::Backend;
 use lathe_store_layout::{
     decode, encode, keys, CatalogEntry, ErrorKind, Failure, FileRef, Job, JobResult, LibraryFile,
@@ -42,6 +43,7 @@ pub struct WorkerState {
     wasi: WasiCtx,
     table: ResourceTable,
     ffmpeg: FfmpegState,
+    codecs: ImageCodecsState,
     limiter: MemoryLimiter,
 }
 
@@ -146,6 +148,7 @@ impl Worker {
         let mut linker = Linker::new(engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
         lathe_factor_ffmpeg::add_to_linker(&mut linker, |s: &mut WorkerState| &mut s.ffmpeg)?;
+        lathe_factor_image_codecs::add_to_linker(&mut linker, |s: &mut WorkerState| &mut s.codecs)?;
         let mut worker = Self {
             engine: engine.clone(),
             linker,
@@ -246,6 +249,7 @@ impl Worker {
                 canceled.clone(),
             )
             .with_limits(self.media),
+            codecs: ImageCodecsState::new(self.limits.timeout, canceled.clone()),
             limiter: MemoryLimiter::new(self.limits.memory_bytes),
         };
         let mut store = Store::new(&self.engine, state);

@@ -103,9 +103,10 @@ fn component_packages() -> Result<Vec<String>> {
     Ok(all)
 }
 
-/// Native library crates with unit tests (host factors, shared libraries).
+/// Native library crates with unit tests (host crates and factors, shared libraries).
 fn native_test_packages() -> Result<Vec<String>> {
     let mut all = vec!["lathe-host".to_string()];
+    all.extend(packages_in("host/crates", |_| true)?);
     all.extend(packages_in("host/factors", |_| true)?);
     all.extend(platform_packages(|t| !is_cdylib(t))?);
     // The tool and native SDKs only build for wasm32-wasip2 (their bindings export

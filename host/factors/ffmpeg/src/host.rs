@@ -8,8 +8,8 @@ use crate::bindings::lathe::tool::{progress, types};
 use crate::confine::{
     check_input, safe_arg, safe_name, sequence_members, sequence_pattern, whitelist_inputs,
 };
-use crate::process::{self, percent_of, summarize};
 use crate::FfmpegState;
+use lathe_child_process::{self as process, summarize};
 
 /// Most files one sequence output may have (frames, segments).
 const MAX_SEQUENCE_FILES: usize = 10_000;
@@ -215,3 +215,25 @@ impl progress::Host for FfmpegState {
 }
 
 impl types::Host for FfmpegState {}
+
+/// The job progress for `done_us` of `total_ms` encoded, mapped onto `start..=end`.
+fn percent_of(done_us: u64, total_ms: u64, start: u8, end: u8) -> u8 {
+    if total_ms == 0 || end <= start {
+        return start;
+    }
+    let fraction = (done_us as f64 / 1000.0 / total_ms as f64).clamp(0.0, 1.0);
+    start + ((end - start) as f64 * fraction).round() as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_of;
+
+    #[test]
+    fn progress_maps_onto_the_range() {
+        assert_eq!(percent_of(0, 10_000, 10, 90), 10);
+        assert_eq!(percent_of(5_000_000, 10_000, 10, 90), 50);
+        assert_eq!(percent_of(20_000_000, 10_000, 10, 90), 90);
+        assert_eq!(percent_of(5_000_000, 0, 10, 90), 10);
+    }
+}

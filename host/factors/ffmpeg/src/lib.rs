@@ -1,25 +1,23 @@
-//! Host imports for native tools: `lathe:tool/ffmpeg`, `lathe:tool/image-codecs` and
-//! `lathe:tool/progress`.
+//! Host imports for native tools: `lathe:tool/ffmpeg` and `lathe:tool/progress`.
 //!
 //! Native tools choose ffmpeg arguments; this factor runs the real `ffmpeg`/`ffprobe`
 //! binaries in a fresh scratch directory (removed on every path) with a cleared
 //! environment, no stdin, its own process group and a time limit. It confines them to that
-//! directory ([`confine`]), turns ffmpeg's `-progress` output into job progress
-//! ([`process`]) and refuses media over the server's limits when a tool probes
-//! ([`runtime_config::MediaLimits`]).
+//! directory ([`confine`]), turns ffmpeg's `-progress` output into job progress (through
+//! `lathe-child-process`, which runs every child process of the host's factors) and refuses
+//! media over the server's limits when a tool probes ([`runtime_config::MediaLimits`]).
+//!
+//! This crate also owns the bindings of the whole `native-tool` world (the `tool` export
+//! the worker calls); the world's `lathe:tool/image-codecs` import is
+//! `lathe-factor-image-codecs`' own.
 //!
 //! - `lib.rs`: the bindings and the per-call state;
 //! - `host.rs`: the ffmpeg and progress imports;
-//! - `image_codecs.rs`: HEIC/HEIF/AVIF and WebP (libheif's and libwebp's command-line
-//!   tools, run the same way);
 //! - `confine.rs`: what arguments and inputs may say;
-//! - `process.rs`: running one process (timeout, cancel, progress);
 //! - `runtime_config.rs`: the limits, read from the app's variables.
 
 pub mod confine;
 mod host;
-pub mod image_codecs;
-pub mod process;
 pub mod runtime_config;
 
 use std::path::PathBuf;
@@ -33,20 +31,23 @@ pub mod bindings {
         path: "../../../wit",
         world: "native-tool",
         imports: { default: trappable },
-        // One set of host-side Rust types for `lathe:tool/types`, shared with the tool linker.
-        with: { "lathe:tool/types": lathe_factor_tool_link::bindings::lathe::tool::types },
+        // One set of host-side Rust types for `lathe:tool/types`, shared with the tool linker;
+        // the image-codecs import is implemented (and its types generated) by its own factor.
+        with: {
+            "lathe:tool/types": lathe_factor_tool_link::bindings::lathe::tool::types,
+            "lathe:tool/image-codecs": lathe_factor_image_codecs::bindings::lathe::tool::image_codecs,
+        },
     });
 }
 
-use bindings::lathe::tool::{ffmpeg, image_codecs as codecs_import, progress, types};
+use bindings::lathe::tool::{ffmpeg, progress, types};
+
+pub use lathe_child_process::CancelCheck;
 
 /// Receives progress reports of the running job.
 pub type ProgressSink = Box<dyn FnMut(u8, &str) + Send>;
 
-/// Says whether the running job was canceled; a running ffmpeg or ffprobe is then killed.
-pub type CancelCheck = std::sync::Arc<dyn Fn() -> bool + Send + Sync>;
-
-/// Per-call state of the ffmpeg, image-codecs and progress imports.
+/// Per-call state of the ffmpeg and progress imports.
 pub struct FfmpegState {
     ffmpeg: PathBuf,
     ffprobe: PathBuf,
@@ -54,8 +55,6 @@ pub struct FfmpegState {
     progress: ProgressSink,
     canceled: CancelCheck,
     limits: MediaLimits,
-    /// Folder of `heif-info`, `heif-convert`, `heif-enc` and `cwebp`; empty: found on `PATH`.
-    codec_bin_dir: PathBuf,
 }
 
 impl FfmpegState {
@@ -75,7 +74,6 @@ impl FfmpegState {
             progress,
             canceled,
             limits: MediaLimits::default(),
-            codec_bin_dir: PathBuf::new(),
         }
     }
 
@@ -94,7 +92,6 @@ pub fn add_to_linker<T: Send + 'static>(
     type D = wasmtime::component::HasSelf<FfmpegState>;
     types::add_to_linker::<T, D>(linker, get)?;
     ffmpeg::add_to_linker::<T, D>(linker, get)?;
-    codecs_import::add_to_linker::<T, D>(linker, get)?;
     progress::add_to_linker::<T, D>(linker, get)?;
     Ok(())
 }

@@ -9,10 +9,11 @@
 
 use std::process::Command;
 
+use lathe_child_process::{self as process, summarize};
+
 use crate::bindings::lathe::tool::image_codecs::{self, CodecError, CodecFormat, EncodeOptions};
 use crate::bindings::lathe::tool::types::InputFile;
-use crate::process::{self, summarize};
-use crate::FfmpegState;
+use crate::ImageCodecsState;
 
 /// The primary image's size from `heif-info`'s report (`image: 640x480 (id=1), primary`).
 fn primary_size(report: &str) -> Option<(u64, u64)> {
@@ -58,9 +59,9 @@ fn encode_args(options: &EncodeOptions, source: &str, out: &str) -> Vec<String> 
     args
 }
 
-impl FfmpegState {
+impl ImageCodecsState {
     fn codec_tool(&self, name: &str, dir: &std::path::Path) -> Command {
-        let mut cmd = Command::new(self.codec_bin_dir.join(name));
+        let mut cmd = Command::new(self.bin_dir.join(name));
         cmd.current_dir(dir);
         cmd
     }
@@ -153,7 +154,7 @@ impl FfmpegState {
     }
 }
 
-impl image_codecs::Host for FfmpegState {
+impl image_codecs::Host for ImageCodecsState {
     fn decode_heif(
         &mut self,
         input: InputFile,

@@ -1,6 +1,7 @@
-//! Running one ffmpeg or ffprobe process: its own process group (so a kill reaches every
-//! child it starts), a cleared environment, no stdin, a time limit, cancellation, and
-//! ffmpeg's `-progress` output on stdout turned into progress reports.
+//! Running one child process for a host factor (ffmpeg, ffprobe, the image codecs' tools):
+//! its own process group (so a kill reaches every child it starts), a cleared environment,
+//! no stdin, a time limit, cancellation, and optionally ffmpeg-style `-progress` lines on
+//! stdout turned into progress reports.
 
 use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
@@ -10,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use wait_timeout::ChildExt;
 
-use crate::CancelCheck;
+/// Says whether the running job was canceled; a running process is then killed.
+pub type CancelCheck = std::sync::Arc<dyn Fn() -> bool + Send + Sync>;
 
 /// How often a running process is checked for cancellation and progress.
 const POLL: Duration = Duration::from_millis(100);
@@ -49,8 +51,8 @@ impl std::fmt::Display for Stopped {
 }
 
 /// Runs `cmd` to its end, the time limit or cancellation. With `on_progress`, stdout is
-/// read as ffmpeg `-progress` lines and each `out_time_us` (microseconds encoded so far)
-/// is passed on from the calling thread.
+/// read as `key=value` progress lines (ffmpeg's `-progress` format) and each `out_time_us`
+/// (microseconds encoded so far) is passed on from the calling thread.
 pub fn run(
     mut cmd: Command,
     timeout: Duration,
@@ -130,7 +132,7 @@ pub fn run(
             });
         }
     };
-    // The group may hold helpers ffmpeg started; none may outlive the call.
+    // The group may hold helpers the process started; none may outlive the call.
     kill_group(pgid);
     let stdout = out_thread.join().unwrap_or_default();
     if let Some(report) = on_progress {
@@ -153,15 +155,6 @@ fn kill_group(pgid: libc::pid_t) {
     }
 }
 
-/// The job progress for `done_us` of `total_ms` encoded, mapped onto `start..=end`.
-pub fn percent_of(done_us: u64, total_ms: u64, start: u8, end: u8) -> u8 {
-    if total_ms == 0 || end <= start {
-        return start;
-    }
-    let fraction = (done_us as f64 / 1000.0 / total_ms as f64).clamp(0.0, 1.0);
-    start + ((end - start) as f64 * fraction).round() as u8
-}
-
 /// The last few lines of a tool's stderr, without paths, for an error message.
 pub fn summarize(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
@@ -174,14 +167,6 @@ pub fn summarize(stderr: &[u8]) -> String {
 mod tests {
     use super::*;
     use std::sync::Arc;
-
-    #[test]
-    fn progress_maps_onto_the_range() {
-        assert_eq!(percent_of(0, 10_000, 10, 90), 10);
-        assert_eq!(percent_of(5_000_000, 10_000, 10, 90), 50);
-        assert_eq!(percent_of(20_000_000, 10_000, 10, 90), 90);
-        assert_eq!(percent_of(5_000_000, 0, 10, 90), 10);
-    }
 
     #[test]
     fn a_canceled_process_group_is_killed() {
