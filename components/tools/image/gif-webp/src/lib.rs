@@ -49,6 +49,28 @@ struct Animation {
     loops: u16,
 }
 
+impl Animation {
+    /// The decoded `kind` (GIF or WebP) animation; one without frames is refused.
+    fn new(
+        kind: &str,
+        (width, height): (u32, u32),
+        frames: Vec<(RgbaImage, u32)>,
+        loops: u16,
+    ) -> Result<Animation, ToolError> {
+        if frames.is_empty() {
+            return Err(ToolError::UnsupportedInput(format!(
+                "the {kind} has no frames"
+            )));
+        }
+        Ok(Animation {
+            width,
+            height,
+            frames,
+            loops,
+        })
+    }
+}
+
 fn bad(kind: &str, e: impl std::fmt::Display) -> ToolError {
     ToolError::UnsupportedInput(format!("not a readable {kind}: {e}"))
 }
@@ -99,15 +121,7 @@ fn decode_gif(data: &[u8]) -> Result<Animation, ToolError> {
         let ms = n.checked_div(d).unwrap_or(0);
         frames.push((frame.into_buffer(), ms));
     }
-    if frames.is_empty() {
-        return Err(ToolError::UnsupportedInput("the GIF has no frames".into()));
-    }
-    Ok(Animation {
-        width,
-        height,
-        frames,
-        loops,
-    })
+    Animation::new("GIF", (width, height), frames, loops)
 }
 
 /// Decodes a WebP (animated or still) with `image-webp`.
@@ -160,15 +174,7 @@ fn decode_webp(data: &[u8]) -> Result<Animation, ToolError> {
         decoder.read_image(&mut buf).map_err(|e| bad("WebP", e))?;
         frames.push((to_rgba(buf)?, 0));
     }
-    if frames.is_empty() {
-        return Err(ToolError::UnsupportedInput("the WebP has no frames".into()));
-    }
-    Ok(Animation {
-        width,
-        height,
-        frames,
-        loops,
-    })
+    Animation::new("WebP", (width, height), frames, loops)
 }
 
 /// Scales every frame by `percent`.

@@ -14,7 +14,6 @@
 //! faces (`anton`, `bebas-neue` → DejaVu Sans Condensed Bold; `arial-black` → Sans Bold;
 //! `comic-sans`, `permanent-marker` → Sans Bold Oblique; `montserrat`, `roboto` → Sans Bold).
 
-use lathe_image_kit::decode;
 use lathe_image_kit::image::{Rgba, RgbaImage};
 use lathe_layout_kit as kit;
 use lathe_text_kit::{self as text, Align, Face, Stroke, Style};
@@ -426,17 +425,14 @@ impl Tool for MemeGenerator {
         let l = look(&s)?;
         let quality = kit::int("quality", s.quality, 1, 100)? as u8;
         match inputs.first() {
-            Some(input) => {
-                let decoded = decode(input)?;
-                let mut img = decoded.image.to_rgba8();
+            Some(input) => text::draw_on(input, quality, |img| {
                 let (w, h) = img.dimensions();
                 let boxes = layout_boxes(&s.text_layout, w, h)?;
                 for (b, content) in assign(&boxes, &s)? {
-                    draw_box(&mut img, &b, content, &l)?;
+                    draw_box(img, &b, content, &l)?;
                 }
-                let file = text::save(input, img, decoded.format, quality)?;
-                Ok(Output::file(file).with_extra(json!({"width": w, "height": h})))
-            }
+                Ok(())
+            }),
             None => {
                 let id = s.template_id.as_deref().ok_or_else(|| {
                     invalid_settings(

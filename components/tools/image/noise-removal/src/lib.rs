@@ -124,6 +124,16 @@ fn box_sum(src: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
     out
 }
 
+/// Interleaved `f32` RGB (`w` × `h`) as an 8-bit image, for imageproc's filters.
+fn rgb8(rgb: &[f32], w: usize, h: usize) -> image::RgbImage {
+    image::RgbImage::from_raw(
+        w as u32,
+        h as u32,
+        rgb.iter().map(|v| clamp_u8(*v)).collect(),
+    )
+    .expect("buffer matches its size")
+}
+
 /// Non-local-means parameters: the search and patch radii, `h2` the filtering parameter
 /// squared, `sigma2` the noise variance that patch distances are discounted by.
 #[derive(Clone, Copy)]
@@ -253,23 +263,13 @@ fn denoise(rgba: &mut image::RgbaImage, tier: Tier, k: f32, color_noise: f32) {
     if k > 0.0 {
         rgb = match tier {
             Tier::Quick => {
-                let src = image::RgbImage::from_raw(
-                    w as u32,
-                    h as u32,
-                    rgb.iter().map(|v| clamp_u8(*v)).collect(),
-                )
-                .expect("buffer matches its size");
+                let src = rgb8(&rgb, w, h);
                 let r = if k > 1.2 { 2 } else { 1 };
                 let out = median_filter(&src, r, r);
                 out.as_raw().iter().map(|v| *v as f32).collect()
             }
             Tier::Balanced => {
-                let src = image::RgbImage::from_raw(
-                    w as u32,
-                    h as u32,
-                    rgb.iter().map(|v| clamp_u8(*v)).collect(),
-                )
-                .expect("buffer matches its size");
+                let src = rgb8(&rgb, w, h);
                 // Two noisy pixels differ by about √6 σ over three channels.
                 let color_sigma = (sigma * 2.45 * k).max(1.0);
                 let radius = match w * h {

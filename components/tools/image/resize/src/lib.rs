@@ -45,6 +45,16 @@ struct Plan {
     canvas: (u32, u32),
 }
 
+impl Plan {
+    /// A plain scale to `size`, with no crop or pad.
+    fn scale(size: (u32, u32)) -> Plan {
+        Plan {
+            scaled: size,
+            canvas: size,
+        }
+    }
+}
+
 fn positive(field: &str, v: f64) -> Result<u32, ToolError> {
     if !(v.is_finite() && v >= 1.0 && v <= MAX_SIDE as f64) {
         return Err(invalid_settings(format!(
@@ -63,11 +73,7 @@ fn plan(src: (u32, u32), s: &Settings) -> Result<Plan, ToolError> {
                 "percentage must be greater than 0 and at most 1000",
             ));
         }
-        let size = (round(sw * p / 100.0), round(sh * p / 100.0));
-        Plan {
-            scaled: size,
-            canvas: size,
-        }
+        Plan::scale((round(sw * p / 100.0), round(sh * p / 100.0)))
     } else {
         let w = s.width.map(|v| positive("width", v)).transpose()?;
         let h = s.height.map(|v| positive("height", v)).transpose()?;
@@ -75,27 +81,12 @@ fn plan(src: (u32, u32), s: &Settings) -> Result<Plan, ToolError> {
             (None, None) => {
                 return Err(invalid_settings("give width, height or percentage"));
             }
-            (Some(w), None) => {
-                let size = (w, round(sh * w as f64 / sw));
-                Plan {
-                    scaled: size,
-                    canvas: size,
-                }
-            }
-            (None, Some(h)) => {
-                let size = (round(sw * h as f64 / sh), h);
-                Plan {
-                    scaled: size,
-                    canvas: size,
-                }
-            }
+            (Some(w), None) => Plan::scale((w, round(sh * w as f64 / sw))),
+            (None, Some(h)) => Plan::scale((round(sw * h as f64 / sh), h)),
             (Some(w), Some(h)) => {
                 let (fx, fy) = (w as f64 / sw, h as f64 / sh);
                 match s.fit {
-                    Fit::Fill => Plan {
-                        scaled: (w, h),
-                        canvas: (w, h),
-                    },
+                    Fit::Fill => Plan::scale((w, h)),
                     Fit::Cover => {
                         let f = fx.max(fy);
                         Plan {
@@ -112,29 +103,18 @@ fn plan(src: (u32, u32), s: &Settings) -> Result<Plan, ToolError> {
                     }
                     Fit::Inside => {
                         let f = fx.min(fy);
-                        let size = (round(sw * f), round(sh * f));
-                        Plan {
-                            scaled: size,
-                            canvas: size,
-                        }
+                        Plan::scale((round(sw * f), round(sh * f)))
                     }
                     Fit::Outside => {
                         let f = fx.max(fy);
-                        let size = (round(sw * f), round(sh * f));
-                        Plan {
-                            scaled: size,
-                            canvas: size,
-                        }
+                        Plan::scale((round(sw * f), round(sh * f)))
                     }
                 }
             }
         }
     };
     if s.without_enlargement && (plan.scaled.0 > src.0 || plan.scaled.1 > src.1) {
-        plan = Plan {
-            scaled: src,
-            canvas: src,
-        };
+        plan = Plan::scale(src);
     }
     let (cw, ch) = plan.canvas;
     if cw > MAX_SIDE || ch > MAX_SIDE || plan.scaled.0 > MAX_SIDE || plan.scaled.1 > MAX_SIDE {
