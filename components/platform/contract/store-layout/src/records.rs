@@ -32,8 +32,9 @@ pub struct FileRef {
     pub chunks: u32,
 }
 
-/// A job (`job/<id>`), written once when it is created.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A job (`job/<id>`), written once when it is created. `Default` is an empty top-level
+/// job: no inputs, no retry, batch, pipeline or library target.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Job {
     /// Job id (UUID).

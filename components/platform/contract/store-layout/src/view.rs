@@ -122,13 +122,7 @@ mod tests {
             }],
             settings: "{}".into(),
             original_size: 10,
-            inputs_from: None,
-            retry_of: None,
-            parent: None,
-            batch: Vec::new(),
-            pipeline: Vec::new(),
-            save_to: None,
-            derived: false,
+            ..Job::default()
         }
     }
 

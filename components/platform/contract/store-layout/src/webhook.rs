@@ -565,13 +565,7 @@ mod tests {
             inputs: Vec::<FileRef>::new(),
             settings: "{}".into(),
             original_size: 0,
-            inputs_from: None,
-            retry_of: None,
-            parent: None,
-            batch: Vec::new(),
-            pipeline: Vec::new(),
-            save_to: None,
-            derived: false,
+            ..Job::default()
         };
         let mut n = 0;
         let mut ids = || {

@@ -23,6 +23,18 @@ pub struct ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
+    /// 413 `FILE_TOO_LARGE`: an upload over the configured limit of `limit_bytes`.
+    pub fn file_too_large(limit_bytes: u64) -> Self {
+        Self::new(
+            413,
+            "FILE_TOO_LARGE",
+            format!(
+                "Upload exceeds the maximum allowed size of {} MB",
+                limit_bytes / (1024 * 1024)
+            ),
+        )
+    }
+
     /// A new error.
     pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
         Self {

@@ -19,23 +19,9 @@ use crate::multipart::{sanitize_file_name, UploadedFile};
 use crate::store::{get_json, set_json};
 use crate::{ApiError, ApiResult};
 
-/// Creates a job record; with `store_inputs` the uploaded files are stored for a worker.
-pub fn create(
-    store: &Store,
-    blobs: &dyn Blobs,
-    principal: &Principal,
-    tool: &str,
-    files: &[UploadedFile],
-    settings: &str,
-    store_inputs: bool,
-) -> ApiResult<Job> {
-    let job = new_job(blobs, principal, tool, files, settings, store_inputs)?;
-    save_new(store, &job)?;
-    Ok(job)
-}
-
-/// Like [`create`], without writing the record: the caller completes it (a pipeline's
-/// steps, a `fileId` to save to) and writes it once with [`save_new`].
+/// A new job record (with `store_inputs` the uploaded files are stored for a worker),
+/// not yet written: the caller completes it if need be (a pipeline's steps, a `fileId` to
+/// save to) and writes it once with [`save_new`].
 pub fn new_job(
     blobs: &dyn Blobs,
     principal: &Principal,
@@ -103,13 +89,7 @@ fn record(
         original_size: inputs.iter().map(|f| f.size).sum(),
         inputs,
         settings: settings.to_string(),
-        inputs_from: None,
-        retry_of: None,
-        parent: None,
-        batch: Vec::new(),
-        pipeline: Vec::new(),
-        save_to: None,
-        derived: false,
+        ..Job::default()
     }
 }
 

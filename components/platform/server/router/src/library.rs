@@ -453,15 +453,8 @@ pub fn workspace_upload(
             format!("'{}' is empty", empty.name),
         ));
     }
-    let job = crate::jobs::create(
-        store,
-        blobs,
-        principal,
-        "workspace/upload",
-        &files,
-        "{}",
-        false,
-    )?;
+    let job = crate::jobs::new_job(blobs, principal, "workspace/upload", &files, "{}", false)?;
+    crate::jobs::save_new(store, &job)?;
     let new_files = files
         .into_iter()
         .map(|f| crate::jobs::NewFile {

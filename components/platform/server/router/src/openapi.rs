@@ -203,41 +203,39 @@ fn tool_operations(paths: &mut Map<String, Value>, entry: &CatalogEntry) {
                           "default": error_response()},
         }),
     );
+    let post = |path: &str, summary: String, body: Value, responses: Value| {
+        json!({
+            "operationId": operation_id("post", path),
+            "summary": summary,
+            "tags": [tag],
+            "security": secured,
+            "requestBody": body,
+            "responses": responses,
+        })
+    };
     if entry.min_inputs <= 1 && !entry.operations.iter().any(|o| o == "batch") {
         let path = format!("{base}/batch");
-        add(
-            paths,
+        let op = post(
             &path,
-            "post",
-            json!({
-                "operationId": operation_id("post", &path),
-                "summary": format!("{} on many files: a ZIP", entry.name),
-                "tags": [format!("tools: {}", entry.section)],
-                "security": [{"bearer": []}, {"apiKey": []}],
-                "requestBody": multipart_body(Some(schema), true, true),
-                "responses": {"200": {"description": "A ZIP of the results",
-                                      "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}},
-                              "202": {"description": "Still running: {jobId}",
-                                      "content": {"application/json": {"schema": {"type": "object"}}}},
-                              "default": error_response()},
-            }),
+            format!("{} on many files: a ZIP", entry.name),
+            multipart_body(Some(schema), true, true),
+            json!({"200": {"description": "A ZIP of the results",
+                           "content": {"application/zip": {"schema": {"type": "string", "format": "binary"}}}},
+                   "202": {"description": "Still running: {jobId}",
+                           "content": {"application/json": {"schema": {"type": "object"}}}},
+                   "default": error_response()}),
         );
+        add(paths, &path, "post", op);
     }
     for name in &entry.operations {
         let path = format!("{base}/{name}");
-        add(
-            paths,
+        let op = post(
             &path,
-            "post",
-            json!({
-                "operationId": operation_id("post", &path),
-                "summary": format!("{}: the `{name}` operation", entry.name),
-                "tags": [format!("tools: {}", entry.section)],
-                "security": [{"bearer": []}, {"apiKey": []}],
-                "requestBody": multipart_body(Some(schema), many, false),
-                "responses": {"200": {"description": "Success"}, "default": error_response()},
-            }),
+            format!("{}: the `{name}` operation", entry.name),
+            multipart_body(Some(schema), many, false),
+            json!({"200": {"description": "Success"}, "default": error_response()}),
         );
+        add(paths, &path, "post", op);
     }
 }
 

@@ -90,14 +90,7 @@ pub fn create(store: &Store, principal: &Principal, body: &Value) -> ApiResult<V
         .ok_or_else(|| ApiError::bad_request("size_bytes must be a positive number"))?;
     if let Some(limit) = config::max_upload_bytes() {
         if size > limit {
-            return Err(ApiError::new(
-                413,
-                "FILE_TOO_LARGE",
-                format!(
-                    "Upload exceeds the maximum allowed size of {} MB",
-                    limit / (1024 * 1024)
-                ),
-            ));
+            return Err(ApiError::file_too_large(limit));
         }
     }
     let expires_at = now_ms() + lifetime(body)? * 1000;

@@ -16,18 +16,9 @@ use crate::auth::Principal;
 use crate::blobs::{put_file, Blobs};
 use crate::ids::{now_ms, uuid};
 use crate::jobs::{self, DownloadHead};
+use crate::library::Content;
 use crate::store::{get_json, set_json};
 use crate::{config, ApiError, ApiResult};
-
-/// The bytes to derive from.
-pub struct Source<'a> {
-    /// File name (its extension tells the first tool the type).
-    pub name: &'a str,
-    /// Media type.
-    pub media_type: &'a str,
-    /// Bytes.
-    pub data: &'a [u8],
-}
 
 /// The thumbnail of a library version (owner or admin), made on first request.
 pub fn thumbnail(
@@ -44,7 +35,7 @@ pub fn thumbnail(
         }
     }
     let data = crate::library::read(blobs, &file)?;
-    let source = Source {
+    let source = Content {
         name: &file.name,
         media_type: &file.media_type,
         data: &data,
@@ -81,7 +72,7 @@ pub fn derive(
     store: &Store,
     blobs: &dyn Blobs,
     principal: &Principal,
-    source: &Source<'_>,
+    source: &Content<'_>,
     variable: &str,
 ) -> ApiResult<String> {
     let text = config::get(variable, "");
@@ -166,7 +157,7 @@ pub fn preview(req: &spin_sdk::http::Request) -> ApiResult<spin_sdk::http::Respo
         .files
         .first()
         .ok_or_else(|| ApiError::new(400, "NO_FILE", "No file provided"))?;
-    let source = Source {
+    let source = Content {
         name: &file.name,
         media_type: &file.media_type,
         data: &file.data,

@@ -121,6 +121,19 @@ pub struct ToolCall {
     pub save_to: Option<lathe_store_layout::LibraryFile>,
 }
 
+impl ToolCall {
+    /// A call of `principal` with `request`, its result not yet bound to a library file.
+    pub fn new(store: Store, principal: Principal, request: ToolRequest) -> ApiResult<Self> {
+        Ok(Self {
+            store,
+            blobs: blobs::open()?,
+            principal,
+            request,
+            save_to: None,
+        })
+    }
+}
+
 /// Authenticates, enforces the upload limit (413), parses the body and checks the files
 /// against the tool's declared input count and extensions.
 pub fn prepare(req: &Request, entry: &CatalogEntry) -> ApiResult<ToolCall> {
@@ -206,27 +219,14 @@ pub fn prepare_unchecked(req: &Request) -> ApiResult<ToolCall> {
     principal.require(Permission::ToolsUse)?;
     check_upload_size(req)?;
     let request = multipart::parse(req)?;
-    Ok(ToolCall {
-        store,
-        blobs: blobs::open()?,
-        principal,
-        request,
-        save_to: None,
-    })
+    ToolCall::new(store, principal, request)
 }
 
 /// 413 when the body is over the configured upload limit.
 fn check_upload_size(req: &Request) -> ApiResult<()> {
     if let Some(limit) = config::max_upload_bytes() {
         if req.body().len() as u64 > limit {
-            return Err(ApiError::new(
-                413,
-                "FILE_TOO_LARGE",
-                format!(
-                    "Upload exceeds the maximum allowed size of {} MB",
-                    limit / (1024 * 1024)
-                ),
-            ));
+            return Err(ApiError::file_too_large(limit));
         }
     }
     Ok(())
@@ -325,13 +325,7 @@ pub fn prepare_operation(
         multipart::parse(req)?
     };
     check_files(&names_and_sizes(&request), entry, 0)?;
-    Ok(ToolCall {
-        store,
-        blobs: blobs::open()?,
-        principal,
-        request,
-        save_to: None,
-    })
+    ToolCall::new(store, principal, request)
 }
 
 /// Answers a finished operation: JSON of `extra` when it made no file, else the file's bytes
@@ -521,8 +515,7 @@ pub fn finish(
     let (files, extra) = outcome?;
     let first = call.request.files.first().map(|f| f.name.as_str());
     let files = zip_if_several(files, &zip_base(first, tool))?;
-    let job = jobs::create(
-        &call.store,
+    let job = jobs::new_job(
         call.blobs.as_ref(),
         &call.principal,
         tool,
@@ -530,6 +523,7 @@ pub fn finish(
         &call.request.settings,
         false,
     )?;
+    jobs::save_new(&call.store, &job)?;
     let result = jobs::complete(&call.store, call.blobs.as_ref(), &job, files, extra)?;
     let mut body = jobs::response_body(&job, &result)?;
     save_to_library(call, &job, &result, &mut body)?;

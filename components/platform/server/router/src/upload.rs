@@ -58,16 +58,6 @@ pub async fn receive_into(
         .and_then(|v| v.as_str())
         .unwrap_or("")
         .to_string();
-    let too_large = |limit: u64| {
-        ApiError::new(
-            413,
-            "FILE_TOO_LARGE",
-            format!(
-                "Upload exceeds the maximum allowed size of {} MB",
-                limit / (1024 * 1024)
-            ),
-        )
-    };
     let body = req.into_body_stream().map(|chunk| {
         chunk
             .map(bytes::Bytes::from)
@@ -117,7 +107,7 @@ pub async fn receive_into(
                 while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
                     total += chunk.len() as u64;
                     if limit.is_some_and(|l| total > l) {
-                        return Err(too_large(limit.unwrap_or(0)));
+                        return Err(ApiError::file_too_large(limit.unwrap_or(0)));
                     }
                     writer.write(&chunk)?;
                 }

@@ -113,14 +113,7 @@ async fn streamed_run(req: IncomingRequest, entry: &CatalogEntry) -> ApiResult<R
             .and_then(|v| v.parse::<u64>().ok()),
     ) {
         if length > limit {
-            return Err(ApiError::new(
-                413,
-                "FILE_TOO_LARGE",
-                format!(
-                    "Upload exceeds the maximum allowed size of {} MB",
-                    limit / (1024 * 1024)
-                ),
-            ));
+            return Err(ApiError::file_too_large(limit));
         }
     }
     let job_id = lathe_router::ids::uuid();
