@@ -21,7 +21,7 @@ mod time;
 pub mod view;
 pub mod webhook;
 
-pub use time::{iso8601, parse_iso8601, uuid_v4};
+pub use time::{civil_from_days, days_from_civil, iso8601, parse_iso8601, uuid_v4};
 
 pub use error::{ErrorKind, Failure};
 pub use records::{

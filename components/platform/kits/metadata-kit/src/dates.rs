@@ -3,6 +3,7 @@
 //! Errors name the setting they came from (`dateShift` for shifts), as Lathe's metadata
 //! tools call them. Hand-written: a few lines of civil-calendar arithmetic, not worth a date crate.
 
+use lathe_store_layout::{civil_from_days, days_from_civil};
 use lathe_tool_sdk::{invalid_settings, ToolError};
 
 /// Parses `YYYY:MM:DD HH:MM:SS`, `YYYY-MM-DD HH:MM:SS`, `YYYY-MM-DDTHH:MM:SS` (a trailing
@@ -77,31 +78,6 @@ fn days_in_month(y: i64, m: u32) -> u32 {
         2 => 28,
         _ => 31,
     }
-}
-
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146097 + doe - 719468
-}
-
-/// The civil date of a day count since 1970-01-01.
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719468;
-    let era = z.div_euclid(146097);
-    let doe = z - era * 146097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 /// Shifts a normalised EXIF date by `seconds`.
