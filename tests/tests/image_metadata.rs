@@ -133,6 +133,70 @@ fn optimize_for_web_defaults_to_webp_fits_max_width_and_shrinks_png() {
     assert_eq!(fixtures::decode(&bytes).dimensions(), (400, 300));
 }
 
+/// The WebP bitstream chunk of a RIFF WebP file: `VP8 ` (lossy) or `VP8L` (lossless),
+/// found by walking the container's chunks (an extended file starts with `VP8X`).
+fn webp_bitstream(bytes: &[u8]) -> String {
+    assert_eq!(&bytes[..4], b"RIFF");
+    assert_eq!(&bytes[8..12], b"WEBP");
+    let mut at = 12;
+    while at + 8 <= bytes.len() {
+        let fourcc = &bytes[at..at + 4];
+        if fourcc == b"VP8 " || fourcc == b"VP8L" {
+            return String::from_utf8_lossy(fourcc).into_owned();
+        }
+        let size = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().unwrap()) as usize;
+        at += 8 + size + (size & 1);
+    }
+    panic!("no VP8/VP8L chunk");
+}
+
+#[test]
+fn optimize_for_web_webp_is_lossy_at_quality_and_lossless_at_100() {
+    // seed 001: quality 1..100 = 80 applies to WebP (sharp writes lossy WebP).
+    let src = photo_png(320, 200);
+    let (body, bytes) = run("optimize-for-web", "photo.png", src.clone(), "{}");
+    assert_eq!(webp_bitstream(&bytes), "VP8 ", "default WebP must be lossy");
+    assert_eq!(body["lossless"], false, "{body}");
+    assert_eq!(body["quality"], 80, "{body}");
+    let read = lathe_tests::pillow::pillow_read(&bytes);
+    assert_eq!(
+        (read["format"].as_str(), read["width"].as_u64()),
+        (Some("WEBP"), Some(320))
+    );
+    let (low_body, low) = run(
+        "optimize-for-web",
+        "photo.png",
+        src.clone(),
+        r#"{"quality":20}"#,
+    );
+    assert_eq!(low_body["quality"], 20);
+    assert!(
+        low.len() < bytes.len(),
+        "quality 20: {} >= {}",
+        low.len(),
+        bytes.len()
+    );
+    let (body, exact) = run(
+        "optimize-for-web",
+        "photo.png",
+        src.clone(),
+        r#"{"quality":100}"#,
+    );
+    assert_eq!(
+        webp_bitstream(&exact),
+        "VP8L",
+        "quality 100 must be lossless"
+    );
+    assert_eq!(body["lossless"], true, "{body}");
+    assert!(body["quality"].is_null(), "{body}");
+    let original = fixtures::decode(&src).to_rgb8();
+    assert_eq!(
+        fixtures::decode(&exact).to_rgb8().as_raw(),
+        original.as_raw(),
+        "lossless WebP keeps every pixel"
+    );
+}
+
 #[test]
 fn optimize_for_web_jpeg_is_progressive_and_fits_max_height() {
     let (_, bytes) = run(

@@ -3,7 +3,8 @@
 //! keep its metadata.
 //!
 //! * JPEG is written progressive (default) with optimised Huffman tables.
-//! * WebP is lossless: no maintained pure-Rust lossy WebP encoder exists (libwebp is C).
+//! * WebP is lossy at `quality` (default 80, libwebp compiled into the component, as sharp
+//!   does for seed 001's tool); `quality` 100 writes lossless WebP.
 //! * PNG uses the strongest deflate setting with adaptive filtering.
 //! * AVIF is lossy 8-bit AV1 (`quality`, alpha kept) written by `lathe_image_kit::avif`
 //!   (pure-Rust rav1e) at encoder `speed` 1..10 (default 8); it carries no metadata.
@@ -94,11 +95,6 @@ impl Target {
             Target::Avif => avif::MEDIA_TYPE,
         }
     }
-
-    /// Whether `quality` matters (lossy output).
-    fn lossy(self) -> bool {
-        matches!(self, Target::Jpeg | Target::Avif)
-    }
 }
 
 /// Resolved settings.
@@ -113,6 +109,15 @@ struct Plan {
 }
 
 impl Plan {
+    /// Whether the output keeps every pixel exactly: PNG, and WebP at quality 100.
+    fn lossless(&self) -> bool {
+        match self.target {
+            Target::Png => true,
+            Target::WebP => self.quality == 100,
+            Target::Jpeg | Target::Avif => false,
+        }
+    }
+
     fn from_json(settings: &str) -> Result<Plan, ToolError> {
         let s: Settings = parse_settings(settings)?;
         let side = |name: &str, v: Option<i64>| -> Result<Option<u32>, ToolError> {
@@ -301,8 +306,8 @@ fn optimize(inputs: &[Input], settings: &str) -> Result<Output, ToolError> {
                 "originalWidth": uw,
                 "originalHeight": uh,
                 "format": plan.target.extension(),
-                "quality": plan.target.lossy().then_some(plan.quality),
-                "lossless": !plan.target.lossy(),
+                "quality": (!plan.lossless()).then_some(plan.quality),
+                "lossless": plan.lossless(),
             }),
         ),
     )
@@ -318,7 +323,7 @@ impl Tool for OptimizeForWeb {
                     "format": {"enum": ["webp", "jpeg", "png", "avif", "jxl"], "default": "webp",
                                "description": "jxl is not writable on this server (400)."},
                     "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": 80,
-                                "description": "JPEG and AVIF quality; WebP and PNG are written losslessly."},
+                                "description": "JPEG, WebP and AVIF quality (WebP 100 = lossless); PNG is lossless."},
                     "speed": {"type": "integer", "minimum": avif::MIN_SPEED, "maximum": avif::MAX_SPEED,
                               "default": avif::DEFAULT_SPEED,
                               "description": "AVIF encoder speed: higher is faster, lower compresses better."},
