@@ -93,10 +93,7 @@ pub fn parse_xmp(packet: &str) -> Vec<XmpProperty> {
     // Depth of the rdf:Description element we are in, if any.
     let mut description: Option<usize> = None;
     let mut pending: Option<Pending> = None;
-    loop {
-        let Ok((ns, event)) = reader.read_resolved_event() else {
-            break;
-        };
+    while let Ok((ns, event)) = reader.read_resolved_event() {
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(event, Event::Empty(_));
