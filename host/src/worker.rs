@@ -503,9 +503,14 @@ impl Worker {
             let canceled: CancelCheck =
                 Arc::new(move || runtime.block_on(kv.exists(&cancel_key)).unwrap_or(false));
             let (mut store, instance) = self.instantiate(&component, sink, canceled)?;
-            let outcome = instance
-                .lathe_tool_tool()
-                .call_run(&mut store, &inputs, &step.settings);
+            // A native tool's sub-route (`job.operation`) runs in place of its main run.
+            let tool = instance.lathe_tool_tool();
+            let outcome = match job.operation.as_deref().filter(|_| !is_pipeline) {
+                Some(operation) => {
+                    tool.call_run_operation(&mut store, operation, &inputs, &step.settings)
+                }
+                None => tool.call_run(&mut store, &inputs, &step.settings),
+            };
             inputs.clear();
             if self.is_canceled(job_id) {
                 // Canceled while running: whatever it made is discarded.

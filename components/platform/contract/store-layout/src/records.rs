@@ -74,6 +74,10 @@ pub struct Job {
     /// upload's preview): like a batch file it is in no job list and raises no webhook.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub derived: bool,
+    /// The tool's sub-route this job runs instead of its main run (one of the catalog
+    /// entry's `operations`, e.g. `preview`), for a native tool's operation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
 }
 
 /// A file of the file library (`file/<id>`): one version of a chain. The first version's id

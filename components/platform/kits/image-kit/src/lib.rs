@@ -6,7 +6,6 @@
 //! JPEGs can be decoded at 1/2, 1/4 or 1/8 scale in the DCT when the caller only needs a
 //! smaller image ("shrink-on-load"), which is what makes downscaling large photos cheap.
 
-#[cfg(feature = "avif")]
 pub mod avif;
 mod decode;
 mod encode;

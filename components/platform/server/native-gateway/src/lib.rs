@@ -6,7 +6,9 @@
 //! sharing the store under Spin) runs the tool and writes the result. The request waits up
 //! to `sync_wait_ms` (default 8000) and answers 200 like a fast tool, or 202
 //! `{"jobId","async":true}` to poll at `GET /api/v1/jobs/<jobId>` (at once with
-//! `?async=true`). `.../batch` runs the tool on many files (see `lathe_router::batch`).
+//! `?async=true`). `.../batch` runs the tool on many files (see `lathe_router::batch`);
+//! a sub-route the tool declares (`operations`) runs as a job of that operation and is
+//! answered like a pure tool's sub-route.
 //!
 //! The tool is named by the component variable `native_tool` (`<section>/<toolId>`).
 
@@ -33,8 +35,10 @@ fn run(req: &Request) -> ApiResult<Response> {
             lathe_router::app_settings::check_enabled(&store, &entry)?;
             Ok(tool_route::entry_response(&entry))
         }
-        // Native tools declare no sub-routes yet: the worker runs whole jobs only.
-        Action::Operation { .. } => Err(ApiError::not_found("Not found")),
+        Action::Operation { name, rest } => {
+            let call = tool_route::prepare_operation(req, &entry, &rest)?;
+            run_operation(&call, &tool, &name)
+        }
         Action::Batch => lathe_router::batch::submit(req, &entry, &tool),
         Action::Run => {
             let call = tool_route::prepare(req, &entry)?;
@@ -50,11 +54,39 @@ fn run(req: &Request) -> ApiResult<Response> {
 /// 202 `{"jobId","async":true}`.
 fn wait_for(call: &tool_route::ToolCall, tool: &str) -> ApiResult<Response> {
     // The worker saves a `fileId` call's result (`savedFile` comes back in the result).
-    let job = tool_route::queue_job(call, tool)?;
+    let job = tool_route::queue_job(call, tool, None)?;
     match jobs::wait_for_result(&call.store, &job.id, config::get_u64("sync_wait_ms", 8000))? {
         Some(result) => Ok(json_response(200, &jobs::response_body(&job, &result)?)),
         None => Ok(tool_route::accepted(&job.id)),
     }
+}
+
+/// Queues a sub-route's job and answers as the pure gateways answer an operation (the file
+/// itself with its figures as `X-` headers, or the JSON) once it is done; 202 with the
+/// job id when it takes longer than `sync_wait_ms`.
+fn run_operation(call: &tool_route::ToolCall, tool: &str, operation: &str) -> ApiResult<Response> {
+    let job = tool_route::queue_job(call, tool, Some(operation))?;
+    let Some(result) =
+        jobs::wait_for_result(&call.store, &job.id, config::get_u64("sync_wait_ms", 8000))?
+    else {
+        return Ok(tool_route::accepted(&job.id));
+    };
+    if result.status != lathe_router::layout::ResultStatus::Completed {
+        return Err(result
+            .error
+            .map(ApiError::from)
+            .unwrap_or_else(|| ApiError::new(409, "JOB_CANCELED", "The job was canceled")));
+    }
+    let mut files = Vec::with_capacity(result.files.len());
+    for file in &result.files {
+        let prefix = lathe_router::layout::keys::output(&job.id, &file.name);
+        files.push(jobs::NewFile {
+            name: file.name.clone(),
+            media_type: file.media_type.clone(),
+            data: lathe_router::blobs::read_file(call.blobs.as_ref(), &prefix, file)?,
+        });
+    }
+    tool_route::operation_response(files, result.extra)
 }
 
 #[http_component]

@@ -121,6 +121,7 @@ fn run(
             pipeline: steps.to_vec(),
             save_to: None,
             derived: false,
+            operation: None,
         };
         set_json(&call.store, &keys::job(&child_id), &child)?;
         children.push(child_id.clone());
@@ -155,6 +156,7 @@ fn run(
         pipeline: Vec::new(),
         save_to: None,
         derived: false,
+        operation: None,
     };
     jobs::save_new(&call.store, &parent)?;
     if children.is_empty() {

@@ -108,6 +108,7 @@ pub fn derive(
         pipeline: steps.into_iter().map(|(_, s)| s).collect(),
         save_to: None,
         derived: true,
+        operation: None,
     };
     // Not in the owner's job index and no webhook: a derived image is not a job the owner
     // started.

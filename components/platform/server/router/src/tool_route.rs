@@ -446,13 +446,14 @@ pub fn wants_async(req: &Request) -> bool {
 /// Stores the inputs and queues the job for the worker pool (which runs pure tools as well
 /// as native ones); answers 202 `{"jobId","async":true}`.
 pub fn enqueue(call: &ToolCall, tool: &str) -> ApiResult<Response> {
-    let job = queue_job(call, tool)?;
+    let job = queue_job(call, tool, None)?;
     Ok(accepted(&job.id))
 }
 
 /// Stores the inputs and the job (with the call's `fileId`, which the worker saves the
-/// result to) and queues it.
-pub fn queue_job(call: &ToolCall, tool: &str) -> ApiResult<jobs::Job> {
+/// result to, and the sub-route `operation` to run instead of the tool's main run) and
+/// queues it.
+pub fn queue_job(call: &ToolCall, tool: &str, operation: Option<&str>) -> ApiResult<jobs::Job> {
     let mut job = jobs::new_job(
         call.blobs.as_ref(),
         &call.principal,
@@ -462,6 +463,7 @@ pub fn queue_job(call: &ToolCall, tool: &str) -> ApiResult<jobs::Job> {
         true,
     )?;
     job.save_to = call.save_to.as_ref().map(|target| target.id.clone());
+    job.operation = operation.map(str::to_string);
     jobs::save_new(&call.store, &job)?;
     call.store
         .set(&lathe_store_layout::keys::queue(&job.id), b"")?;

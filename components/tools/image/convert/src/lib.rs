@@ -18,7 +18,7 @@
 //! anything else as a fast-compressed PNG of its upright pixels.
 
 use lathe_image_kit::handoff::{fast_png, is_heif_family};
-use lathe_image_kit::image;
+use lathe_image_kit::{avif, image};
 use lathe_image_kit::{decode, output_file, probe, EncodeOptions, ImageFormat, MAX_PIXELS};
 use lathe_native_sdk::{decode_heif, host_encode, CodecError, HostEncode, HostFormat};
 use lathe_tool_sdk::settings::check_range;
@@ -32,12 +32,6 @@ use serde::Deserialize;
 const DEFAULT_QUALITY: i64 = 90;
 /// Default AVIF and HEIC quality (both look like JPEG at about 90 at a fraction of the size).
 const DEFAULT_HEIF_QUALITY: i64 = 80;
-/// AVIF encoder speed: 1 (slowest, smallest) ..= 10 (fastest).
-const MIN_SPEED: i64 = 1;
-/// See [`MIN_SPEED`].
-const MAX_SPEED: i64 = 10;
-/// See [`MIN_SPEED`].
-const DEFAULT_SPEED: i64 = 8;
 /// The formats written, as seed 001 names them (`jpeg` is an alias of `jpg`).
 const FORMATS: [&str; 9] = [
     "jpg", "png", "webp", "avif", "heic", "heif", "gif", "tiff", "bmp",
@@ -80,16 +74,16 @@ fn target(s: &Settings) -> Result<Target, ToolError> {
         let quality = check_range("quality", s.quality.unwrap_or(DEFAULT_HEIF_QUALITY), 1, 100)?;
         let speed = check_range(
             "speed",
-            s.speed.unwrap_or(DEFAULT_SPEED),
-            MIN_SPEED,
-            MAX_SPEED,
+            s.speed.unwrap_or(avif::DEFAULT_SPEED.into()),
+            avif::MIN_SPEED.into(),
+            avif::MAX_SPEED.into(),
         )?;
         return Ok(Target::Host {
             options: HostEncode {
                 format,
                 quality: quality as u8,
                 lossless: quality == 100,
-                speed: (speed - 1) as u8,
+                speed: avif::aom_speed(speed as u8),
             },
             extension,
         });
@@ -144,8 +138,8 @@ impl Tool for Convert {
                     "format": {"enum": ["jpg", "jpeg", "png", "webp", "avif", "heic", "heif", "gif", "tiff", "bmp"]},
                     "quality": {"type": "integer", "minimum": 1, "maximum": 100, "default": DEFAULT_QUALITY,
                                 "description": "JPEG, WebP, AVIF and HEIC quality (AVIF and HEIC default: 80; WebP, AVIF and HEIC 100 = lossless); other formats are lossless."},
-                    "speed": {"type": "integer", "minimum": MIN_SPEED, "maximum": MAX_SPEED,
-                              "default": DEFAULT_SPEED,
+                    "speed": {"type": "integer", "minimum": avif::MIN_SPEED, "maximum": avif::MAX_SPEED,
+                              "default": avif::DEFAULT_SPEED,
                               "description": "AVIF encoder speed: higher is faster, lower compresses better."}
                 }
             }),

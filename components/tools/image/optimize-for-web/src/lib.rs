@@ -6,23 +6,27 @@
 //! * WebP is lossy at `quality` (default 80, libwebp compiled into the component, as sharp
 //!   does for seed 001's tool); `quality` 100 writes lossless WebP.
 //! * PNG uses the strongest deflate setting with adaptive filtering.
-//! * AVIF is lossy 8-bit AV1 (`quality`, alpha kept) written by `lathe_image_kit::avif`
-//!   (pure-Rust rav1e) at encoder `speed` 1..10 (default 8); it carries no metadata.
+//! * AVIF is lossy 8-bit AV1 (`quality`, alpha kept) at `speed` 1..10 (default 8), encoded
+//!   by the host's libaom (`lathe:tool/image-codecs`): this is a native tool, so the worker
+//!   runs it; it carries no metadata.
 //! * JPEG XL cannot be written by this server and is refused with a 400.
 //! * `stripMetadata: false` copies the ICC profile and the EXIF block (orientation set
 //!   to 1, since the pixels are already turned upright) into the result.
 //!
 //! The sub-route `preview` does the same work and answers the file itself, with its
-//! sizes and dimensions as `X-` headers.
+//! sizes and dimensions as `X-` headers (the native gateway runs it as a job of that
+//! operation).
 
 use std::io::Cursor;
 
+use lathe_image_kit::handoff::fast_png;
 use lathe_image_kit::image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use lathe_image_kit::{
     avif, decode_with_target, encode, probe, resize_exact, DynamicImage, EncodeOptions, ImageFormat,
 };
 use lathe_metadata_kit::img_parts::{jpeg::Jpeg, png::Png, webp::WebP, Bytes, ImageEXIF, ImageICC};
 use lathe_metadata_kit::reset_orientation;
+use lathe_native_sdk::{host_encode, CodecError, HostEncode, HostFormat};
 use lathe_tool_sdk::settings::check_range;
 use lathe_tool_sdk::{
     invalid_settings, parse_settings, unsupported, Input, Output, OutputFile, Produces, Section,
@@ -212,7 +216,8 @@ fn attach_metadata(
     exif: Option<Vec<u8>>,
     icc: Option<Vec<u8>>,
 ) -> Result<Vec<u8>, ToolError> {
-    // Metadata is not copied into AVIF: ravif writes no ICC profile (the pixels are sRGB).
+    // Metadata is not copied into AVIF: the encoder writes no ICC profile (the pixels are
+    // sRGB).
     if target == Target::Avif || (exif.is_none() && icc.is_none()) {
         return Ok(bytes);
     }
@@ -251,6 +256,27 @@ fn attach_metadata(
     Ok(out)
 }
 
+/// `image` as a lossy AVIF at `quality` and `speed` (the setting, 1..=10), encoded by the
+/// host's libaom from a quickly written PNG of the pixels.
+fn encode_avif(image: &DynamicImage, quality: u8, speed: u8) -> Result<Vec<u8>, ToolError> {
+    let png = Input {
+        name: "pixels.png".into(),
+        media_type: "image/png".into(),
+        data: fast_png(image)?,
+    };
+    let options = HostEncode {
+        format: HostFormat::Avif,
+        quality,
+        lossless: false,
+        speed: avif::aom_speed(speed),
+    };
+    host_encode(&png, options).map_err(|e| match e {
+        // Our own intermediate PNG refused: the encoder failed, not the user's file.
+        CodecError::Rejected(m) => ToolError::Failed(m),
+        other => other.into(),
+    })
+}
+
 /// Does the work of both the main route and `preview`.
 fn optimize(inputs: &[Input], settings: &str) -> Result<Output, ToolError> {
     let plan = Plan::from_json(settings)?;
@@ -281,7 +307,7 @@ fn optimize(inputs: &[Input], settings: &str) -> Result<Output, ToolError> {
                 quality: plan.quality,
             },
         )?,
-        Target::Avif => avif::encode_avif(&img, plan.quality, plan.speed)?,
+        Target::Avif => encode_avif(&img, plan.quality, plan.speed)?,
     };
     let bytes = if plan.strip_metadata {
         bytes
@@ -355,7 +381,7 @@ impl Tool for OptimizeForWeb {
     }
 }
 
-lathe_tool_sdk::export_tool!(OptimizeForWeb);
+lathe_native_sdk::export_native_tool!(OptimizeForWeb);
 
 #[cfg(test)]
 mod tests {
