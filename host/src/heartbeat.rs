@@ -2,9 +2,10 @@
 //!
 //! Every few seconds the worker rewrites `worker/<id>` ([`WorkerBeat`]: start time, threads,
 //! GPU presence), which `GET /api/v1/admin/health` lists. Once a minute it also deletes
-//! the rate-limit windows and daily run counters that are over (`rate/…` older than two
-//! minutes, `runs/…` older than yesterday) and heartbeats of workers gone for an hour: the
-//! key-value interface has no expiry, so someone must.
+//! the rate-limit windows, daily run counters and failed-login counters that are over
+//! (`rate/…` older than two minutes, `runs/…` older than yesterday, `login-failures/…`
+//! older than the previous 15-minute window) and heartbeats of workers gone for an hour:
+//! the key-value interface has no expiry, so someone must.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -54,7 +55,8 @@ pub fn spawn(kv: Arc<dyn Backend>, rt: tokio::runtime::Handle, threads: usize) {
     });
 }
 
-/// Deletes finished rate windows and run counters, and heartbeats an hour old.
+/// Deletes finished rate windows, run and failed-login counters, and heartbeats an hour
+/// old.
 pub fn sweep_counters(
     kv: &dyn Backend,
     rt: &tokio::runtime::Handle,
@@ -77,6 +79,13 @@ pub fn sweep_counters(
             removed += 1;
         }
     }
+    let login_window = now_ms / keys::LOGIN_FAILURES_WINDOW_MS;
+    for key in rt.block_on(kv.keys_with_prefix(keys::LOGIN_FAILURES_PREFIX))? {
+        if window(&key).is_some_and(|w| w + 1 < login_window) {
+            rt.block_on(kv.delete(&key))?;
+            removed += 1;
+        }
+    }
     for key in rt.block_on(kv.keys_with_prefix(keys::WORKER_PREFIX))? {
         let stale = rt
             .block_on(kv.get(&key))?
@@ -88,4 +97,43 @@ pub fn sweep_counters(
         }
     }
     Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lathe_factor_key_value::MemoryBackend;
+
+    #[test]
+    fn finished_counter_windows_are_swept_current_ones_kept() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let kv = MemoryBackend::default();
+        let now = 40 * 86_400_000 + 5 * keys::LOGIN_FAILURES_WINDOW_MS + 1234;
+        let (minute, day) = (now / 60_000, now / 86_400_000);
+        let login = now / keys::LOGIN_FAILURES_WINDOW_MS;
+        let old = [
+            keys::rate("user-a", minute - 3),
+            keys::runs("a", day - 2),
+            keys::login_failures("mallory", login - 2),
+        ];
+        let kept = [
+            keys::rate("user-a", minute),
+            keys::runs("a", day),
+            keys::login_failures("mallory", login),
+            keys::login_failures("mallory", login - 1),
+        ];
+        for key in old.iter().chain(&kept) {
+            rt.block_on(kv.increment(key, 1)).unwrap();
+        }
+        let removed = sweep_counters(&kv, rt.handle(), now).unwrap();
+        assert_eq!(removed, old.len());
+        for key in &old {
+            assert!(rt.block_on(kv.get(key)).unwrap().is_none(), "{key} kept");
+        }
+        for key in &kept {
+            assert!(rt.block_on(kv.get(key)).unwrap().is_some(), "{key} swept");
+        }
+    }
 }

@@ -697,6 +697,34 @@ fn settings_disable_tools_and_lock_out_logins() {
         .get("/api/v1/audit-log?action=ACCOUNT_LOCKED", a)
         .json();
     assert!(log["total"].as_u64().unwrap() >= 2, "{log}");
+
+    // A burst of parallel guesses is counted in full (atomic counter): exactly the limit
+    // of concurrent failures locks the name, with a single audit entry for it.
+    let r = lathe.put_json("/api/v1/settings", a, &json!({"loginAttemptLimit": 12}));
+    assert_eq!(r.status, 200);
+    lathe.new_user("burst");
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let guesses: Vec<_> = (0..12)
+            .map(|_| scope.spawn(|| lathe.login("burst", "wrong-password").status))
+            .collect();
+        guesses.into_iter().map(|g| g.join().unwrap()).collect()
+    });
+    assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
+    let r = lathe.login("burst", "burst-password");
+    assert_eq!(
+        r.assert_client_error(429),
+        "ACCOUNT_LOCKED",
+        "12 parallel failures must lock at limit 12"
+    );
+    let log = lathe
+        .get("/api/v1/audit-log?action=ACCOUNT_LOCKED&search=burst", a)
+        .json();
+    let entries = log["entries"].as_array().cloned().unwrap_or_default();
+    let burst = entries
+        .iter()
+        .filter(|e| e.to_string().contains("burst"))
+        .count();
+    assert_eq!(burst, 1, "one lock, one audit entry: {log}");
 }
 
 #[test]

@@ -25,7 +25,8 @@
 //! | `config/settings` | the runtime settings (`/api/v1/settings`), one JSON object |
 //! | `role/<roleId>`, `team/<teamId>` | a custom role, a team |
 //! | `audit/<time, 20 digits>-<id>` | an audit-log entry, never rewritten |
-//! | `login-guard/<lowercase name>` | failed logins of a name and its lockout |
+//! | `login-guard/<lowercase name>` | the lockout of a login name |
+//! | `login-failures/<lowercase name>/<window>` | failed logins of a name in one 15-minute window (atomic counter) |
 //! | `rate/<who>/<minute>` | requests of a user or key in that minute (atomic counter) |
 //! | `runs/<userId>/<day>` | runs of a user that UTC day (atomic counter) |
 //! | `worker/<workerId>` | a native worker's heartbeat ([`crate::WorkerBeat`]) |
@@ -250,9 +251,25 @@ pub fn audit(at_ms: u64, id: &str) -> String {
     format!("{AUDIT_PREFIX}{at_ms:020}-{id}")
 }
 
-/// The failed-login record of login name `name` (any case).
+/// The lockout record of login name `name` (any case).
 pub fn login_guard(name: &str) -> String {
     format!("login-guard/{}", name.to_ascii_lowercase())
+}
+
+/// Prefix of every failed-login counter.
+pub const LOGIN_FAILURES_PREFIX: &str = "login-failures/";
+
+/// Length of one failed-login counting window (the lockout period, 15 minutes).
+pub const LOGIN_FAILURES_WINDOW_MS: u64 = 15 * 60 * 1000;
+
+/// The failed-login counter of login name `name` (any case) in window `window`
+/// (milliseconds since the epoch / [`LOGIN_FAILURES_WINDOW_MS`]), bumped with the store's
+/// atomic increment so that concurrent guesses are all counted.
+pub fn login_failures(name: &str, window: u64) -> String {
+    format!(
+        "{LOGIN_FAILURES_PREFIX}{}/{window}",
+        name.to_ascii_lowercase()
+    )
 }
 
 /// Prefix of every rate-limit counter.

@@ -36,7 +36,7 @@ pub fn plan() -> String {
 }
 
 /// Adds `delta` to the counter at `key` atomically and returns the new value.
-fn bump(key: &str, delta: i64) -> ApiResult<i64> {
+pub(crate) fn bump(key: &str, delta: i64) -> ApiResult<i64> {
     use spin_sdk::wit::wasi::keyvalue::{atomics, store};
     let bucket = store::open("default")
         .map_err(|e| ApiError::internal(format!("wasi:keyvalue open: {e:?}")))?;
