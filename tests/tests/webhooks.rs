@@ -518,4 +518,54 @@ fn webhooks_belong_to_their_owner() {
         lathe.get("/api/v1/webhooks", Some(&busy)).json()["total"],
         20
     );
+
+    // Creates and deletes at the same moment all land (compare-and-swap on the one
+    // record): 16 parallel creates leave 16 webhooks, then 16 parallel deletes none, and
+    // 24 parallel creates stop at the limit of 20.
+    let racer = lathe.new_user("hook-racer");
+    let parallel = |n: usize| -> Vec<Value> {
+        std::thread::scope(|scope| {
+            let calls: Vec<_> = (0..n)
+                .map(|i| {
+                    let racer = racer.as_str();
+                    scope.spawn(move || {
+                        create(
+                            lathe,
+                            racer,
+                            &json!({"url": format!("https://example.com/race/{i}")}),
+                        )
+                    })
+                })
+                .collect();
+            calls
+                .into_iter()
+                .map(|c| {
+                    let r = c.join().unwrap();
+                    json!({"status": r.status, "body": r.json()})
+                })
+                .collect()
+        })
+    };
+    let made = parallel(16);
+    assert!(made.iter().all(|r| r["status"] == 201), "{made:?}");
+    let listed = lathe.get("/api/v1/webhooks", Some(&racer)).json();
+    assert_eq!(listed["total"], 16, "no create may be lost: {listed}");
+    std::thread::scope(|scope| {
+        for r in &made {
+            let id = r["body"]["id"].as_str().unwrap().to_string();
+            let racer = racer.as_str();
+            scope.spawn(move || {
+                let d = lathe.delete(&format!("/api/v1/webhooks/{id}"), Some(racer));
+                assert_eq!(d.status, 200, "{}", String::from_utf8_lossy(&d.body));
+            });
+        }
+    });
+    let listed = lathe.get("/api/v1/webhooks", Some(&racer)).json();
+    assert_eq!(listed["total"], 0, "every delete lands: {listed}");
+    let made = parallel(24);
+    let created = made.iter().filter(|r| r["status"] == 201).count();
+    let refused = made.iter().filter(|r| r["status"] == 409).count();
+    assert_eq!((created, refused), (20, 4), "{made:?}");
+    let listed = lathe.get("/api/v1/webhooks", Some(&racer)).json();
+    assert_eq!(listed["total"], 20, "{listed}");
 }

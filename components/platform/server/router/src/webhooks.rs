@@ -26,7 +26,7 @@ use spin_sdk::key_value::Store;
 use crate::auth::Principal;
 use crate::ids::{is_uuid, now_ms, random_bytes, uuid};
 use crate::permissions::Permission;
-use crate::store::{get_json, keys_with_prefix, set_json};
+use crate::store::{get_json, keys_with_prefix, set_json, update_json};
 use crate::{ApiError, ApiResult};
 
 /// Prefix of every user's webhook record (`webhooks/<userId>`).
@@ -48,14 +48,6 @@ pub fn allow_private_targets() -> bool {
 
 fn record_of(store: &Store, user_id: &str) -> ApiResult<Webhooks> {
     Ok(get_json(store, &keys::webhooks(user_id))?.unwrap_or_default())
-}
-
-fn save(store: &Store, user_id: &str, hooks: &Webhooks) -> ApiResult<()> {
-    if hooks.webhooks.is_empty() {
-        Ok(store.delete(&keys::webhooks(user_id))?)
-    } else {
-        set_json(store, &keys::webhooks(user_id), hooks)
-    }
 }
 
 /// The subscribed events of a create body: `events` (default both), each known, no
@@ -113,15 +105,6 @@ pub fn create(store: &Store, principal: &Principal, body: &Value) -> ApiResult<V
         .check(allow_private_targets())
         .map_err(|e| ApiError::new(400, "WEBHOOK_TARGET_FORBIDDEN", e.to_string()))?;
     let events = events_of(body)?;
-    let user_id = principal.user.id.as_str();
-    let mut hooks = record_of(store, user_id)?;
-    if hooks.webhooks.len() >= MAX_PER_USER {
-        return Err(ApiError::new(
-            409,
-            "WEBHOOK_LIMIT",
-            format!("A user may have at most {MAX_PER_USER} webhooks; delete one first"),
-        ));
-    }
     let hook = Webhook {
         id: uuid(),
         url: url.to_string(),
@@ -129,8 +112,21 @@ pub fn create(store: &Store, principal: &Principal, body: &Value) -> ApiResult<V
         created_at: now_ms(),
         secret: format!("{SECRET_PREFIX}{}", hex::encode(random_bytes(32))),
     };
-    hooks.webhooks.push(hook.clone());
-    save(store, user_id, &hooks)?;
+    // Compare-and-swap: two creates at once both land, and the limit holds for both.
+    update_json(
+        &keys::webhooks(&principal.user.id),
+        |hooks: &mut Webhooks| {
+            if hooks.webhooks.len() >= MAX_PER_USER {
+                return Err(ApiError::new(
+                    409,
+                    "WEBHOOK_LIMIT",
+                    format!("A user may have at most {MAX_PER_USER} webhooks; delete one first"),
+                ));
+            }
+            hooks.webhooks.push(hook.clone());
+            Ok(())
+        },
+    )?;
     crate::audit::record(
         store,
         Some(principal),
@@ -178,8 +174,11 @@ pub fn delete(store: &Store, principal: &Principal, id: &str) -> ApiResult<Value
         return Err(not_found());
     }
     let mut owner = principal.user.id.clone();
-    let mut hooks = record_of(store, &owner)?;
-    if !hooks.webhooks.iter().any(|h| h.id == id) {
+    if !record_of(store, &owner)?
+        .webhooks
+        .iter()
+        .any(|h| h.id == id)
+    {
         if !principal.can(Permission::WebhooksManage) {
             return Err(not_found());
         }
@@ -188,19 +187,20 @@ pub fn delete(store: &Store, principal: &Principal, id: &str) -> ApiResult<Value
         for key in keys_with_prefix(store, &prefix)? {
             let theirs: Webhooks = get_json(store, &key)?.unwrap_or_default();
             if theirs.webhooks.iter().any(|h| h.id == id) {
-                found = Some((key[prefix.len()..].to_string(), theirs));
+                found = Some(key[prefix.len()..].to_string());
                 break;
             }
         }
-        (owner, hooks) = found.ok_or_else(not_found)?;
+        owner = found.ok_or_else(not_found)?;
     }
-    let position = hooks
-        .webhooks
-        .iter()
-        .position(|h| h.id == id)
-        .ok_or_else(not_found)?;
-    let removed = hooks.webhooks.remove(position);
-    save(store, &owner, &hooks)?;
+    let removed = update_json(&keys::webhooks(&owner), |hooks: &mut Webhooks| {
+        let position = hooks
+            .webhooks
+            .iter()
+            .position(|h| h.id == id)
+            .ok_or_else(not_found)?;
+        Ok(hooks.webhooks.remove(position))
+    })?;
     crate::audit::record(
         store,
         Some(principal),
