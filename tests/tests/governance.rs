@@ -698,6 +698,25 @@ fn settings_disable_tools_and_lock_out_logins() {
         .json();
     assert!(log["total"].as_u64().unwrap() >= 2, "{log}");
 
+    // Parallel updates of different settings all land (compare-and-swap on the record).
+    std::thread::scope(|scope| {
+        let lathe = &lathe;
+        for i in 0..12 {
+            scope.spawn(move || {
+                let r = lathe.put_json("/api/v1/settings", a, &json!({format!("race.key{i}"): i}));
+                assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+            });
+        }
+    });
+    let settings = lathe.get("/api/v1/settings", a).json();
+    for i in 0..12 {
+        assert_eq!(
+            settings["settings"][format!("race.key{i}")],
+            json!(i),
+            "a parallel update was lost: {settings}"
+        );
+    }
+
     // A burst of parallel guesses is counted in full (atomic counter): exactly the limit
     // of concurrent failures locks the name, with a single audit entry for it.
     let r = lathe.put_json("/api/v1/settings", a, &json!({"loginAttemptLimit": 12}));

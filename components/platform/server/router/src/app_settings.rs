@@ -18,7 +18,7 @@ use spin_sdk::key_value::Store;
 use crate::auth::Principal;
 use crate::layout::{keys, CatalogEntry};
 use crate::permissions::Permission;
-use crate::store::{get_json, set_json};
+use crate::store::{get_json, update_json};
 use crate::{audit, ApiError, ApiResult};
 
 /// How long a name stays locked after `loginAttemptLimit` failures.
@@ -131,16 +131,18 @@ pub fn update(store: &Store, principal: &Principal, body: &Value) -> ApiResult<V
         }
         normalised.insert(k.clone(), normalise(k, v)?);
     }
-    let mut settings = stored(store)?;
-    settings.extend(normalised.clone());
-    if serde_json::to_vec(&settings).map_or(0, |b| b.len()) > 64 * 1024 {
-        return Err(ApiError::new(
-            413,
-            "PAYLOAD_TOO_LARGE",
-            "Settings exceed 64 KB in all",
-        ));
-    }
-    set_json(store, keys::SETTINGS, &settings)?;
+    // Compare-and-swap: two updates of different keys at once both land.
+    update_json(keys::SETTINGS, |settings: &mut Map<String, Value>| {
+        settings.extend(normalised.clone());
+        if serde_json::to_vec(settings).map_or(0, |b| b.len()) > 64 * 1024 {
+            return Err(ApiError::new(
+                413,
+                "PAYLOAD_TOO_LARGE",
+                "Settings exceed 64 KB in all",
+            ));
+        }
+        Ok(())
+    })?;
     audit::record(
         store,
         Some(principal),
