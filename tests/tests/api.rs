@@ -185,6 +185,43 @@ fn users_cannot_use_admin_routes_or_each_others_keys() {
         &json!({"username": "alice", "password": "password123"}),
     );
     assert_eq!(r.assert_client_error(409), "CONFLICT");
+    // Registering one name many times at once: exactly one user gets it (the name is
+    // claimed with compare-and-swap), every other call is 409, and the list shows it once.
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let calls: Vec<_> = (0..8)
+            .map(|i| {
+                let admin = admin.as_str();
+                scope.spawn(move || {
+                    let body =
+                        json!({"username": "Twin", "password": format!("password-{i}-long")});
+                    lathe
+                        .post_json("/api/auth/register", Some(admin), &body)
+                        .status
+                })
+            })
+            .collect();
+        calls.into_iter().map(|c| c.join().unwrap()).collect()
+    });
+    assert_eq!(
+        (
+            statuses.iter().filter(|s| **s == 201).count(),
+            statuses.iter().filter(|s| **s == 409).count()
+        ),
+        (1, 7),
+        "{statuses:?}"
+    );
+    let users = lathe.get("/api/auth/users", Some(&admin)).json();
+    let twins = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| {
+            u["username"]
+                .as_str()
+                .is_some_and(|n| n.eq_ignore_ascii_case("twin"))
+        })
+        .count();
+    assert_eq!(twins, 1, "{users}");
     let r = lathe.post_json(
         "/api/auth/register",
         Some(&admin),

@@ -265,11 +265,14 @@ pub fn create_user(store: &Store, username: &str, password: &str, role: &str) ->
         ));
     }
     check_password_policy(password)?;
-    if user_by_name(store, username)?.is_some() {
+    let id = uuid();
+    // The name is claimed first, with compare-and-swap: of two registrations of one name
+    // at once exactly one gets it (the other 409), so no two users share a name.
+    if !crate::store::claim(&keys::username(username), id.as_bytes())? {
         return Err(ApiError::new(409, "CONFLICT", "Username already exists"));
     }
     let user = User {
-        id: uuid(),
+        id,
         username: username.to_string(),
         role: role.to_string(),
         password_hash: hash_password(password),
@@ -277,8 +280,11 @@ pub fn create_user(store: &Store, username: &str, password: &str, role: &str) ->
         team_id: None,
         analytics: None,
     };
-    set_json(store, &keys::user(&user.id), &user)?;
-    store.set(&keys::username(username), user.id.as_bytes())?;
+    if let Err(e) = set_json(store, &keys::user(&user.id), &user) {
+        // Release the name: it must not point at a user that was never written.
+        store.delete(&keys::username(username)).ok();
+        return Err(e);
+    }
     Ok(user)
 }
 

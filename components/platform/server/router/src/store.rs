@@ -62,6 +62,26 @@ where
     ))
 }
 
+/// Writes `value` at `key` only if the key is absent (the store's compare-and-swap);
+/// `false` when it exists or another writer claimed it first. For unique names: of two
+/// requests claiming one name at once, exactly one wins.
+pub fn claim(key: &str, value: &[u8]) -> ApiResult<bool> {
+    use spin_sdk::wit::wasi::keyvalue::{atomics, store};
+    let failed = |what: &str, e: &dyn std::fmt::Debug| {
+        ApiError::internal(format!("wasi:keyvalue {what} of {key}: {e:?}"))
+    };
+    let bucket = store::open("default").map_err(|e| failed("open", &e))?;
+    let cas = atomics::Cas::new(&bucket, key).map_err(|e| failed("cas", &e))?;
+    if cas.current().map_err(|e| failed("read", &e))?.is_some() {
+        return Ok(false);
+    }
+    match atomics::swap(cas, value) {
+        Ok(()) => Ok(true),
+        Err(atomics::CasError::CasFailed(_)) => Ok(false),
+        Err(atomics::CasError::StoreError(e)) => Err(failed("swap", &e)),
+    }
+}
+
 /// Keys starting with `prefix` (the interface only lists all keys, so this filters).
 pub fn keys_with_prefix(store: &Store, prefix: &str) -> ApiResult<Vec<String>> {
     let mut keys: Vec<String> = store
