@@ -50,8 +50,8 @@ pub fn check(store: &Store, name: &str) -> ApiResult<()> {
 
 /// Counts a failed login of `name`; locks it when the limit is reached within one
 /// 15-minute window. Each failure adds one to the window's counter with the store's atomic
-/// increment, so parallel guesses cannot overwrite each other's counts: exactly the
-/// failure that reaches the limit locks the name (and is audited once).
+/// increment, so parallel guesses cannot overwrite each other's counts; the failure that
+/// reaches the limit locks the name and is audited.
 pub fn failed(store: &Store, name: &str) -> ApiResult<()> {
     let limit = login_attempt_limit(store)?;
     if limit == 0 {
@@ -60,7 +60,12 @@ pub fn failed(store: &Store, name: &str) -> ApiResult<()> {
     let now = now_ms();
     let window = now / keys::LOGIN_FAILURES_WINDOW_MS;
     let count = crate::limits::bump(&keys::login_failures(&short(name), window), 1)?;
-    if u64::try_from(count).unwrap_or(0) != limit {
+    if u64::try_from(count).unwrap_or(0) < limit {
+        return Ok(());
+    }
+    // At or past the limit: lock, unless a failure running beside this one already did
+    // (several crossing at once, or a limit lowered within the window).
+    if get_json::<Guard>(store, &key_of(name))?.is_some_and(|g| g.locked_until > now) {
         return Ok(());
     }
     let guard = Guard {
